@@ -1,0 +1,230 @@
+/*
+ * cmd_ingest.c — `ikemortem ingest --db FILE INPUT...`: detect each input's kind, parse it
+ * into the timeline (one transaction per source), pair the IKE exchanges, and print a
+ * per-source summary.
+ */
+#include "cli.h"
+#include "input.h"
+#include "pairing.h"
+#include "timeline.h"
+
+#include "../parsers/ikemgr.h"
+#include "../parsers/timefmt.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char ingest_usage[] =
+    "Usage: ikemortem ingest --db FILE [--tz ZONE] [-v | -q] INPUT...\n"
+    "\n"
+    "Parses each INPUT into the timeline database FILE: the IKE daemon log (ikemgr.log,\n"
+    "ikemgr-ng.log and their rotations, plain or gzip-compressed). Kinds are detected by\n"
+    "content, not by name. FILE is created when missing (built under a temporary name and\n"
+    "renamed into place when complete) and extended otherwise; an input whose content is\n"
+    "already in FILE is skipped.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE      timeline database to create or extend (required)\n"
+    "  --tz ZONE      zone of inputs whose lines carry no UTC offset:\n"
+    "                 +HH:MM, -HHMM, UTC, or a zone name such as Europe/Berlin\n"
+    "  -v, --verbose  also say how each input's kind was decided\n"
+    "  -q, --quiet    print only problems\n"
+    "  -h, --help     this text\n"
+    "\n"
+    "Exit codes: 0 all read; 1 some input not fully read; 2 usage; 3 nothing could be read.\n";
+
+struct ingest_opts {
+    const char *db;
+    struct ikm_tz tz;
+    int verbose, quiet;
+};
+
+static void print_summary(const char *path, const char *kind, const struct ikm_source_stats *st,
+                          const struct tl_source_result *res)
+{
+    printf("%s: %s, %lld lines: %lld parsed, %lld unparsed", path, kind, (long long)st->units,
+           (long long)st->parsed, (long long)st->unparsed);
+    if (st->errors || st->warnings)
+        printf(" (%lld errors, %lld warnings)", (long long)st->errors, (long long)st->warnings);
+    printf("\n");
+    if (st->first_local_us != INT64_MIN) {
+        char a[40], b[40];
+        printf("  device-local time: %s .. %s", ikm_format_local(st->first_local_us, a, sizeof a),
+               ikm_format_local(st->last_local_us, b, sizeof b));
+        if (res->tz_source)
+            printf(" (zone %s, %s%s)", res->tz,
+                   strcmp(res->tz_source, "line") == 0  ? "from the lines' offsets"
+                   : strcmp(res->tz_source, "cli") == 0 ? "from --tz"
+                                                        : "ASSUMED: no offset in the file; use --tz",
+                   "");
+        printf("\n");
+    }
+    printf("  events:");
+    int any = 0;
+    for (int k = 0; k < IKM_EV_COUNT; k++)
+        if (st->events_by_kind[k]) {
+            printf("%s %s %lld", any ? "," : "", ikm_event_kind_name((enum ikm_event_kind)k),
+                   (long long)st->events_by_kind[k]);
+            any = 1;
+        }
+    printf("%s\n", any ? "" : " none");
+    printf("  ike messages: %lld\n", (long long)st->ike_messages);
+}
+
+enum input_outcome { IN_STORED, IN_SKIPPED, IN_FAILED, IN_FATAL };
+
+static enum input_outcome ingest_one(struct tl_db *db, const struct ikemgr_catalog *cat, const char *path,
+                                     const struct ingest_opts *o, int *partial)
+{
+    struct ikm_input in;
+    char why[256];
+    if (ikm_input_open(&in, path) < 0) {
+        fprintf(stderr, "%s: %s\n", path, in.err);
+        tl_input_diag(db, path, "open", in.err);
+        ikm_input_close(&in);
+        return IN_FAILED;
+    }
+    enum ikm_kind kind = ikm_detect(in.peek, in.peek_len, path, why, sizeof why);
+    if (o->verbose)
+        fprintf(stderr, "%s: %s (%s; compression: %s)\n", path, ikm_kind_name(kind), why, in.filter);
+    if (kind != IKM_KIND_IKEMGR_LOG) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "not understood: %s", why);
+        fprintf(stderr, "%s: %s\n", path, msg);
+        tl_input_diag(db, path, "detect", msg);
+        ikm_input_close(&in);
+        return IN_FAILED;
+    }
+    if (tl_source_begin(db, path, ikm_kind_name(kind), NULL, stderr) < 0) {
+        fprintf(stderr, "%s: database: %s\n", path, "cannot start the source");
+        ikm_input_close(&in);
+        return IN_FATAL;
+    }
+    struct ikm_sink sink = tl_source_sink(db);
+    struct ikm_source_stats st;
+    int r = ikemgr_parse_stream(cat, ikm_input_stream(&in), &sink, &st);
+    char sha[65];
+    int hash_ok = ikm_input_sha256(&in, sha) == 0;
+    ikm_input_close(&in);
+    if (r < 0) {
+        fprintf(stderr, "%s: stopped: the database refused a row or memory ran out\n", path);
+        tl_source_abort(db);
+        return IN_FATAL;
+    }
+    if (!hash_ok) {
+        fprintf(stderr, "%s: error: the file could not be read to its end\n", path);
+        *partial = 1;
+    }
+    if (r == 1 || st.errors > 0)
+        *partial = 1;
+    struct tl_source_result res;
+    char err[512];
+    enum tl_end_result e = tl_source_end(db, &st, sha, &o->tz, &res, err, sizeof err);
+    if (e == TL_END_FAILED) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        return IN_FATAL;
+    }
+    if (e == TL_END_DUPLICATE) {
+        if (!o->quiet)
+            printf("%s: skipped: same content as source #%lld (%s)\n", path, (long long)res.duplicate_of,
+                   res.duplicate_path);
+        return IN_SKIPPED;
+    }
+    if (!o->quiet)
+        print_summary(path, ikm_kind_name(kind), &st, &res);
+    return IN_STORED;
+}
+
+int ikm_cmd_ingest(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},  {"tz", required_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, 'v'},   {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+    };
+    struct ingest_opts o = {0};
+    char err[512];
+    int c;
+    while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o.db = optarg;
+            break;
+        case 't':
+            if (ikm_tz_parse(optarg, &o.tz, err, sizeof err) < 0) {
+                fprintf(stderr, "ikemortem ingest: %s\n", err);
+                return IKM_EXIT_USAGE;
+            }
+            break;
+        case 'v':
+            o.verbose = 1;
+            break;
+        case 'q':
+            o.quiet = 1;
+            break;
+        case 'h':
+            fputs(ingest_usage, stdout);
+            return IKM_EXIT_OK;
+        default:
+            fputs(ingest_usage, stderr);
+            return IKM_EXIT_USAGE;
+        }
+    }
+    if (!o.db || optind >= argc) {
+        fprintf(stderr, "ikemortem ingest: %s\n\n", !o.db ? "--db FILE is required" : "no INPUT given");
+        fputs(ingest_usage, stderr);
+        return IKM_EXIT_USAGE;
+    }
+    struct ikemgr_catalog *cat = ikemgr_catalog_new(err, sizeof err);
+    if (!cat) {
+        fprintf(stderr, "ikemortem: %s\n", err);
+        return IKM_EXIT_NOTHING;
+    }
+    int created;
+    struct tl_db *db = tl_open(o.db, &created, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "ikemortem: %s\n", err);
+        ikemgr_catalog_free(cat);
+        return IKM_EXIT_NOTHING;
+    }
+    int partial = 0, stored = 0, skipped = 0, failed = 0, fatal = 0;
+    for (int i = optind; i < argc && !fatal; i++) {
+        switch (ingest_one(db, cat, argv[i], &o, &partial)) {
+        case IN_STORED:
+            stored++;
+            break;
+        case IN_SKIPPED:
+            skipped++;
+            break;
+        case IN_FAILED:
+            failed++;
+            break;
+        case IN_FATAL:
+            fatal = 1;
+            break;
+        }
+    }
+    ikemgr_catalog_free(cat);
+    if (!fatal && stored > 0) {
+        struct ikm_pair_stats ps;
+        if (ikm_pair_log_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
+            fprintf(stderr, "ikemortem: %s\n", err);
+            fatal = 1;
+        } else if (!o.quiet) {
+            printf("exchanges: %lld paired from the logs, %lld answered, %lld unanswered\n",
+                   (long long)ps.exchanges, (long long)ps.answered, (long long)(ps.exchanges - ps.answered));
+        }
+    }
+    int nothing = fatal || (stored == 0 && skipped == 0);
+    if (tl_close(db, !nothing, err, sizeof err) < 0) {
+        fprintf(stderr, "ikemortem: %s\n", err);
+        return IKM_EXIT_NOTHING;
+    }
+    if (nothing) {
+        if (created)
+            fprintf(stderr, "ikemortem: nothing ingested; %s not created\n", o.db);
+        return IKM_EXIT_NOTHING;
+    }
+    return (failed || partial) ? IKM_EXIT_PARTIAL : IKM_EXIT_OK;
+}

@@ -1,0 +1,607 @@
+/*
+ * timeline.c — the SQLite timeline writer (see timeline.h): schema creation and version
+ * checks, the sink that turns parser records into rows with prepared statements reused for a
+ * whole source, and the per-source commit with time-zone resolution.
+ */
+#include "timeline.h"
+
+#include "../parsers/timefmt.h"
+#include "textsafe.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+extern const char schema_timeline_sql[];
+
+struct tl_db {
+    sqlite3 *db;
+    char *final_path;
+    char *tmp_path; /* set while a new DB is being built */
+    sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
+    int in_tx;
+    int64_t source_id;
+    char *source_path;
+    char *device;
+    FILE *diag_out;
+    int64_t unparsed_stored, diag_printed;
+    struct ikm_textbuf tb_msg, tb_aux;
+    const struct ikm_tz *resolve_tz; /* for the SQL function during resolution */
+};
+
+struct sqlite3 *tl_sqlite(struct tl_db *t)
+{
+    return t->db;
+}
+
+static int exec(struct tl_db *t, const char *sql, char *err, size_t errsz)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(t->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errsz, "database: %s", msg ? msg : sqlite3_errmsg(t->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The schema is one text: tables and views, then a marker, then the indexes. */
+static const char *schema_indexes(void)
+{
+    const char *m = strstr(schema_timeline_sql, "-- @indexes");
+    return m ? m : "";
+}
+
+static int create_tables(struct tl_db *t, char *err, size_t errsz)
+{
+    const char *m = schema_indexes();
+    size_t n = (size_t)(m - schema_timeline_sql);
+    if (*m == '\0')
+        n = strlen(schema_timeline_sql);
+    char *tables = malloc(n + 1);
+    if (!tables) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    memcpy(tables, schema_timeline_sql, n);
+    tables[n] = '\0';
+    int r = exec(t, tables, err, errsz);
+    free(tables);
+    return r;
+}
+
+static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(t->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int r = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        r = 0;
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+static int prepare(struct tl_db *t, char *err, size_t errsz)
+{
+    static const char *const sql[4] = {
+        "INSERT INTO events(source_id,line,ts_us,ts_local_us,tz_state,ts_text,device,kind,severity,"
+        "level_raw,gateway,tunnel,peer_ip,gw_id,tn_id,msg,attrs_json) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
+        "expected_msg_id,length,natt,copies,gw_id,tn_id) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO unparsed(source_id,line,byte_offset,reason,text) VALUES(?,?,?,?,?)",
+        "INSERT INTO diagnostics(source_id,path,line,byte_offset,severity,check_name,message) "
+        "VALUES(?,?,?,?,?,?,?)",
+    };
+    sqlite3_stmt **out[4] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag};
+    for (int i = 0; i < 4; i++)
+        if (sqlite3_prepare_v3(t->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, out[i], NULL) != SQLITE_OK) {
+            snprintf(err, errsz, "database: %s", sqlite3_errmsg(t->db));
+            return -1;
+        }
+    return 0;
+}
+
+static void tl_free(struct tl_db *t)
+{
+    sqlite3_finalize(t->ins_event);
+    sqlite3_finalize(t->ins_msg);
+    sqlite3_finalize(t->ins_unparsed);
+    sqlite3_finalize(t->ins_diag);
+    if (t->db)
+        sqlite3_close(t->db);
+    ikm_textbuf_free(&t->tb_msg);
+    ikm_textbuf_free(&t->tb_aux);
+    free(t->final_path);
+    free(t->tmp_path);
+    free(t->source_path);
+    free(t->device);
+    free(t);
+}
+
+struct tl_db *tl_open(const char *path, int *created, char *err, size_t errsz)
+{
+    struct tl_db *t = calloc(1, sizeof *t);
+    if (!t || !(t->final_path = strdup(path))) {
+        snprintf(err, errsz, "out of memory");
+        free(t);
+        return NULL;
+    }
+    struct stat sb;
+    int exists = stat(path, &sb) == 0;
+    if (exists && !S_ISREG(sb.st_mode)) {
+        snprintf(err, errsz, "%s: not a regular file", path);
+        goto fail;
+    }
+    const char *open_path = path;
+    if (!exists) {
+        size_t n = strlen(path) + 32;
+        t->tmp_path = malloc(n);
+        if (!t->tmp_path) {
+            snprintf(err, errsz, "out of memory");
+            goto fail;
+        }
+        snprintf(t->tmp_path, n, "%s.tmp-%ld", path, (long)getpid());
+        unlink(t->tmp_path);
+        open_path = t->tmp_path;
+    }
+    int flags = SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(open_path, &t->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "%s: cannot open database: %s", path, t->db ? sqlite3_errmsg(t->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(t->db, 5000);
+    if (exists) {
+        int64_t ver = -1, app = -1, ntables = -1;
+        if (pragma_int(t, "PRAGMA user_version", &ver) < 0 || pragma_int(t, "PRAGMA application_id", &app) < 0 ||
+            pragma_int(t, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
+            snprintf(err, errsz, "%s: not a readable SQLite database: %s", path, sqlite3_errmsg(t->db));
+            goto fail;
+        }
+        if (ntables > 0 && app != TL_APPLICATION_ID) {
+            snprintf(err, errsz, "%s: an SQLite database that ikemortem did not write; refusing to change it", path);
+            goto fail;
+        }
+        if (ntables > 0 && ver != TL_SCHEMA_VERSION) {
+            snprintf(err, errsz,
+                     "%s: timeline schema version %lld, this ikemortem reads version %d; "
+                     "re-ingest into a new database",
+                     path, (long long)ver, TL_SCHEMA_VERSION);
+            goto fail;
+        }
+        if (ntables == 0) {
+            if (create_tables(t, err, errsz) < 0)
+                goto fail;
+        }
+        if (exec(t, schema_indexes(), err, errsz) < 0)
+            goto fail;
+    } else {
+        /* a fresh DB: speed over durability, since it is renamed into place only when
+         * complete; MEMORY (not OFF) so that a duplicate source can still be rolled back */
+        if (exec(t, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;", err, errsz) < 0 ||
+            create_tables(t, err, errsz) < 0)
+            goto fail;
+    }
+    char pragmas[128];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA user_version=%d; PRAGMA application_id=%d; PRAGMA cache_size=-16384;",
+             TL_SCHEMA_VERSION, TL_APPLICATION_ID);
+    if (exec(t, pragmas, err, errsz) < 0 || prepare(t, err, errsz) < 0)
+        goto fail;
+    *created = !exists;
+    return t;
+fail:
+    if (t->tmp_path) {
+        if (t->db)
+            sqlite3_close(t->db);
+        t->db = NULL;
+        unlink(t->tmp_path);
+    }
+    tl_free(t);
+    return NULL;
+}
+
+int tl_close(struct tl_db *t, int ok, char *err, size_t errsz)
+{
+    int rc = 0;
+    if (t->in_tx)
+        tl_source_abort(t);
+    if (ok && t->tmp_path)
+        rc = exec(t, schema_indexes(), err, errsz);
+    sqlite3_finalize(t->ins_event);
+    sqlite3_finalize(t->ins_msg);
+    sqlite3_finalize(t->ins_unparsed);
+    sqlite3_finalize(t->ins_diag);
+    t->ins_event = t->ins_msg = t->ins_unparsed = t->ins_diag = NULL;
+    if (sqlite3_close(t->db) != SQLITE_OK && rc == 0) {
+        snprintf(err, errsz, "database: cannot close: %s", sqlite3_errmsg(t->db));
+        rc = -1;
+    }
+    t->db = NULL;
+    if (t->tmp_path) {
+        if (ok && rc == 0 && rename(t->tmp_path, t->final_path) != 0) {
+            snprintf(err, errsz, "%s: cannot move the new database into place: %s", t->final_path, strerror(errno));
+            rc = -1;
+        }
+        if (!ok || rc != 0)
+            unlink(t->tmp_path);
+    }
+    tl_free(t);
+    return rc;
+}
+
+/* ---- binding helpers ------------------------------------------------------------------ */
+
+static void bind_opt_text(sqlite3_stmt *st, int i, struct ikm_str s, struct ikm_textbuf *tb)
+{
+    if (!s.ptr) {
+        sqlite3_bind_null(st, i);
+        return;
+    }
+    if (ikm_text_is_clean(s.ptr, s.len)) {
+        sqlite3_bind_text(st, i, s.ptr, (int)s.len, SQLITE_STATIC);
+        return;
+    }
+    const char *safe = ikm_text_safe(tb, s.ptr, s.len, 0);
+    if (safe)
+        sqlite3_bind_text(st, i, safe, (int)tb->len, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_cstr(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v < 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, v);
+}
+
+static int step_reset(struct tl_db *t, sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (r != SQLITE_DONE) {
+        if (t->diag_out)
+            fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* attrs as a JSON object; numbers stay numbers. Returns a malloc'd string or NULL. */
+static char *attrs_json(const struct ikm_event *ev, struct ikm_textbuf *tb)
+{
+    if (ev->n_attrs == 0)
+        return NULL;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < ev->n_attrs; i++) {
+        const struct ikm_attr *a = &ev->attrs[i];
+        json_t *v = NULL;
+        if (a->is_number && a->value.len > 0 && a->value.len < 19) {
+            char num[20];
+            memcpy(num, a->value.ptr, a->value.len);
+            num[a->value.len] = '\0';
+            char *end;
+            long long x = strtoll(num, &end, 10);
+            if (*end == '\0')
+                v = json_integer(x);
+        }
+        if (!v) {
+            const char *safe = ikm_text_safe(tb, a->value.ptr, a->value.len, 0);
+            v = safe ? json_stringn(safe, tb->len) : NULL;
+        }
+        if (v)
+            json_object_set_new(o, a->key, v);
+    }
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+/* ---- the sink ------------------------------------------------------------------------- */
+
+static int sink_event(void *ctx, const struct ikm_event *ev)
+{
+    struct tl_db *t = ctx;
+    sqlite3_stmt *st = t->ins_event;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    sqlite3_bind_int64(st, 2, ev->line);
+    sqlite3_bind_int64(st, 3, ev->t.utc_us);
+    sqlite3_bind_int64(st, 4, ev->t.local_us);
+    sqlite3_bind_text(st, 5, ikm_tz_state_name(ev->t.state), -1, SQLITE_STATIC);
+    bind_opt_text(st, 6, ikm_str_of(ev->t.text, ev->t.text_len), &t->tb_aux);
+    bind_cstr(st, 7, t->device);
+    sqlite3_bind_text(st, 8, ikm_event_kind_name(ev->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, ikm_level_name(ev->level), -1, SQLITE_STATIC);
+    /* each text goes through its own buffer only when it needs escaping; SQLITE_TRANSIENT
+     * copies, so one scratch buffer serves them in turn */
+    bind_opt_text(st, 10, ev->level_raw, &t->tb_aux);
+    bind_opt_text(st, 11, ev->gateway, &t->tb_aux);
+    bind_opt_text(st, 12, ev->tunnel, &t->tb_aux);
+    bind_opt_text(st, 13, ev->peer_ip, &t->tb_aux);
+    bind_opt_int(st, 14, ev->gw_id);
+    bind_opt_int(st, 15, ev->tn_id);
+    bind_opt_text(st, 16, ev->msg.ptr ? ev->msg : ikm_str_of("", 0), &t->tb_msg);
+    char *attrs = attrs_json(ev, &t->tb_aux);
+    if (attrs)
+        sqlite3_bind_text(st, 17, attrs, -1, free);
+    else
+        sqlite3_bind_null(st, 17);
+    return step_reset(t, st);
+}
+
+static void bind_ip(sqlite3_stmt *st, int i, const char *ip)
+{
+    bind_cstr(st, i, ip[0] ? ip : NULL);
+}
+
+static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
+{
+    struct tl_db *t = ctx;
+    sqlite3_stmt *st = t->ins_msg;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    sqlite3_bind_text(st, 2, m->origin == IKM_ORIGIN_PCAP ? "pcap" : "log", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, m->unit);
+    sqlite3_bind_int64(st, 4, m->t.utc_us);
+    sqlite3_bind_int64(st, 5, m->t.local_us);
+    sqlite3_bind_text(st, 6, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
+    bind_cstr(st, 7, t->device);
+    bind_cstr(st, 8, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
+    bind_ip(st, 9, m->src_ip);
+    bind_opt_int(st, 10, m->src_port);
+    bind_ip(st, 11, m->dst_ip);
+    bind_opt_int(st, 12, m->dst_port);
+    char spi[2][17];
+    if (m->has_spi) {
+        snprintf(spi[0], sizeof spi[0], "%016llx", (unsigned long long)m->ispi);
+        snprintf(spi[1], sizeof spi[1], "%016llx", (unsigned long long)m->rspi);
+        sqlite3_bind_text(st, 13, spi[0], 16, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 14, spi[1], 16, SQLITE_TRANSIENT);
+    }
+    bind_opt_int(st, 15, m->version);
+    bind_opt_int(st, 16, m->exch_type);
+    bind_opt_int(st, 17, m->flags);
+    bind_opt_int(st, 18, m->is_response);
+    bind_opt_int(st, 19, m->msg_id);
+    bind_opt_int(st, 20, m->expected_msg_id);
+    bind_opt_int(st, 21, m->length);
+    bind_opt_int(st, 22, m->natt);
+    bind_opt_int(st, 23, m->copies);
+    bind_opt_int(st, 24, m->gw_id);
+    bind_opt_int(st, 25, m->tn_id);
+    return step_reset(t, st);
+}
+
+static int sink_unparsed(void *ctx, const struct ikm_unparsed *u)
+{
+    struct tl_db *t = ctx;
+    if (t->unparsed_stored >= TL_UNPARSED_SAMPLE_MAX)
+        return 0;
+    t->unparsed_stored++;
+    sqlite3_stmt *st = t->ins_unparsed;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    sqlite3_bind_int64(st, 2, u->line);
+    bind_opt_int(st, 3, u->byte_offset);
+    sqlite3_bind_text(st, 4, u->reason, -1, SQLITE_STATIC);
+    const char *safe = ikm_text_safe(&t->tb_msg, u->text.ptr ? u->text.ptr : "", u->text.len, TL_UNPARSED_TEXT_MAX);
+    if (safe)
+        sqlite3_bind_text(st, 5, safe, (int)t->tb_msg.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(st, 5, "", 0, SQLITE_STATIC);
+    return step_reset(t, st);
+}
+
+static int insert_diag(struct tl_db *t, const char *path, int64_t source_id, const struct ikm_diag *d)
+{
+    sqlite3_stmt *st = t->ins_diag;
+    if (source_id > 0)
+        sqlite3_bind_int64(st, 1, source_id);
+    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+    bind_opt_int(st, 3, d->line > 0 ? d->line : -1);
+    bind_opt_int(st, 4, d->byte_offset);
+    sqlite3_bind_text(st, 5, d->severity == IKM_DIAG_ERROR ? "error" : "warning", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, d->check, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, d->message, -1, SQLITE_STATIC);
+    return step_reset(t, st);
+}
+
+static int sink_diag(void *ctx, const struct ikm_diag *d)
+{
+    struct tl_db *t = ctx;
+    if (t->diag_out && t->diag_printed++ < TL_DIAG_PRINT_MAX) {
+        if (d->line > 0)
+            fprintf(t->diag_out, "%s:%lld: %s: %s\n", t->source_path, (long long)d->line,
+                    d->severity == IKM_DIAG_ERROR ? "error" : "warning", d->message);
+        else
+            fprintf(t->diag_out, "%s: %s: %s\n", t->source_path,
+                    d->severity == IKM_DIAG_ERROR ? "error" : "warning", d->message);
+    }
+    return insert_diag(t, t->source_path, t->source_id, d);
+}
+
+struct ikm_sink tl_source_sink(struct tl_db *t)
+{
+    struct ikm_sink s = {t, sink_event, sink_ike_message, sink_unparsed, sink_diag};
+    return s;
+}
+
+int tl_input_diag(struct tl_db *t, const char *path, const char *check, const char *message)
+{
+    struct ikm_diag d = {IKM_DIAG_ERROR, 0, -1, check, message};
+    return insert_diag(t, path, 0, &d);
+}
+
+/* ---- sources -------------------------------------------------------------------------- */
+
+int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const char *device, FILE *diag_out)
+{
+    char err[256];
+    if (exec(t, "BEGIN", err, sizeof err) < 0)
+        return -1;
+    t->in_tx = 1;
+    free(t->source_path);
+    free(t->device);
+    t->source_path = strdup(path);
+    t->device = device ? strdup(device) : NULL;
+    t->diag_out = diag_out;
+    t->unparsed_stored = t->diag_printed = 0;
+    if (!t->source_path)
+        return -1;
+    char now[40];
+    ikm_format_utc((int64_t)time(NULL) * 1000000, now, sizeof now);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(t->db, "INSERT INTO sources(path,kind,device,ingested_at) VALUES(?,?,?,?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    bind_cstr(st, 3, device);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE)
+        return -1;
+    t->source_id = sqlite3_last_insert_rowid(t->db);
+    return 0;
+}
+
+void tl_source_abort(struct tl_db *t)
+{
+    if (t->in_tx)
+        sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
+    t->in_tx = 0;
+}
+
+static void sql_local_to_utc(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const struct ikm_tz *tz = sqlite3_user_data(cx);
+    sqlite3_result_int64(cx, ikm_tz_local_to_utc(tz, sqlite3_value_int64(argv[0])));
+}
+
+/* Sets ts_us of the source's pending rows to expr(ts_local_us) and their tz_state. */
+static int resolve_pending(struct tl_db *t, const char *expr, const char *state, char *err, size_t errsz)
+{
+    static const char *const tables[] = {"events", "ike_messages"};
+    for (size_t i = 0; i < 2; i++) {
+        char *sql = sqlite3_mprintf("UPDATE %s SET ts_us = %s, tz_state = '%q' "
+                                    "WHERE source_id = %lld AND tz_state = 'pending'",
+                                    tables[i], expr, state, (long long)t->source_id);
+        if (!sql) {
+            snprintf(err, errsz, "out of memory");
+            return -1;
+        }
+        int r = exec(t, sql, err, errsz);
+        sqlite3_free(sql);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats *st, const char *sha256,
+                                 const struct ikm_tz *cli_tz, struct tl_source_result *res, char *err,
+                                 size_t errsz)
+{
+    memset(res, 0, sizeof *res);
+    res->source_id = t->source_id;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(t->db, "SELECT id, path FROM sources WHERE sha256 = ?", -1, &q, NULL) != SQLITE_OK)
+        goto dberr;
+    sqlite3_bind_text(q, 1, sha256, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        res->duplicate_of = sqlite3_column_int64(q, 0);
+        snprintf(res->duplicate_path, sizeof res->duplicate_path, "%s", (const char *)sqlite3_column_text(q, 1));
+        sqlite3_finalize(q);
+        tl_source_abort(t);
+        return TL_END_DUPLICATE;
+    }
+    sqlite3_finalize(q);
+
+    /* time zone: the file's own offsets, else --tz, else UTC assumed (formats.md §1.9) */
+    res->tz_source = NULL;
+    if (st->has_offset) {
+        ikm_tz_format_offset(st->first_offset_min, res->tz, sizeof res->tz);
+        res->tz_source = "line";
+        if (st->pending_rows > 0) {
+            char expr[64];
+            snprintf(expr, sizeof expr, "ts_local_us - %lld", (long long)st->first_offset_min * 60000000LL);
+            if (resolve_pending(t, expr, "file", err, errsz) < 0)
+                goto fail;
+        }
+    } else if (cli_tz && cli_tz->kind != IKM_TZK_NONE && st->units > 0) {
+        snprintf(res->tz, sizeof res->tz, "%s", cli_tz->name);
+        res->tz_source = "cli";
+        if (st->pending_rows > 0) {
+            t->resolve_tz = cli_tz;
+            if (sqlite3_create_function(t->db, "ikm_local_to_utc", 1, SQLITE_UTF8, (void *)cli_tz,
+                                        sql_local_to_utc, NULL, NULL) != SQLITE_OK)
+                goto dberr;
+            if (resolve_pending(t, "ikm_local_to_utc(ts_local_us)", "cli", err, errsz) < 0)
+                goto fail;
+        }
+    } else if (st->pending_rows > 0 || st->units > 0) {
+        snprintf(res->tz, sizeof res->tz, "UTC");
+        res->tz_source = "assumed";
+        res->tz_assumed = 1;
+        if (st->pending_rows > 0 && resolve_pending(t, "ts_local_us", "assumed", err, errsz) < 0)
+            goto fail;
+    }
+
+    sqlite3_stmt *u;
+    if (sqlite3_prepare_v2(t->db,
+                           "UPDATE sources SET sha256=?, bytes=?, units=?, parsed=?, unparsed=?, errors=?, "
+                           "warnings=?, tz=?, tz_source=?, tz_assumed=?, first_local_us=?, last_local_us=? "
+                           "WHERE id=?",
+                           -1, &u, NULL) != SQLITE_OK)
+        goto dberr;
+    sqlite3_bind_text(u, 1, sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(u, 2, st->bytes);
+    sqlite3_bind_int64(u, 3, st->units);
+    sqlite3_bind_int64(u, 4, st->parsed);
+    sqlite3_bind_int64(u, 5, st->unparsed);
+    sqlite3_bind_int64(u, 6, st->errors);
+    sqlite3_bind_int64(u, 7, st->warnings);
+    bind_cstr(u, 8, res->tz[0] ? res->tz : NULL);
+    bind_cstr(u, 9, res->tz_source);
+    sqlite3_bind_int(u, 10, res->tz_assumed);
+    if (st->first_local_us != INT64_MIN) {
+        sqlite3_bind_int64(u, 11, st->first_local_us);
+        sqlite3_bind_int64(u, 12, st->last_local_us);
+    }
+    sqlite3_bind_int64(u, 13, t->source_id);
+    int r = sqlite3_step(u);
+    sqlite3_finalize(u);
+    if (r != SQLITE_DONE)
+        goto dberr;
+    if (exec(t, "COMMIT", err, errsz) < 0)
+        goto fail;
+    t->in_tx = 0;
+    return TL_END_STORED;
+dberr:
+    snprintf(err, errsz, "database: %s", sqlite3_errmsg(t->db));
+fail:
+    tl_source_abort(t);
+    return TL_END_FAILED;
+}

@@ -1,0 +1,63 @@
+/*
+ * timeline.h — the SQLite timeline writer: opens or creates the database, takes one source
+ * at a time as a sink (one transaction per source), and resolves each source's local times.
+ *
+ * A new database is built under a temporary name next to the final one and renamed into place
+ * by tl_close(ok=1); a crash never leaves a half-built file under the final name. An existing
+ * database is extended in place, one transaction per source.
+ *
+ * Ownership: tl_open returns a handle that tl_close frees (whatever ok says).
+ */
+#ifndef IKM_TIMELINE_H
+#define IKM_TIMELINE_H
+
+#include "../parsers/sink.h"
+#include "tz.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define TL_SCHEMA_VERSION 1
+#define TL_APPLICATION_ID 0x494b4d54 /* "IKMT" */
+#define TL_UNPARSED_SAMPLE_MAX 1000  /* unparsed units stored per source (all are counted) */
+#define TL_UNPARSED_TEXT_MAX 4096    /* bytes of an unparsed unit stored */
+#define TL_DIAG_PRINT_MAX 10         /* diagnostics echoed to stderr per source */
+
+struct sqlite3;
+struct tl_db;
+
+/* Returns NULL with a message in err. *created says whether a new DB is being built. */
+struct tl_db *tl_open(const char *path, int *created, char *err, size_t errsz);
+/* ok=1: finish (indexes, rename a new DB into place); ok=0: discard a new DB. Returns 0 or -1
+ * (err set). Frees the handle in both cases. */
+int tl_close(struct tl_db *t, int ok, char *err, size_t errsz);
+struct sqlite3 *tl_sqlite(struct tl_db *t);
+
+/* Starts a source: opens its transaction and inserts its row. Diagnostics are echoed to
+ * `diag_out` (may be NULL) prefixed with `path`. */
+int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const char *device,
+                    FILE *diag_out);
+/* The sink that writes rows of the current source. */
+struct ikm_sink tl_source_sink(struct tl_db *t);
+
+enum tl_end_result { TL_END_STORED = 0, TL_END_DUPLICATE = 1, TL_END_FAILED = -1 };
+struct tl_source_result {
+    int64_t source_id;
+    int64_t duplicate_of;      /* source id holding the same content */
+    char duplicate_path[512];
+    char tz[96];
+    const char *tz_source;
+    int tz_assumed;
+};
+/* Ends the current source: a source whose sha256 is already stored is rolled back
+ * (TL_END_DUPLICATE); otherwise local times are resolved (the file's own offset, else
+ * cli_tz, else UTC assumed), the totals stored and the transaction committed. */
+enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats *st,
+                                 const char *sha256, const struct ikm_tz *cli_tz,
+                                 struct tl_source_result *res, char *err, size_t errsz);
+/* Rolls the current source back (after a parser or sink failure). */
+void tl_source_abort(struct tl_db *t);
+/* Records a problem with an input that never became a source (unreadable, unknown kind). */
+int tl_input_diag(struct tl_db *t, const char *path, const char *check, const char *message);
+
+#endif

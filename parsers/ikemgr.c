@@ -1,0 +1,1332 @@
+/*
+ * ikemgr.c — the ikemgr.log / ikemgr-ng.log parser (../shared/formats.md §1).
+ *
+ * Line grammar (one record per timestamped line; lines without a timestamp continue the
+ * previous record):
+ *
+ *   TS [OFFSET] [\[PID-TID\]] [LEVEL] [SRCLOC] [{ G: T}:] [\[IKE Role\]] [SERIAL:]L[p] - R[p]:PTR[:] MESSAGE
+ *
+ *   A  2024-07-15 10:55:41.005 -0700 [DEBG]: processing isakmp packet
+ *   A' 2019-03-06 17:26:28.000 -0800  [INFO]: {    1:    1}: DPD down, rekey vpn tunnel <awsseapa-to-azeapa>, SA state ESTABLISHED
+ *   B  2017-06-22 09:26:45.169 -0700 IKE FSM thread: 3966: starting up...
+ *   B' 2017-06-22 09:26:48.260 -0700 Warning: pan_log_proxy(pan_priv_log.c:269): Elog being proxied
+ *   C  2016-03-01 14:32:24 [INFO]: ike_sa.c:275:ikev2_abort(): 6:1.1.1.1[500] - 2.2.2.2[500]:(nil):aborting IKEv2 SA GW:6
+ *   D  2016-03-01 14:32:24.890 +0800 debug: pan_ikev2_debug(protocols/ikev2/ikev2.c:6946): ... IKEv2 SA state {GW:6-I}: SA dying from state ESTABLISHED, caller ikev2_abort
+ *   F  2026:03:01T15:13:18.024+01:00 [4371-4442] [INFO]: ...
+ *
+ * The hot lines of a debug log (sends, receives, message-id bookkeeping, separators) are
+ * recognised by fixed tokens without a regex; everything else goes through the catalog
+ * (ikemgr_catalog.inc): one combined PCRE2 pattern says whether any entry can match, and only
+ * then are the entries tried in priority order for their captures.
+ *
+ * Received messages span several lines ("M bytes message received from A", then
+ * "response message_id X expected Y", "response exch type T", "update response message_id
+ * 0x.."): they are gathered into one pending message, emitted when the next packet starts.
+ */
+#include "ikemgr.h"
+
+#include "timefmt.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <arpa/inet.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- catalog ---------------------------------------------------------------------------- */
+
+struct cat_entry {
+    const char *name;
+    enum ikm_event_kind kind;
+    const char *reason;
+    int no_row;
+    const char *pattern;
+    const char *sample;
+};
+
+static const struct cat_entry cat_entries[] = {
+#define CAT(name, kind, reason, no_row, pattern, sample) {name, kind, reason, no_row, pattern, sample},
+#include "ikemgr_catalog.inc"
+#undef CAT
+};
+#define CAT_N (sizeof cat_entries / sizeof cat_entries[0])
+
+/* Capture names the parser understands; anything else captured is ignored. */
+enum cap {
+    CAP_TUNNEL, CAP_GATEWAY, CAP_PEER, CAP_LOCAL, CAP_LPORT, CAP_RPORT, CAP_STATE, CAP_ROLE,
+    CAP_SERIAL, CAP_SA, CAP_PHASE, CAP_RESULT, CAP_MODE, CAP_ISPI, CAP_RSPI, CAP_SPI,
+    CAP_NOTIFY, CAP_PROTO, CAP_FROM, CAP_TO, CAP_MSGID, CAP_CAUSE, CAP_CALLER, CAP_DETAIL,
+    CAP_WHAT, CAP_VALUE, CAP_IDTYPE, CAP_ID, CAP_COUNT
+};
+static const char *const cap_names[CAP_COUNT] = {
+    "tunnel", "gateway", "peer", "local", "lport", "rport", "state", "role",
+    "serial", "sa", "phase", "result", "mode", "ispi", "rspi", "spi",
+    "notify", "proto", "from", "to", "msgid", "cause", "caller", "detail",
+    "what", "value", "idtype", "id",
+};
+/* attribute keys for captures stored as attrs (NULL: stored elsewhere or not at all) */
+static const char *const cap_attr_key[CAP_COUNT] = {
+    [CAP_LOCAL] = "local", [CAP_LPORT] = "local_port", [CAP_RPORT] = "peer_port",
+    [CAP_STATE] = "state", [CAP_ROLE] = "role", [CAP_SERIAL] = "sa_serial",
+    [CAP_MODE] = "mode", [CAP_ISPI] = "spi_i", [CAP_RSPI] = "spi_r", [CAP_SPI] = "spi",
+    [CAP_NOTIFY] = "notify", [CAP_PROTO] = "proto", [CAP_FROM] = "from_state",
+    [CAP_TO] = "to_state", [CAP_MSGID] = "message_id", [CAP_CAUSE] = "cause",
+    [CAP_CALLER] = "caller", [CAP_DETAIL] = "detail", [CAP_WHAT] = "what",
+    [CAP_VALUE] = "value", [CAP_IDTYPE] = "id_type", [CAP_ID] = "id",
+};
+
+struct ikemgr_catalog {
+    pcre2_code *any;           /* alternation of every entry: a fast "can anything match" */
+    pcre2_code *entry[CAT_N];
+    int group[CAT_N][CAP_COUNT]; /* capture group number per name, or -1 */
+    uint32_t max_groups;
+};
+
+size_t ikemgr_catalog_size(void)
+{
+    return CAT_N;
+}
+const char *ikemgr_catalog_entry_name(size_t i)
+{
+    return i < CAT_N ? cat_entries[i].name : NULL;
+}
+const char *ikemgr_catalog_entry_sample(size_t i)
+{
+    return i < CAT_N ? cat_entries[i].sample : NULL;
+}
+
+static pcre2_code *compile(const char *pattern, uint32_t extra, char *err, size_t errsz)
+{
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                   PCRE2_CASELESS | extra, &ec, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        snprintf(err, errsz, "ikemgr catalog: pattern error at offset %zu: %s: %s", (size_t)off,
+                 (const char *)msg, pattern);
+        return NULL;
+    }
+    /* JIT is an optimisation: the interpreter gives the same answers when it is missing */
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    return re;
+}
+
+struct ikemgr_catalog *ikemgr_catalog_new(char *err, size_t errsz)
+{
+    struct ikemgr_catalog *cat = calloc(1, sizeof *cat);
+    if (!cat) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    size_t total = 16;
+    for (size_t i = 0; i < CAT_N; i++)
+        total += strlen(cat_entries[i].pattern) + 8;
+    char *all = malloc(total);
+    if (!all) {
+        snprintf(err, errsz, "out of memory");
+        free(cat);
+        return NULL;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < CAT_N; i++)
+        at += (size_t)snprintf(all + at, total - at, "%s(?:%s)", i ? "|" : "", cat_entries[i].pattern);
+    cat->any = compile(all, PCRE2_DUPNAMES, err, errsz);
+    free(all);
+    if (!cat->any)
+        goto fail;
+    for (size_t i = 0; i < CAT_N; i++) {
+        cat->entry[i] = compile(cat_entries[i].pattern, 0, err, errsz);
+        if (!cat->entry[i])
+            goto fail;
+        uint32_t n = 0;
+        pcre2_pattern_info(cat->entry[i], PCRE2_INFO_CAPTURECOUNT, &n);
+        if (n + 1 > cat->max_groups)
+            cat->max_groups = n + 1;
+        for (int c = 0; c < CAP_COUNT; c++) {
+            int g = pcre2_substring_number_from_name(cat->entry[i], (PCRE2_SPTR)cap_names[c]);
+            cat->group[i][c] = g > 0 ? g : -1;
+        }
+    }
+    return cat;
+fail:
+    ikemgr_catalog_free(cat);
+    return NULL;
+}
+
+void ikemgr_catalog_free(struct ikemgr_catalog *cat)
+{
+    if (!cat)
+        return;
+    pcre2_code_free(cat->any);
+    for (size_t i = 0; i < CAT_N; i++)
+        pcre2_code_free(cat->entry[i]);
+    free(cat);
+}
+
+static int match_entry(const struct ikemgr_catalog *cat, size_t i, const char *s, size_t n,
+                       pcre2_match_data *md)
+{
+    return pcre2_match(cat->entry[i], (PCRE2_SPTR)s, n, 0, 0, md, NULL) > 0;
+}
+
+/* First entry at or after `from` that matches, or -1. `md` receives its captures. */
+static int classify_from(const struct ikemgr_catalog *cat, size_t from, const char *s, size_t n,
+                         pcre2_match_data *md, int need_reason)
+{
+    for (size_t i = from; i < CAT_N; i++) {
+        if (need_reason && !cat_entries[i].reason)
+            continue;
+        if (match_entry(cat, i, s, n, md))
+            return (int)i;
+    }
+    return -1;
+}
+
+int ikemgr_catalog_classify(const struct ikemgr_catalog *cat, const char *msg, size_t len)
+{
+    pcre2_match_data *md = pcre2_match_data_create(cat->max_groups, NULL);
+    if (!md)
+        return -1;
+    int r = -1;
+    if (pcre2_match(cat->any, (PCRE2_SPTR)msg, len, 0, 0, md, NULL) > 0)
+        r = classify_from(cat, 0, msg, len, md, 0);
+    pcre2_match_data_free(md);
+    return r;
+}
+
+/* ---- small lexical helpers ---------------------------------------------------------------- */
+
+static size_t skip_spaces(const char *p, size_t n, size_t i)
+{
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    return i;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int starts_with(const char *p, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    return n >= l && memcmp(p, lit, l) == 0;
+}
+
+/* Reads an unsigned decimal (at most 18 digits) at p[*i]; returns 1 on success. */
+static int read_uint(const char *p, size_t n, size_t *i, int64_t *out)
+{
+    size_t j = *i;
+    int64_t v = 0;
+    while (j < n && is_digit(p[j]) && j - *i < 18)
+        v = v * 10 + (p[j++] - '0');
+    if (j == *i || (j < n && is_digit(p[j])))
+        return 0;
+    *out = v;
+    *i = j;
+    return 1;
+}
+
+/* A message id printed in decimal or as 0x-hex (formats.md §1.6: the same id appears both
+ * ways on adjacent lines). At most 16 hex digits. */
+static int read_msgid(const char *p, size_t n, size_t *i, int64_t *out)
+{
+    size_t j = *i;
+    if (j + 2 < n && p[j] == '0' && (p[j + 1] == 'x' || p[j + 1] == 'X')) {
+        j += 2;
+        uint64_t v = 0;
+        size_t start = j;
+        while (j < n && j - start < 16) {
+            char c = p[j];
+            int d = is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                           : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+            if (d < 0)
+                break;
+            v = v * 16 + (uint64_t)d;
+            j++;
+        }
+        if (j == start || v > INT64_MAX)
+            return 0;
+        *out = (int64_t)v;
+        *i = j;
+        return 1;
+    }
+    return read_uint(p, n, i, out);
+}
+
+/* Copies an address token into out when it parses as IPv4 or IPv6. */
+static int valid_ip(const char *p, size_t n, char out[IKM_IP_MAX])
+{
+    if (n == 0 || n >= IKM_IP_MAX)
+        return 0;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    unsigned char tmp[16];
+    return inet_pton(AF_INET, out, tmp) == 1 || inet_pton(AF_INET6, out, tmp) == 1;
+}
+
+/* "ADDR[PORT]" at p[*i]. */
+static int read_endpoint(const char *p, size_t n, size_t *i, char ip[IKM_IP_MAX], int *port)
+{
+    size_t j = *i, a = j;
+    while (j < n && p[j] != '[' && p[j] != ' ' && j - a < IKM_IP_MAX)
+        j++;
+    if (j >= n || p[j] != '[')
+        return 0;
+    size_t alen = j - a;
+    j++;
+    int64_t v;
+    if (!read_uint(p, n, &j, &v) || j >= n || p[j] != ']' || v > 65535)
+        return 0;
+    if (!valid_ip(p + a, alen, ip)) {
+        /* racoon2 prefixes the SA serial number: "6:1.1.1.1[500]" */
+        size_t k = a;
+        while (k < a + alen && is_digit(p[k]))
+            k++;
+        if (k == a || k >= a + alen || p[k] != ':' || !valid_ip(p + k + 1, a + alen - k - 1, ip))
+            return 0;
+    }
+    *port = (int)v;
+    *i = j + 1;
+    return 1;
+}
+
+/* ---- per-file state ----------------------------------------------------------------------- */
+
+#define DIAG_PER_CHECK_MAX 20
+#define CONT_TEXT_MAX ((size_t)64 << 10)
+#define PEER_MAP_SIZE 1024 /* remote → local endpoint, for received messages */
+#define RESTART_MERGE_US (120LL * 1000000)
+
+enum rec_state { REC_NONE, REC_PARSED, REC_UNPARSED };
+
+struct peer_slot {
+    char remote[IKM_IP_MAX];
+    char local[IKM_IP_MAX];
+    int local_port;
+};
+
+struct pending_event {
+    int active;
+    struct ikm_event ev;
+    char *buf; /* owned copies of every string the event points to */
+    size_t len, cap;
+    long off[5 + IKM_ATTRS_MAX]; /* offsets into buf; -1 when the string is absent */
+    long t_off;
+};
+
+struct ikemgr_file {
+    const struct ikemgr_catalog *cat;
+    const struct ikm_sink *sink;
+    pcre2_match_data *md, *md2;
+    struct ikm_source_stats st;
+    int failed;
+
+    enum rec_state rec;
+    int64_t rec_line;
+    struct ikm_time rec_time;
+    int have_offset, last_offset;
+    int64_t last_restart_us;
+    int restart_seen;
+
+    int have_recv;
+    struct ikm_ike_msg recv;
+
+    struct pending_event pend;
+
+    int diag_count[8];
+    int saw_crlf;
+
+    struct peer_slot peers[PEER_MAP_SIZE];
+};
+
+enum diag_check { DG_LONG, DG_NUL, DG_UTF8, DG_TS, DG_READ, DG_CRLF, DG_N };
+static const char *const diag_check_name[DG_N] = {
+    "line-length", "nul-bytes", "utf8", "timestamp", "read", "line-endings",
+};
+
+static void emit_diag(struct ikemgr_file *f, enum diag_check c, enum ikm_diag_severity sev,
+                      int64_t line, int64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+#include <stdarg.h>
+static void emit_diag(struct ikemgr_file *f, enum diag_check c, enum ikm_diag_severity sev,
+                      int64_t line, int64_t off, const char *fmt, ...)
+{
+    if (sev == IKM_DIAG_ERROR)
+        f->st.errors++;
+    else
+        f->st.warnings++;
+    if (++f->diag_count[c] > DIAG_PER_CHECK_MAX || f->failed)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct ikm_diag d = {sev, line, off, diag_check_name[c], msg};
+    if (f->sink->diag && f->sink->diag(f->sink->ctx, &d) < 0)
+        f->failed = 1;
+}
+
+struct ikemgr_file *ikemgr_file_new(const struct ikemgr_catalog *cat, const struct ikm_sink *sink)
+{
+    struct ikemgr_file *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->cat = cat;
+    f->sink = sink;
+    f->md = pcre2_match_data_create(cat->max_groups, NULL);
+    f->md2 = pcre2_match_data_create(cat->max_groups, NULL);
+    if (!f->md || !f->md2) {
+        ikemgr_file_free(f);
+        return NULL;
+    }
+    f->st.first_local_us = INT64_MIN;
+    f->st.last_local_us = INT64_MIN;
+    return f;
+}
+
+void ikemgr_file_free(struct ikemgr_file *f)
+{
+    if (!f)
+        return;
+    pcre2_match_data_free(f->md);
+    pcre2_match_data_free(f->md2);
+    free(f->pend.buf);
+    free(f);
+}
+
+static unsigned peer_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h % PEER_MAP_SIZE;
+}
+
+static void peer_remember(struct ikemgr_file *f, const char *remote, const char *local, int lport)
+{
+    struct peer_slot *s = &f->peers[peer_hash(remote)];
+    snprintf(s->remote, sizeof s->remote, "%s", remote);
+    snprintf(s->local, sizeof s->local, "%s", local);
+    s->local_port = lport;
+}
+
+static const struct peer_slot *peer_lookup(const struct ikemgr_file *f, const char *remote)
+{
+    const struct peer_slot *s = &f->peers[peer_hash(remote)];
+    return strcmp(s->remote, remote) == 0 ? s : NULL;
+}
+
+/* ---- emission ----------------------------------------------------------------------------- */
+
+static void count_parsed(struct ikemgr_file *f)
+{
+    f->st.parsed++;
+}
+
+static void emit_unparsed(struct ikemgr_file *f, const struct ikm_line *ln, const char *reason)
+{
+    f->st.unparsed++;
+    if (f->failed)
+        return;
+    struct ikm_unparsed u = {ln->number, ln->offset, reason, {ln->ptr, ln->len}};
+    if (f->sink->unparsed && f->sink->unparsed(f->sink->ctx, &u) < 0)
+        f->failed = 1;
+}
+
+static void note_time_row(struct ikemgr_file *f, const struct ikm_time *t)
+{
+    if (t->state == IKM_TZ_PENDING)
+        f->st.pending_rows++;
+}
+
+static void flush_recv(struct ikemgr_file *f)
+{
+    if (!f->have_recv)
+        return;
+    f->have_recv = 0;
+    f->st.ike_messages++;
+    note_time_row(f, &f->recv.t);
+    if (!f->failed && f->sink->ike_message(f->sink->ctx, &f->recv) < 0)
+        f->failed = 1;
+}
+
+/* The strings of the pending event, in the order of pending_event.off. */
+static size_t pend_strings(struct ikm_event *ev, struct ikm_str **out)
+{
+    size_t n = 0;
+    out[n++] = &ev->level_raw;
+    out[n++] = &ev->gateway;
+    out[n++] = &ev->tunnel;
+    out[n++] = &ev->peer_ip;
+    out[n++] = &ev->msg;
+    for (size_t i = 0; i < ev->n_attrs; i++)
+        out[n++] = &ev->attrs[i].value;
+    return n;
+}
+#define PEND_MSG 4 /* index of msg in pend_strings */
+
+static void flush_event(struct ikemgr_file *f)
+{
+    struct pending_event *pe = &f->pend;
+    if (!pe->active)
+        return;
+    pe->active = 0;
+    struct ikm_str *strs[5 + IKM_ATTRS_MAX];
+    size_t ns = pend_strings(&pe->ev, strs);
+    for (size_t i = 0; i < ns; i++)
+        strs[i]->ptr = pe->off[i] < 0 ? NULL : pe->buf + pe->off[i];
+    pe->ev.t.text = pe->buf + pe->t_off;
+    f->st.events_by_kind[pe->ev.kind]++;
+    note_time_row(f, &pe->ev.t);
+    if (!f->failed && f->sink->event(f->sink->ctx, &pe->ev) < 0)
+        f->failed = 1;
+}
+
+static int pend_reserve(struct pending_event *pe, size_t n)
+{
+    if (pe->len + n <= pe->cap)
+        return 0;
+    size_t cap = pe->cap ? pe->cap : 512;
+    while (cap < pe->len + n)
+        cap *= 2;
+    char *nb = realloc(pe->buf, cap);
+    if (!nb)
+        return -1;
+    pe->buf = nb;
+    pe->cap = cap;
+    return 0;
+}
+
+/* Appends bytes plus a NUL; returns the offset they start at, or -1. */
+static long pend_append(struct pending_event *pe, const char *p, size_t n)
+{
+    if (pend_reserve(pe, n + 1) < 0)
+        return -1;
+    memcpy(pe->buf + pe->len, p, n);
+    long at = (long)pe->len;
+    pe->len += n;
+    pe->buf[pe->len++] = '\0';
+    return at;
+}
+
+/* Keeps a copy of ev (strings copied into the pending buffer, as offsets) after flushing the
+ * previous pending event: continuation lines may still extend its message. */
+static void hold_event(struct ikemgr_file *f, const struct ikm_event *ev)
+{
+    flush_event(f);
+    struct pending_event *pe = &f->pend;
+    pe->len = 0;
+    pe->ev = *ev;
+    struct ikm_str *strs[5 + IKM_ATTRS_MAX];
+    size_t ns = pend_strings(&pe->ev, strs);
+    for (size_t i = 0; i < ns; i++) {
+        pe->off[i] = -1;
+        if (strs[i]->ptr && (pe->off[i] = pend_append(pe, strs[i]->ptr, strs[i]->len)) < 0) {
+            f->failed = 1;
+            return;
+        }
+    }
+    if ((pe->t_off = pend_append(pe, ev->t.text, ev->t.text_len)) < 0) {
+        f->failed = 1;
+        return;
+    }
+    pe->active = 1;
+}
+
+/* A continuation line of the pending event: appended to its message, bounded. */
+static void extend_event(struct ikemgr_file *f, const char *p, size_t n)
+{
+    struct pending_event *pe = &f->pend;
+    size_t old_len = pe->ev.msg.len;
+    if (!pe->active || pe->off[PEND_MSG] < 0 || old_len >= CONT_TEXT_MAX)
+        return;
+    if (n > CONT_TEXT_MAX - old_len)
+        n = CONT_TEXT_MAX - old_len;
+    if (pend_reserve(pe, old_len + n + 2) < 0) {
+        f->failed = 1;
+        return;
+    }
+    long at = (long)pe->len;
+    memmove(pe->buf + pe->len, pe->buf + pe->off[PEND_MSG], old_len);
+    pe->buf[at + (long)old_len] = '\n';
+    memcpy(pe->buf + at + old_len + 1, p, n);
+    pe->len += old_len + 1 + n;
+    pe->buf[pe->len++] = '\0';
+    pe->off[PEND_MSG] = at;
+    pe->ev.msg.len = old_len + 1 + n;
+}
+
+/* ---- one line ------------------------------------------------------------------------------ */
+
+/* What the prefix of a record told us. */
+struct prefix {
+    struct ikm_time t;
+    enum ikm_level level;
+    struct ikm_str level_raw;
+    struct ikm_str pidtid;
+    struct ikm_str srcloc;
+    int64_t gw_id, tn_id;
+    struct ikm_str role_tag;
+    int has_ep;
+    char local[IKM_IP_MAX], remote[IKM_IP_MAX];
+    int lport, rport;
+    struct ikm_str msg;  /* everything after the level */
+    struct ikm_str core; /* the message proper, after srcloc/context/role/endpoints */
+};
+
+static enum ikm_level level_of_token(const char *p, size_t n)
+{
+    static const struct {
+        const char *tok;
+        enum ikm_level lvl;
+    } map[] = {
+        {"DEBG", IKM_LVL_DEBUG},   {"DEBUG", IKM_LVL_DEBUG},        {"DBG", IKM_LVL_DEBUG},
+        {"INFO", IKM_LVL_INFO},    {"NOTE", IKM_LVL_NOTICE},        {"PNTF", IKM_LVL_NOTICE},
+        {"PROTO_NOTIFY", IKM_LVL_NOTICE},
+        {"WARN", IKM_LVL_WARNING}, {"PWRN", IKM_LVL_WARNING},       {"IWRN", IKM_LVL_WARNING},
+        {"PROTO_WARN", IKM_LVL_WARNING}, {"INTERNAL_WARN", IKM_LVL_WARNING},
+        {"ERR", IKM_LVL_ERROR},    {"ERROR", IKM_LVL_ERROR},        {"PERR", IKM_LVL_ERROR},
+        {"IERR", IKM_LVL_ERROR},   {"PROTO_ERR", IKM_LVL_ERROR},    {"INTERNAL_ERR", IKM_LVL_ERROR},
+        {"CRIT", IKM_LVL_CRITICAL}, {"CRITICAL", IKM_LVL_CRITICAL},
+    };
+    while (n > 0 && p[n - 1] == ' ')
+        n--;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strlen(map[i].tok) == n && memcmp(map[i].tok, p, n) == 0)
+            return map[i].lvl;
+    return IKM_LVL_OTHER;
+}
+
+/* "[TOKEN]:" (TOKEN = [A-Z_ ]{3,13}) or a lowercase/capitalised "word:" level. */
+static size_t read_level(const char *p, size_t n, size_t i, struct prefix *px)
+{
+    if (i < n && p[i] == '[') {
+        size_t j = i + 1;
+        while (j < n && j - i <= 14 && ((p[j] >= 'A' && p[j] <= 'Z') || p[j] == '_' || p[j] == ' '))
+            j++;
+        size_t tl = j - i - 1;
+        if (j + 1 < n + 1 && j < n && p[j] == ']' && tl >= 3 && tl <= 13 && j + 1 < n && p[j + 1] == ':') {
+            px->level_raw = ikm_str_of(p + i + 1, tl);
+            px->level = level_of_token(p + i + 1, tl);
+            return j + 2;
+        }
+        return i;
+    }
+    static const struct {
+        const char *w;
+        enum ikm_level lvl;
+    } words[] = {
+        {"debug:", IKM_LVL_DEBUG},     {"Debug:", IKM_LVL_DEBUG},     {"info:", IKM_LVL_INFO},
+        {"Info:", IKM_LVL_INFO},       {"notice:", IKM_LVL_NOTICE},   {"Notice:", IKM_LVL_NOTICE},
+        {"warning:", IKM_LVL_WARNING}, {"Warning:", IKM_LVL_WARNING}, {"error:", IKM_LVL_ERROR},
+        {"Error:", IKM_LVL_ERROR},     {"critical:", IKM_LVL_CRITICAL}, {"Critical:", IKM_LVL_CRITICAL},
+    };
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+        if (starts_with(p + i, n - i, words[k].w)) {
+            size_t wl = strlen(words[k].w);
+            px->level_raw = ikm_str_of(p + i, wl - 1);
+            px->level = words[k].lvl;
+            return i + wl;
+        }
+    return i;
+}
+
+/* Source locations: "file.c:275:func(): " (racoon2 plog) or "func(path/file.c:6946): " (PAN). */
+static size_t read_srcloc(const char *p, size_t n, size_t i, struct prefix *px)
+{
+    size_t j = i;
+    while (j < n && (p[j] == '_' || p[j] == '.' || p[j] == '/' || p[j] == '-' ||
+                     (p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' && p[j] <= 'Z') || is_digit(p[j])))
+        j++;
+    if (j == i || j >= n)
+        return i;
+    size_t end = 0;
+    if (p[j] == ':' && j >= i + 3 && p[j - 2] == '.' && (p[j - 1] == 'c' || p[j - 1] == 'h')) {
+        /* file.c:NNN:func(): */
+        size_t k = j + 1;
+        int64_t ln;
+        if (!read_uint(p, n, &k, &ln) || k >= n || p[k] != ':')
+            return i;
+        k++;
+        while (k < n && (p[k] == '_' || (p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z') ||
+                         is_digit(p[k])))
+            k++;
+        if (k + 3 < n + 0 && p[k] == '(' && p[k + 1] == ')' && p[k + 2] == ':')
+            end = k + 3;
+    } else if (p[j] == '(') {
+        /* func(path/file.c:NNN): */
+        size_t k = j + 1;
+        while (k < n && p[k] != ':' && p[k] != ')' && p[k] != ' ')
+            k++;
+        if (k < n && p[k] == ':') {
+            k++;
+            int64_t ln;
+            if (read_uint(p, n, &k, &ln) && k + 1 < n && p[k] == ')' && p[k + 1] == ':')
+                end = k + 2;
+        }
+    }
+    if (!end)
+        return i;
+    size_t e = end;
+    while (e > i && (p[e - 1] == ':'))
+        e--;
+    px->srcloc = ikm_str_of(p + i, e - i);
+    return skip_spaces(p, n, end);
+}
+
+/* "{ G: T}:" with either number possibly empty. */
+static size_t read_context(const char *p, size_t n, size_t i, struct prefix *px)
+{
+    if (i >= n || p[i] != '{')
+        return i;
+    size_t j = skip_spaces(p, n, i + 1);
+    int64_t g = -1, t = -1;
+    if (j < n && is_digit(p[j]) && !read_uint(p, n, &j, &g))
+        return i;
+    j = skip_spaces(p, n, j);
+    if (j >= n || p[j] != ':')
+        return i;
+    j = skip_spaces(p, n, j + 1);
+    if (j < n && is_digit(p[j]) && !read_uint(p, n, &j, &t))
+        return i;
+    j = skip_spaces(p, n, j);
+    if (j + 1 >= n || p[j] != '}' || p[j + 1] != ':')
+        return i;
+    px->gw_id = g;
+    px->tn_id = t;
+    return skip_spaces(p, n, j + 2);
+}
+
+/* "[IKE Initiator] " / "[IKE Responder] " */
+static size_t read_role(const char *p, size_t n, size_t i, struct prefix *px)
+{
+    if (i >= n || p[i] != '[')
+        return i;
+    const char *close = memchr(p + i, ']', n - i < 40 ? n - i : 40);
+    if (!close || !starts_with(p + i, n - i, "[IKE "))
+        return i;
+    px->role_tag = ikm_str_of(p + i + 1, (size_t)(close - p) - i - 1);
+    return skip_spaces(p, n, (size_t)(close - p) + 1);
+}
+
+/* "[SERIAL:]L[p] - R[p]:PTR" then optional ':' */
+static size_t read_endpoints(const char *p, size_t n, size_t i, struct prefix *px)
+{
+    size_t j = i;
+    if (j >= n || !(is_digit(p[j]) || (p[j] >= 'a' && p[j] <= 'f') || (p[j] >= 'A' && p[j] <= 'F') || p[j] == ':'))
+        return i;
+    if (!read_endpoint(p, n, &j, px->local, &px->lport))
+        return i;
+    if (j + 3 > n || memcmp(p + j, " - ", 3) != 0)
+        return i;
+    j += 3;
+    if (!read_endpoint(p, n, &j, px->remote, &px->rport))
+        return i;
+    if (j < n && p[j] == ':') {
+        j++;
+        /* the packet pointer: "(nil)" or "0x..." */
+        if (starts_with(p + j, n - j, "(nil)"))
+            j += 5;
+        else if (starts_with(p + j, n - j, "0x")) {
+            j += 2;
+            while (j < n && ((p[j] >= '0' && p[j] <= '9') || (p[j] >= 'a' && p[j] <= 'f')))
+                j++;
+        }
+        if (j < n && p[j] == ':')
+            j++;
+    }
+    px->has_ep = 1;
+    return skip_spaces(p, n, j);
+}
+
+static void time_from_tm(struct ikemgr_file *f, const struct ikm_tm *tm, int has_off, int off,
+                         const char *text, size_t text_len, struct ikm_time *t)
+{
+    t->local_us = ikm_tm_to_us(tm);
+    t->text = text;
+    t->text_len = text_len;
+    if (has_off) {
+        t->state = IKM_TZ_LINE;
+        t->offset_min = off;
+        if (!f->have_offset)
+            f->st.first_offset_min = off;
+        f->have_offset = 1;
+        f->st.has_offset = 1;
+        f->last_offset = off;
+    } else if (f->have_offset) {
+        t->state = IKM_TZ_FILE;
+        t->offset_min = f->last_offset;
+    } else {
+        t->state = IKM_TZ_PENDING;
+        t->offset_min = 0;
+    }
+    t->utc_us = t->local_us - (int64_t)t->offset_min * 60 * 1000000;
+    if (f->st.first_local_us == INT64_MIN || t->local_us < f->st.first_local_us)
+        f->st.first_local_us = t->local_us;
+    if (f->st.last_local_us == INT64_MIN || t->local_us > f->st.last_local_us)
+        f->st.last_local_us = t->local_us;
+}
+
+/* Parses the record prefix. Returns 1 on a record, 0 for a continuation line, -1 for a line
+ * that has a timestamp shape with impossible values (*why says which). */
+static int parse_prefix(struct ikemgr_file *f, const char *p, size_t n, struct prefix *px,
+                        const char **why)
+{
+    struct ikm_tm tm;
+    size_t used;
+    enum ikm_ts_result r = ikm_parse_datetime(p, n, "-:", " T", &tm, &used, why);
+    if (r == IKM_TS_NONE)
+        return 0;
+    if (r == IKM_TS_INVALID)
+        return -1;
+    memset(px, 0, sizeof *px);
+    px->gw_id = px->tn_id = -1;
+    px->lport = px->rport = -1;
+    size_t ts_len = used;
+    size_t i = skip_spaces(p, n, used);
+    int off = 0, has_off = 0;
+    size_t ou;
+    int o = ikm_parse_utc_offset(p + i, n - i, &off, &ou);
+    if (o < 0) {
+        *why = "UTC offset out of range";
+        return -1;
+    }
+    if (o > 0) {
+        has_off = 1;
+        ts_len = i + ou;
+        i = skip_spaces(p, n, i + ou);
+    }
+    time_from_tm(f, &tm, has_off, off, p, ts_len, &px->t);
+    if (i < n && p[i] == '[' && i + 1 < n && is_digit(p[i + 1])) {
+        const char *close = memchr(p + i, ']', n - i < 32 ? n - i : 32);
+        if (close) {
+            px->pidtid = ikm_str_of(p + i + 1, (size_t)(close - p) - i - 1);
+            i = skip_spaces(p, n, (size_t)(close - p) + 1);
+        }
+    }
+    i = skip_spaces(p, n, read_level(p, n, i, px));
+    px->msg = ikm_str_of(p + i, n - i);
+    i = read_srcloc(p, n, i, px);
+    i = read_context(p, n, i, px);
+    i = read_role(p, n, i, px);
+    i = read_endpoints(p, n, i, px);
+    px->core = ikm_str_of(p + i, n - i);
+    return 1;
+}
+
+static void event_from_prefix(const struct prefix *px, int64_t line, enum ikm_event_kind kind,
+                              struct ikm_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->line = line;
+    ev->t = px->t;
+    ev->kind = kind;
+    ev->level = px->level;
+    ev->level_raw = px->level_raw;
+    ev->gw_id = px->gw_id;
+    ev->tn_id = px->tn_id;
+    ev->msg = px->msg;
+    if (px->has_ep) {
+        ev->peer_ip = ikm_str_of(px->remote, strlen(px->remote));
+        ikm_event_add_attr(ev, "local", ikm_str_of(px->local, strlen(px->local)), 0);
+    }
+    if (px->srcloc.ptr)
+        ikm_event_add_attr(ev, "srcloc", px->srcloc, 0);
+    if (px->role_tag.ptr)
+        ikm_event_add_attr(ev, "role", px->role_tag, 0);
+}
+
+/* "N times of M bytes message will be sent over socket S" (or racoon2's "... sent to ADDR") */
+static int try_send(struct ikemgr_file *f, const struct prefix *px, int64_t line)
+{
+    const char *p = px->core.ptr;
+    size_t n = px->core.len, i = 0;
+    int64_t copies, len;
+    if (!read_uint(p, n, &i, &copies) || !starts_with(p + i, n - i, " times of "))
+        return 0;
+    i += 10;
+    if (!read_uint(p, n, &i, &len) || !starts_with(p + i, n - i, " bytes message will be sent"))
+        return 0;
+    flush_recv(f);
+    struct ikm_ike_msg m;
+    ikm_ike_msg_init(&m, IKM_ORIGIN_LOG);
+    m.unit = line;
+    m.t = px->t;
+    m.dir = IKM_DIR_SENT;
+    m.length = len;
+    m.copies = copies > 1000000 ? 1000000 : (int)copies;
+    m.gw_id = px->gw_id;
+    m.tn_id = px->tn_id;
+    if (px->has_ep) {
+        snprintf(m.src_ip, sizeof m.src_ip, "%s", px->local);
+        snprintf(m.dst_ip, sizeof m.dst_ip, "%s", px->remote);
+        m.src_port = px->lport;
+        m.dst_port = px->rport;
+        m.natt = px->lport == 4500 || px->rport == 4500;
+        peer_remember(f, px->remote, px->local, px->lport);
+    }
+    f->st.ike_messages++;
+    note_time_row(f, &m.t);
+    if (!f->failed && f->sink->ike_message(f->sink->ctx, &m) < 0)
+        f->failed = 1;
+    return 1;
+}
+
+/* "M bytes message received from A" */
+static int try_recv(struct ikemgr_file *f, const struct prefix *px, int64_t line)
+{
+    const char *p = px->core.ptr;
+    size_t n = px->core.len, i = 0;
+    int64_t len;
+    if (!read_uint(p, n, &i, &len) || !starts_with(p + i, n - i, " bytes message received from "))
+        return 0;
+    i += 29;
+    flush_recv(f);
+    struct ikm_ike_msg *m = &f->recv;
+    ikm_ike_msg_init(m, IKM_ORIGIN_LOG);
+    m->unit = line;
+    m->t = px->t;
+    m->dir = IKM_DIR_RECV;
+    m->length = len;
+    m->gw_id = px->gw_id;
+    m->tn_id = px->tn_id;
+    size_t a = i;
+    while (i < n && p[i] != '[' && p[i] != ' ' && p[i] != ',')
+        i++;
+    if (valid_ip(p + a, i - a, m->src_ip)) {
+        int64_t port;
+        size_t k = i + 1;
+        if (i < n && p[i] == '[' && read_uint(p, n, &k, &port) && k < n && p[k] == ']' && port <= 65535)
+            m->src_port = (int)port;
+        const struct peer_slot *s = peer_lookup(f, m->src_ip);
+        if (s) {
+            snprintf(m->dst_ip, sizeof m->dst_ip, "%s", s->local);
+            m->dst_port = s->local_port;
+        }
+        m->natt = m->src_port == 4500 || m->dst_port == 4500;
+    }
+    f->have_recv = 1;
+    return 1;
+}
+
+/* "response|request message_id X expected Y", "response|request exch type T",
+ * "update response|request message_id X". Returns 1 when the line was one of them. */
+static int try_msgid(struct ikemgr_file *f, const struct prefix *px, int64_t line)
+{
+    const char *p = px->core.ptr;
+    size_t n = px->core.len, i = 0;
+    int update = 0;
+    if (starts_with(p, n, "update ")) {
+        update = 1;
+        i = 7;
+    }
+    int is_resp;
+    if (starts_with(p + i, n - i, "response "))
+        is_resp = 1, i += 9;
+    else if (starts_with(p + i, n - i, "request "))
+        is_resp = 0, i += 8;
+    else
+        return 0;
+    struct ikm_ike_msg *m = f->have_recv ? &f->recv : NULL;
+    if (!update && starts_with(p + i, n - i, "exch type ")) {
+        i += 10;
+        int64_t t;
+        if (!read_uint(p, n, &i, &t) || t > 255)
+            return 0;
+        if (m) {
+            m->exch_type = (int)t;
+            m->is_response = is_resp;
+            m->version = 2;
+            if (m->gw_id < 0)
+                m->gw_id = px->gw_id;
+        }
+        return 1;
+    }
+    if (!starts_with(p + i, n - i, "message_id "))
+        return 0;
+    i += 11;
+    int64_t id, expected = -1;
+    if (!read_msgid(p, n, &i, &id))
+        return 0;
+    if (!update) {
+        if (!starts_with(p + i, n - i, " expected "))
+            return 0;
+        i += 10;
+        if (!read_msgid(p, n, &i, &expected))
+            return 0;
+    }
+    if (m) {
+        m->is_response = is_resp;
+        m->version = 2;
+        if (m->gw_id < 0)
+            m->gw_id = px->gw_id;
+        if (m->tn_id < 0)
+            m->tn_id = px->tn_id;
+        if (!update) {
+            m->msg_id = id;
+            m->expected_msg_id = expected;
+        } else if (m->msg_id < 0) {
+            m->msg_id = id;
+        }
+    }
+    if (!update && id != expected) {
+        struct ikm_event ev;
+        event_from_prefix(px, line, IKM_EV_MSGID_MISMATCH, &ev);
+        char idb[24], exb[24];
+        int il = snprintf(idb, sizeof idb, "%lld", (long long)id);
+        int el = snprintf(exb, sizeof exb, "%lld", (long long)expected);
+        ikm_event_add_attr(&ev, "message_id", ikm_str_of(idb, (size_t)il), 1);
+        ikm_event_add_attr(&ev, "expected", ikm_str_of(exb, (size_t)el), 1);
+        ikm_event_add_attr(&ev, "direction", is_resp ? ikm_str_of("response", 8) : ikm_str_of("request", 7), 0);
+        if (m)
+            ev.peer_ip = ikm_str_of(m->src_ip, strlen(m->src_ip));
+        if (m && m->src_ip[0] == '\0')
+            ev.peer_ip = ikm_str_none();
+        hold_event(f, &ev);
+    }
+    return 1;
+}
+
+static struct ikm_str cap_str(pcre2_match_data *md, int group, const char *s)
+{
+    if (group < 0)
+        return ikm_str_none();
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    if (group >= (int)pcre2_get_ovector_count(md) || ov[2 * group] == PCRE2_UNSET)
+        return ikm_str_none();
+    return ikm_str_of(s + ov[2 * group], ov[2 * group + 1] - ov[2 * group]);
+}
+
+static int str_ieq(struct ikm_str s, const char *lit)
+{
+    size_t l = strlen(lit);
+    if (s.len != l)
+        return 0;
+    for (size_t i = 0; i < l; i++) {
+        char a = s.ptr[i], b = lit[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (a != b)
+            return 0;
+    }
+    return 1;
+}
+
+static enum ikm_event_kind derived_kind(pcre2_match_data *md, const int *grp, const char *s)
+{
+    struct ikm_str sa = cap_str(md, grp[CAP_SA], s), ph = cap_str(md, grp[CAP_PHASE], s);
+    struct ikm_str res = cap_str(md, grp[CAP_RESULT], s);
+    int phase2 = str_ieq(sa, "child") || (ph.ptr && ph.ptr[0] == '2');
+    if (str_ieq(res, "started"))
+        return phase2 ? IKM_EV_P2_START : IKM_EV_P1_START;
+    if (str_ieq(res, "succeeded"))
+        return phase2 ? IKM_EV_P2_UP : IKM_EV_P1_UP;
+    return phase2 ? IKM_EV_P2_FAIL : IKM_EV_P1_FAIL;
+}
+
+/* Fills event fields from the captures of entry `e` in md; `fill_only` leaves set fields. */
+static void apply_captures(struct ikm_event *ev, size_t e, const struct ikemgr_catalog *cat,
+                           pcre2_match_data *md, const char *s, int fill_only)
+{
+    const int *grp = cat->group[e];
+    for (int c = 0; c < CAP_COUNT; c++) {
+        struct ikm_str v = cap_str(md, grp[c], s);
+        if (!v.ptr || v.len == 0)
+            continue;
+        switch (c) {
+        case CAP_TUNNEL:
+            if (!fill_only || !ev->tunnel.ptr)
+                ev->tunnel = v;
+            break;
+        case CAP_GATEWAY:
+            if (!fill_only || !ev->gateway.ptr)
+                ev->gateway = v;
+            break;
+        case CAP_PEER:
+            if (!fill_only || !ev->peer_ip.ptr)
+                ev->peer_ip = v;
+            break;
+        case CAP_SA:
+        case CAP_PHASE:
+        case CAP_RESULT:
+            break;
+        default:
+            if (cap_attr_key[c]) {
+                int dup = 0;
+                for (size_t a = 0; a < ev->n_attrs; a++)
+                    if (strcmp(ev->attrs[a].key, cap_attr_key[c]) == 0)
+                        dup = 1;
+                if (!dup)
+                    ikm_event_add_attr(ev, cap_attr_key[c], v,
+                                       c == CAP_LPORT || c == CAP_RPORT || c == CAP_SERIAL);
+            }
+        }
+    }
+}
+
+/* The catalog: 1 when the line was classified (event held or no-row), 0 when nothing
+ * matched. */
+static int try_catalog(struct ikemgr_file *f, const struct prefix *px, int64_t line)
+{
+    const char *s = px->core.ptr;
+    size_t n = px->core.len;
+    const struct ikemgr_catalog *cat = f->cat;
+    if (pcre2_match(cat->any, (PCRE2_SPTR)s, n, 0, 0, f->md, NULL) <= 0)
+        return 0;
+    int e = classify_from(cat, 0, s, n, f->md, 0);
+    if (e < 0)
+        return 0;
+    const struct cat_entry *ce = &cat_entries[e];
+    if (ce->no_row)
+        return 1;
+    enum ikm_event_kind kind = ce->kind == IKM_EV_COUNT ? derived_kind(f->md, cat->group[e], s) : ce->kind;
+    if (kind == IKM_EV_DAEMON_RESTART) {
+        int64_t t = px->t.local_us;
+        if (f->restart_seen && t - f->last_restart_us <= RESTART_MERGE_US && t >= f->last_restart_us) {
+            f->last_restart_us = t;
+            return 1; /* another banner line of the same start-up */
+        }
+        f->restart_seen = 1;
+        f->last_restart_us = t;
+    }
+    struct ikm_event ev;
+    event_from_prefix(px, line, kind, &ev);
+    apply_captures(&ev, (size_t)e, cat, f->md, s, 0);
+    const char *reason = ce->reason;
+    if (!reason) {
+        int e2 = classify_from(cat, (size_t)e + 1, s, n, f->md2, 1);
+        if (e2 >= 0) {
+            reason = cat_entries[e2].reason;
+            apply_captures(&ev, (size_t)e2, cat, f->md2, s, 1);
+        }
+    }
+    if (reason)
+        ikm_event_add_attr(&ev, "reason", ikm_str_of(reason, strlen(reason)), 0);
+    ikm_event_add_attr(&ev, "pattern", ikm_str_of(ce->name, strlen(ce->name)), 0);
+    hold_event(f, &ev);
+    return 1;
+}
+
+/* Fast check that a line is 7-bit clean; only otherwise is it validated as UTF-8. */
+static size_t invalid_utf8_at(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            need = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            need = 3, cp = c & 0x07;
+        else
+            return i;
+        if (n - i - 1 < need)
+            return i;
+        for (size_t k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return i;
+        i += need + 1;
+    }
+    return (size_t)-1;
+}
+
+static void check_bytes(struct ikemgr_file *f, const struct ikm_line *ln)
+{
+    const char *nul = memchr(ln->ptr, '\0', ln->len);
+    if (nul)
+        emit_diag(f, DG_NUL, IKM_DIAG_WARNING, ln->number, ln->offset + (nul - ln->ptr),
+                  "NUL byte at column %zu", (size_t)(nul - ln->ptr) + 1);
+    size_t bad = invalid_utf8_at((const unsigned char *)ln->ptr, ln->len);
+    if (bad != (size_t)-1)
+        emit_diag(f, DG_UTF8, IKM_DIAG_WARNING, ln->number, ln->offset + (int64_t)bad,
+                  "invalid UTF-8 at column %zu (kept, escaped on output)", bad + 1);
+    if (ln->had_cr && !f->saw_crlf) {
+        f->saw_crlf = 1;
+        emit_diag(f, DG_CRLF, IKM_DIAG_WARNING, ln->number, ln->offset,
+                  "CRLF line endings (carriage returns removed)");
+    }
+}
+
+int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
+{
+    struct ikm_line ln = *in;
+    f->st.units++;
+    if (ln.truncated) {
+        emit_diag(f, DG_LONG, IKM_DIAG_ERROR, ln.number, ln.offset,
+                  "line of %llu bytes exceeds the %zu-byte limit; kept as unparsed (first %zu bytes)",
+                  (unsigned long long)ln.full_len, IKM_LINE_MAX, ln.len);
+        flush_recv(f);
+        flush_event(f);
+        f->rec = REC_UNPARSED;
+        emit_unparsed(f, &ln, "line longer than 1 MiB");
+        return f->failed ? -1 : 0;
+    }
+    check_bytes(f, &ln);
+    /* zero-filled blocks (a file cut by a crash or power loss) glue NULs to the next line */
+    size_t lead = 0;
+    while (lead < ln.len && ln.ptr[lead] == '\0')
+        lead++;
+    if (lead) {
+        if (lead == ln.len) {
+            emit_unparsed(f, &ln, "NUL bytes only");
+            return f->failed ? -1 : 0;
+        }
+        ln.ptr += lead;
+        ln.len -= lead;
+    }
+    size_t first = skip_spaces(ln.ptr, ln.len, 0);
+    if (first == ln.len) {
+        count_parsed(f); /* a blank line carries nothing to lose */
+        return 0;
+    }
+    struct prefix px;
+    const char *why = NULL;
+    int r = parse_prefix(f, ln.ptr, ln.len, &px, &why);
+    if (r < 0) {
+        emit_diag(f, DG_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "invalid timestamp: %s", why);
+        flush_recv(f);
+        flush_event(f);
+        f->rec = REC_UNPARSED;
+        emit_unparsed(f, &ln, why && strstr(why, "month") ? "invalid timestamp: month out of range"
+                              : "invalid timestamp");
+        return f->failed ? -1 : 0;
+    }
+    if (r == 0) {
+        /* a continuation of the previous record */
+        if (f->rec == REC_PARSED) {
+            count_parsed(f);
+            if (f->pend.active && f->pend.ev.line == f->rec_line)
+                extend_event(f, ln.ptr, ln.len);
+            /* start-up banners are continuation lines ("IKE DAEMON START on ...") */
+            struct prefix cp = {0};
+            cp.t = f->rec_time;
+            cp.gw_id = cp.tn_id = -1;
+            cp.msg = cp.core = ikm_str_of(ln.ptr + first, ln.len - first);
+            if (memmem(ln.ptr, ln.len, "DAEMON START", 12)) {
+                flush_event(f);
+                try_catalog(f, &cp, ln.number);
+            }
+        } else {
+            emit_unparsed(f, &ln, f->rec == REC_NONE ? "continuation line before the first record"
+                                                     : "continuation of an unparsed record");
+        }
+        return f->failed ? -1 : 0;
+    }
+    f->rec_line = ln.number;
+    f->rec_time = px.t;
+    const char *c = px.core.ptr;
+    size_t cn = px.core.len;
+    int ok = 1;
+    if (cn > 0 && is_digit(c[0])) {
+        ok = try_send(f, &px, ln.number) || try_recv(f, &px, ln.number);
+    } else if ((cn >= 3 && memcmp(c, "===", 3) == 0) || starts_with(c, cn, "processing isakmp packet")) {
+        flush_recv(f); /* a new packet starts */
+    } else if ((c[0] == 'r' || c[0] == 'u') && try_msgid(f, &px, ln.number)) {
+        /* bookkeeping of the pending received message */
+    } else {
+        ok = 0;
+    }
+    if (!ok)
+        ok = try_catalog(f, &px, ln.number);
+    if (ok) {
+        count_parsed(f);
+        f->rec = REC_PARSED;
+    } else {
+        f->rec = REC_UNPARSED;
+        emit_unparsed(f, &ln, "unrecognised message");
+    }
+    return f->failed ? -1 : 0;
+}
+
+int ikemgr_file_finish(struct ikemgr_file *f, struct ikm_source_stats *stats)
+{
+    flush_recv(f);
+    flush_event(f);
+    for (int c = 0; c < DG_N; c++)
+        if (f->diag_count[c] > DIAG_PER_CHECK_MAX && f->sink->diag && !f->failed) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%d more %s problems not listed", f->diag_count[c] - DIAG_PER_CHECK_MAX,
+                     diag_check_name[c]);
+            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, diag_check_name[c], msg};
+            if (f->sink->diag(f->sink->ctx, &d) < 0)
+                f->failed = 1;
+        }
+    *stats = f->st;
+    return f->failed ? -1 : 0;
+}
+
+int ikemgr_parse_stream(const struct ikemgr_catalog *cat, struct ikm_stream stream,
+                        const struct ikm_sink *sink, struct ikm_source_stats *stats)
+{
+    struct ikm_linereader lr;
+    if (ikm_lr_init(&lr, stream) < 0)
+        return -1;
+    struct ikemgr_file *f = ikemgr_file_new(cat, sink);
+    if (!f) {
+        ikm_lr_free(&lr);
+        return -1;
+    }
+    struct ikm_line ln;
+    int r, rc = 0;
+    while ((r = ikm_lr_next(&lr, &ln)) == 1) {
+        if (ikemgr_file_line(f, &ln) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (r < 0) {
+        emit_diag(f, DG_READ, IKM_DIAG_ERROR, lr.next_number, ikm_lr_bytes(&lr),
+                  "stream ends early after byte %lld: %s; everything before is kept",
+                  (long long)ikm_lr_bytes(&lr), ikm_lr_error(&lr));
+        rc = rc ? rc : 1;
+    }
+    if (ikemgr_file_finish(f, stats) < 0)
+        rc = -1;
+    stats->bytes = ikm_lr_bytes(&lr);
+    ikemgr_file_free(f);
+    ikm_lr_free(&lr);
+    return rc;
+}
+
+void ikemgr_sniff(const char *buf, size_t n, int *matching, int *looked)
+{
+    *matching = *looked = 0;
+    size_t i = 0;
+    while (i < n && *looked < 20) {
+        const char *nl = memchr(buf + i, '\n', n - i);
+        size_t len = nl ? (size_t)(nl - (buf + i)) : n - i;
+        if (!nl && *looked > 0)
+            break; /* a cut last line says nothing */
+        const char *p = buf + i;
+        while (len > 0 && *p == '\0')
+            p++, len--;
+        if (len > 0 && !(len == 1 && *p == '\r')) {
+            struct ikm_tm tm;
+            size_t used;
+            (*looked)++;
+            if (ikm_parse_datetime(p, len, "-:", " T", &tm, &used, NULL) == IKM_TS_OK)
+                (*matching)++;
+        }
+        if (!nl)
+            break;
+        i += (size_t)(nl - (buf + i)) + 1;
+    }
+}

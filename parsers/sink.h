@@ -1,0 +1,200 @@
+/*
+ * sink.h — the one interface between parsers and everything downstream.
+ *
+ * Parsers read bytes and call a sink; they never see SQLite, JSON or files. The timeline
+ * writer (analyzer/timeline.c) is one sink, the unit tests' memory sink another.
+ *
+ * Ownership: every pointer inside a record passed to a sink callback is borrowed and valid
+ * only for the duration of the call. A sink that keeps data copies it.
+ *
+ * Return values: a callback returns 0 on success and -1 when the sink cannot take more
+ * (e.g. a database error); the parser then stops and reports the failure to its caller.
+ */
+#ifndef IKM_SINK_H
+#define IKM_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How a row's UTC time was obtained. Stored as text in the timeline (ikm_tz_state_name). */
+enum ikm_tz_state {
+    IKM_TZ_LINE = 0, /* the line carries its own UTC offset */
+    IKM_TZ_FILE,     /* offset taken from another line of the same file */
+    IKM_TZ_PENDING,  /* local time only; resolved when the zone is known */
+    IKM_TZ_ZONE,     /* resolved with the device's zone (bundle) */
+    IKM_TZ_CLI,      /* resolved with --tz */
+    IKM_TZ_ASSUMED,  /* nothing known: local time taken as UTC, flagged in the report */
+    IKM_TZ_COUNT
+};
+const char *ikm_tz_state_name(enum ikm_tz_state s);
+
+/* A timestamp as read from the input. local_us is the device-local wall clock expressed as
+ * microseconds since 1970-01-01 00:00 of that wall clock; utc_us is meaningful unless
+ * state == IKM_TZ_PENDING. text points at the timestamp as written. */
+struct ikm_time {
+    int64_t local_us;
+    int64_t utc_us;
+    int offset_min; /* UTC offset in minutes when state is LINE or FILE */
+    enum ikm_tz_state state;
+    const char *text;
+    size_t text_len;
+};
+
+/* The closed vocabulary of event kinds (DESIGN.md, "Timeline schema"). */
+enum ikm_event_kind {
+    IKM_EV_DPD_DOWN = 0,
+    IKM_EV_IKE_SA_DOWN,
+    IKM_EV_P1_START,
+    IKM_EV_P1_UP,
+    IKM_EV_P1_FAIL,
+    IKM_EV_P2_START,
+    IKM_EV_P2_UP,
+    IKM_EV_P2_FAIL,
+    IKM_EV_TUNNEL_DOWN,
+    IKM_EV_TUNNEL_UP,
+    IKM_EV_ROUTE_CHANGE,
+    IKM_EV_CONFIG_COMMIT,
+    IKM_EV_POLICY_CHANGE,
+    IKM_EV_LINK_DOWN,
+    IKM_EV_LINK_UP,
+    IKM_EV_HA_STATE,
+    IKM_EV_DAEMON_RESTART,
+    IKM_EV_NOTIFY_ERROR,
+    IKM_EV_DELETE,
+    IKM_EV_REKEY,
+    IKM_EV_MSGID_MISMATCH,
+    IKM_EV_SA_STATE,
+    IKM_EV_NAT_T,
+    IKM_EV_LIVENESS,
+    IKM_EV_OTHER,
+    IKM_EV_COUNT
+};
+const char *ikm_event_kind_name(enum ikm_event_kind k);
+
+enum ikm_level {
+    IKM_LVL_NONE = 0, /* the line carries no level token */
+    IKM_LVL_DEBUG,
+    IKM_LVL_INFO,
+    IKM_LVL_NOTICE,
+    IKM_LVL_WARNING,
+    IKM_LVL_ERROR,
+    IKM_LVL_CRITICAL,
+    IKM_LVL_OTHER, /* a token we do not know; the raw token is kept */
+    IKM_LVL_COUNT
+};
+const char *ikm_level_name(enum ikm_level l);
+
+/* A string that may not be NUL-terminated; ptr == NULL means absent (SQL NULL). */
+struct ikm_str {
+    const char *ptr;
+    size_t len;
+};
+
+#define IKM_ATTRS_MAX 12
+struct ikm_attr {
+    const char *key;   /* static string */
+    struct ikm_str value;
+    int is_number;     /* value is a decimal integer: stored as a JSON number */
+};
+
+struct ikm_event {
+    int64_t line;
+    struct ikm_time t;
+    enum ikm_event_kind kind;
+    enum ikm_level level;
+    struct ikm_str level_raw;
+    struct ikm_str gateway;  /* gateway name when the line names it */
+    struct ikm_str tunnel;   /* tunnel name when the line names it */
+    struct ikm_str peer_ip;
+    int64_t gw_id;           /* `{g: t}` context numbers; -1 when absent */
+    int64_t tn_id;
+    struct ikm_str msg;      /* the whole message text of the record */
+    size_t n_attrs;
+    struct ikm_attr attrs[IKM_ATTRS_MAX];
+};
+
+enum ikm_origin { IKM_ORIGIN_PCAP = 0, IKM_ORIGIN_LOG = 1 };
+enum ikm_dir { IKM_DIR_UNKNOWN = 0, IKM_DIR_SENT, IKM_DIR_RECV };
+
+#define IKM_IP_MAX 64
+/* One IKE message, from a capture frame or from daemon log lines. Unknown integer fields
+ * are -1; unknown addresses are empty strings. */
+struct ikm_ike_msg {
+    enum ikm_origin origin;
+    int64_t unit;          /* frame number or (first) line number */
+    struct ikm_time t;
+    enum ikm_dir dir;
+    char src_ip[IKM_IP_MAX];
+    int src_port;
+    char dst_ip[IKM_IP_MAX];
+    int dst_port;
+    int has_spi;
+    uint64_t ispi, rspi;
+    int version;
+    int exch_type;
+    int flags;
+    int is_response;
+    int64_t msg_id;
+    int64_t expected_msg_id; /* log origin: the id ikemgr expected */
+    int64_t length;
+    int natt;
+    int copies;              /* log origin: the N of "N times of M bytes" */
+    int64_t gw_id, tn_id;
+};
+
+/* A unit that did not become a typed row. text is the unit as read (possibly cut). */
+struct ikm_unparsed {
+    int64_t line;
+    int64_t byte_offset;
+    const char *reason; /* short, static */
+    struct ikm_str text;
+};
+
+enum ikm_diag_severity { IKM_DIAG_WARNING = 0, IKM_DIAG_ERROR = 1 };
+/* A located problem with the input itself (truncation, over-long line, NUL bytes...). */
+struct ikm_diag {
+    enum ikm_diag_severity severity;
+    int64_t line;        /* 0 when not line-related */
+    int64_t byte_offset; /* -1 when unknown */
+    const char *check;   /* the check that failed (usually __func__ or a short tag) */
+    const char *message; /* formatted, human readable, without the file name */
+};
+
+/* Per-source totals, reported once at the end of a parse. units = parsed + unparsed. */
+struct ikm_source_stats {
+    int64_t units;
+    int64_t parsed;
+    int64_t unparsed;
+    int64_t bytes;
+    int64_t first_local_us, last_local_us; /* device-local range; INT64_MIN when none */
+    int has_offset;           /* some line carried an offset */
+    int first_offset_min;     /* the first offset seen, for resolving earlier lines */
+    int64_t pending_rows;     /* rows emitted with IKM_TZ_PENDING */
+    int64_t events_by_kind[IKM_EV_COUNT];
+    int64_t ike_messages;
+    int64_t errors, warnings; /* diagnostics emitted */
+};
+
+struct ikm_sink {
+    void *ctx;
+    int (*event)(void *ctx, const struct ikm_event *ev);
+    int (*ike_message)(void *ctx, const struct ikm_ike_msg *m);
+    int (*unparsed)(void *ctx, const struct ikm_unparsed *u);
+    int (*diag)(void *ctx, const struct ikm_diag *d);
+};
+
+/* Helpers for building records. */
+static inline struct ikm_str ikm_str_of(const char *p, size_t n)
+{
+    struct ikm_str s = {p, n};
+    return s;
+}
+static inline struct ikm_str ikm_str_none(void)
+{
+    struct ikm_str s = {NULL, 0};
+    return s;
+}
+void ikm_event_add_attr(struct ikm_event *ev, const char *key, struct ikm_str value, int is_number);
+void ikm_ike_msg_init(struct ikm_ike_msg *m, enum ikm_origin origin);
+
+#endif

@@ -1,0 +1,173 @@
+-- timeline.sql — the timeline database: every input's rows in one SQLite file.
+--
+-- Compiled into the binary (build/gen/schema_sql.c); the running program never reads this
+-- file. Bump TL_SCHEMA_VERSION in analyzer/timeline.h with any change here.
+--
+-- Time columns: ts_us is UTC microseconds since the epoch; ts_local_us is the device's wall
+-- clock as written in the input (same unit), kept so that a zone learned later (bundle,
+-- --tz) can re-resolve rows; tz_state says how ts_us was obtained:
+--   line     the line carried its own UTC offset
+--   file     the offset came from another line of the same file
+--   zone     the device's zone from the bundle
+--   cli      the zone given with --tz
+--   assumed  nothing was known; local time taken as UTC (the report flags it)
+
+CREATE TABLE IF NOT EXISTS sources (
+    id            INTEGER PRIMARY KEY,
+    path          TEXT NOT NULL,      -- as given on the command line (or member path)
+    kind          TEXT NOT NULL,      -- ikemgr-log, ...
+    device        TEXT,               -- hostname/serial when known
+    sha256        TEXT UNIQUE,        -- of the bytes as stored (compressed if .gz)
+    bytes         INTEGER,            -- bytes read after decompression
+    units         INTEGER,            -- lines or frames
+    parsed        INTEGER,
+    unparsed      INTEGER,            -- parsed + unparsed = units
+    errors        INTEGER,            -- diagnostics of severity error
+    warnings      INTEGER,
+    tz            TEXT,               -- e.g. "-07:00", "Europe/Berlin"
+    tz_source     TEXT,               -- line | file | zone | cli | assumed
+    tz_assumed    INTEGER NOT NULL DEFAULT 0,
+    first_local_us INTEGER,           -- device-local time range of the source
+    last_local_us  INTEGER,
+    ingested_at   TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    line        INTEGER NOT NULL,
+    ts_us       INTEGER NOT NULL,
+    ts_local_us INTEGER NOT NULL,
+    tz_state    TEXT NOT NULL,
+    ts_text     TEXT NOT NULL,        -- the timestamp as written
+    device      TEXT,
+    kind        TEXT NOT NULL,        -- closed vocabulary: parsers/sink.c
+    severity    TEXT,                 -- debug | info | notice | warning | error | critical | other | none
+    level_raw   TEXT,                 -- the level token as written ("DEBG", "PERR", ...)
+    gateway     TEXT,
+    tunnel      TEXT,
+    peer_ip     TEXT,
+    gw_id       INTEGER,              -- ikemgr "{g: t}" context numbers
+    tn_id       INTEGER,
+    msg         TEXT NOT NULL,
+    attrs_json  TEXT                  -- kind-specific fields (reason, spi, state, ...)
+);
+
+CREATE TABLE IF NOT EXISTS ike_messages (
+    id            INTEGER PRIMARY KEY,
+    source_id     INTEGER NOT NULL REFERENCES sources(id),
+    origin        TEXT NOT NULL CHECK (origin IN ('pcap', 'log')),
+    frame_or_line INTEGER NOT NULL,
+    ts_us         INTEGER NOT NULL,
+    ts_local_us   INTEGER NOT NULL,
+    tz_state      TEXT NOT NULL,
+    device        TEXT,
+    dir           TEXT CHECK (dir IN ('sent', 'recv')),
+    src_ip        TEXT,
+    src_port      INTEGER,
+    dst_ip        TEXT,
+    dst_port      INTEGER,
+    ispi          TEXT,               -- 16 hex digits
+    rspi          TEXT,
+    version       INTEGER,
+    exch_type     INTEGER,
+    flags         INTEGER,
+    is_response   INTEGER,            -- 0/1; for log sends set by pairing
+    msg_id        INTEGER,            -- for log sends set by pairing from the response
+    expected_msg_id INTEGER,          -- log: the id ikemgr expected
+    length        INTEGER,
+    natt          INTEGER,
+    copies        INTEGER,            -- log: N of "N times of M bytes message will be sent"
+    gw_id         INTEGER,
+    tn_id         INTEGER,
+    retransmit_of INTEGER REFERENCES ike_messages(id) -- set by pairing
+);
+
+-- Requests paired with their responses (analyzer/pairing.c). rtt_us runs from the last
+-- copy of the request sent before the response; retransmits counts the extra copies.
+CREATE TABLE IF NOT EXISTS exchanges (
+    id          INTEGER PRIMARY KEY,
+    origin      TEXT NOT NULL,
+    request_id  INTEGER NOT NULL REFERENCES ike_messages(id),
+    response_id INTEGER REFERENCES ike_messages(id),
+    rtt_us      INTEGER,
+    retransmits INTEGER NOT NULL DEFAULT 0,
+    initiator   TEXT NOT NULL CHECK (initiator IN ('local', 'peer'))
+);
+
+-- Units that did not become typed rows: all are counted in sources.unparsed, the first
+-- 1000 per source are kept here.
+CREATE TABLE IF NOT EXISTS unparsed (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    line        INTEGER NOT NULL,
+    byte_offset INTEGER,
+    reason      TEXT NOT NULL,
+    text        TEXT NOT NULL
+);
+
+-- Located problems with the inputs themselves (truncation, over-long lines, bad bytes).
+CREATE TABLE IF NOT EXISTS diagnostics (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER REFERENCES sources(id),
+    path        TEXT NOT NULL,
+    line        INTEGER,
+    byte_offset INTEGER,
+    severity    TEXT NOT NULL CHECK (severity IN ('warning', 'error')),
+    check_name  TEXT NOT NULL,
+    message     TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS incidents (
+    id              INTEGER PRIMARY KEY,
+    anchor_event_id INTEGER REFERENCES events(id),
+    kind            TEXT NOT NULL,
+    ts_us           INTEGER NOT NULL,
+    window_start_us INTEGER NOT NULL,
+    window_end_us   INTEGER NOT NULL,
+    gateway         TEXT,
+    tunnel          TEXT,
+    peer_ip         TEXT,
+    device          TEXT
+);
+
+CREATE TABLE IF NOT EXISTS findings (
+    id            INTEGER PRIMARY KEY,
+    incident_id   INTEGER NOT NULL REFERENCES incidents(id),
+    cause_id      TEXT NOT NULL,
+    score         REAL NOT NULL,
+    summary       TEXT,
+    evidence_json TEXT
+);
+
+-- One chronological view over everything that has a time.
+CREATE VIEW IF NOT EXISTS timeline AS
+    SELECT e.ts_us, e.tz_state, s.path AS source, e.line AS unit, e.device, e.kind,
+           e.gateway, e.tunnel, e.peer_ip, e.msg AS text
+      FROM events e JOIN sources s ON s.id = e.source_id
+    UNION ALL
+    SELECT m.ts_us, m.tz_state, s.path, m.frame_or_line, m.device,
+           'ike-' || COALESCE(m.dir, 'msg'), NULL, NULL,
+           CASE m.dir WHEN 'sent' THEN m.dst_ip ELSE m.src_ip END,
+           COALESCE(m.dir, '?') || ' ' || COALESCE(m.length, '?') || ' bytes' ||
+           COALESCE(' exch ' || m.exch_type, '') || COALESCE(' msgid ' || m.msg_id, '')
+      FROM ike_messages m JOIN sources s ON s.id = m.source_id;
+
+-- Exchanges with both ends' times and addresses.
+CREATE VIEW IF NOT EXISTS exchange_detail AS
+    SELECT x.id, x.origin, x.initiator, q.ts_us AS request_us, r.ts_us AS response_us,
+           x.rtt_us, x.retransmits, q.msg_id, q.exch_type, q.length,
+           CASE q.dir WHEN 'sent' THEN q.dst_ip ELSE q.src_ip END AS peer_ip,
+           q.device, q.source_id, q.frame_or_line AS request_unit, r.frame_or_line AS response_unit
+      FROM exchanges x
+      JOIN ike_messages q ON q.id = x.request_id
+      LEFT JOIN ike_messages r ON r.id = x.response_id;
+
+-- @indexes: built after a fresh bulk load, kept up to date when a DB is extended.
+CREATE INDEX IF NOT EXISTS events_ts ON events(ts_us);
+CREATE INDEX IF NOT EXISTS events_peer_ts ON events(peer_ip, ts_us);
+CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts_us);
+CREATE INDEX IF NOT EXISTS ike_messages_ts ON ike_messages(ts_us);
+CREATE INDEX IF NOT EXISTS ike_messages_peer_ts ON ike_messages(dst_ip, ts_us);
+CREATE INDEX IF NOT EXISTS ike_messages_spi ON ike_messages(ispi, rspi, msg_id);
+CREATE INDEX IF NOT EXISTS exchanges_request ON exchanges(request_id);

@@ -35,7 +35,7 @@ MAIN_SRC     := analyzer/main.c
 GEN_SRC      := $(BUILD)/gen/schema_sql.c
 LIB_SRC      := $(PARSER_SRC) $(ANALYZER_LIB) $(GEN_SRC)
 TEST_SRC     := tests/run_tests.c tests/memsink.c tests/test_timefmt.c tests/test_linereader.c \
-                tests/test_ikemgr.c tests/test_textsafe.c tests/test_timeline.c tests/test_e2e.c
+                tests/test_ikemgr.c tests/test_textsafe.c tests/test_timeline.c tests/test_e2e.c tests/testutil.c
 HEADERS      := $(wildcard parsers/*.h analyzer/*.h tests/*.h) parsers/ikemgr_catalog.inc
 
 rel_obj  = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
@@ -68,11 +68,13 @@ $(BUILD)/gen/schema_sql.c: schema/timeline.sql $(BUILD)/embed
 
 $(BUILD)/rel/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_RELEASE) $(PKG_CFLAGS) -c -o $@ $<
+	@echo "CC $<"
+	@$(CC) $(CFLAGS_RELEASE) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_TEST) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	@echo "CC (test) $<"
+	@$(CC) $(CFLAGS_TEST) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/ikemortem: $(call rel_obj,$(LIB_SRC) $(MAIN_SRC))
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS)

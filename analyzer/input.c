@@ -32,22 +32,41 @@ static ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
     return (ssize_t)n;
 }
 
+/* Serves decompressed bytes from libarchive's blocks. archive_read_data() would discard
+ * the bytes it had already copied when a later block fails, so blocks are taken one at a
+ * time and handed out as they come. */
 static ssize_t data_read(struct ikm_input *in, void *buf, size_t n)
 {
-    if (in->data_eof)
-        return 0;
-    if (in->data_error)
-        return -1;
-    la_ssize_t r = archive_read_data(in->ar, buf, n);
-    if (r < 0) {
-        in->data_error = 1;
-        snprintf(in->err, sizeof in->err, "%s", archive_error_string(in->ar) ? archive_error_string(in->ar)
-                                                                               : "decompression failed");
-        return -1;
+    while (in->block_left == 0) {
+        if (in->data_eof)
+            return 0;
+        if (in->data_error)
+            return -1;
+        const void *blk;
+        size_t size;
+        la_int64_t off;
+        int r = archive_read_data_block(in->ar, &blk, &size, &off);
+        if (r == ARCHIVE_EOF) {
+            in->data_eof = 1;
+            return 0;
+        }
+        if (r < ARCHIVE_WARN) {
+            in->data_error = 1;
+            const char *why = archive_error_string(in->ar);
+            snprintf(in->err, sizeof in->err, "%s%s", why ? why : "decompression failed",
+                     strcmp(in->filter, "none") != 0
+                         ? " (the block being decompressed at the cut, up to 64 KiB, is lost)"
+                         : "");
+            return -1;
+        }
+        in->block = blk;
+        in->block_left = size;
     }
-    if (r == 0)
-        in->data_eof = 1;
-    return r;
+    size_t k = in->block_left < n ? in->block_left : n;
+    memcpy(buf, in->block, k);
+    in->block += k;
+    in->block_left -= k;
+    return (ssize_t)k;
 }
 
 int ikm_input_open(struct ikm_input *in, const char *path)

@@ -29,6 +29,8 @@ struct ikm_input {
     char filter[32];     /* "gzip", "none", ... */
     char *peek;          /* first decompressed bytes, served again by ikm_input_stream */
     size_t peek_len, peek_pos;
+    const char *block;   /* the current libarchive data block, not yet handed out */
+    size_t block_left;
     int data_error, data_eof;
     char err[512];
 };

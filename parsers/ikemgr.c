@@ -169,7 +169,7 @@ void ikemgr_catalog_free(struct ikemgr_catalog *cat)
 static int match_entry(const struct ikemgr_catalog *cat, size_t i, const char *s, size_t n,
                        pcre2_match_data *md)
 {
-    return pcre2_match(cat->entry[i], (PCRE2_SPTR)s, n, 0, 0, md, NULL) > 0;
+    return pcre2_match(cat->entry[i], (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 0;
 }
 
 /* First entry at or after `from` that matches, or -1. `md` receives its captures. */
@@ -191,7 +191,8 @@ int ikemgr_catalog_classify(const struct ikemgr_catalog *cat, const char *msg, s
     if (!md)
         return -1;
     int r = -1;
-    if (pcre2_match(cat->any, (PCRE2_SPTR)msg, len, 0, 0, md, NULL) > 0)
+    /* 0 means "matched, ovector too small": the prefilter needs no captures */
+    if (pcre2_match(cat->any, (PCRE2_SPTR)msg, len, 0, 0, md, NULL) >= 0)
         r = classify_from(cat, 0, msg, len, md, 0);
     pcre2_match_data_free(md);
     return r;
@@ -684,9 +685,12 @@ static size_t read_srcloc(const char *p, size_t n, size_t i, struct prefix *px)
 /* "{ G: T}:" with either number possibly empty. */
 static size_t read_context(const char *p, size_t n, size_t i, struct prefix *px)
 {
-    if (i >= n || p[i] != '{')
+    size_t j = i;
+    if (j + 1 < n && p[j] == '\\' && p[j + 1] == '{')
+        j++; /* "\{" as rendered by the vendor KB (formats.md §1.2, family A') */
+    if (j >= n || p[j] != '{')
         return i;
-    size_t j = skip_spaces(p, n, i + 1);
+    j = skip_spaces(p, n, j + 1);
     int64_t g = -1, t = -1;
     if (j < n && is_digit(p[j]) && !read_uint(p, n, &j, &g))
         return i;
@@ -841,6 +845,8 @@ static void event_from_prefix(const struct prefix *px, int64_t line, enum ikm_ev
         ikm_event_add_attr(ev, "srcloc", px->srcloc, 0);
     if (px->role_tag.ptr)
         ikm_event_add_attr(ev, "role", px->role_tag, 0);
+    if (px->pidtid.ptr)
+        ikm_event_add_attr(ev, "pid_tid", px->pidtid, 0);
 }
 
 /* "N times of M bytes message will be sent over socket S" (or racoon2's "... sent to ADDR") */
@@ -1078,7 +1084,7 @@ static int try_catalog(struct ikemgr_file *f, const struct prefix *px, int64_t l
     const char *s = px->core.ptr;
     size_t n = px->core.len;
     const struct ikemgr_catalog *cat = f->cat;
-    if (pcre2_match(cat->any, (PCRE2_SPTR)s, n, 0, 0, f->md, NULL) <= 0)
+    if (pcre2_match(cat->any, (PCRE2_SPTR)s, n, 0, 0, f->md, NULL) < 0)
         return 0;
     int e = classify_from(cat, 0, s, n, f->md, 0);
     if (e < 0)

@@ -1,0 +1,167 @@
+/*
+ * memsink.c — the in-memory sink used by the unit tests (see memsink.h).
+ */
+#include "memsink.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_str(struct ikm_str s)
+{
+    if (!s.ptr)
+        return NULL;
+    char *p = malloc(s.len + 1);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p, s.ptr, s.len);
+    p[s.len] = '\0';
+    return p;
+}
+
+#define GROW(arr, n)                                                                               \
+    do {                                                                                           \
+        void *np_ = realloc((arr), ((n) + 1) * sizeof *(arr));                                     \
+        ck_assert_ptr_nonnull(np_);                                                                \
+        (arr) = np_;                                                                               \
+    } while (0)
+
+static int on_event(void *ctx, const struct ikm_event *ev)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->ev, ms->n_ev);
+    struct ms_event *e = &ms->ev[ms->n_ev++];
+    memset(e, 0, sizeof *e);
+    e->line = ev->line;
+    e->utc_us = ev->t.utc_us;
+    e->local_us = ev->t.local_us;
+    e->offset_min = ev->t.offset_min;
+    e->state = ev->t.state;
+    e->kind = ev->kind;
+    e->level = ev->level;
+    e->level_raw = dup_str(ev->level_raw);
+    e->gateway = dup_str(ev->gateway);
+    e->tunnel = dup_str(ev->tunnel);
+    e->peer_ip = dup_str(ev->peer_ip);
+    e->msg = dup_str(ev->msg);
+    e->ts_text = dup_str(ikm_str_of(ev->t.text, ev->t.text_len));
+    e->gw_id = ev->gw_id;
+    e->tn_id = ev->tn_id;
+    e->n_attrs = ev->n_attrs;
+    for (size_t i = 0; i < ev->n_attrs; i++) {
+        e->keys[i] = dup_str(ikm_str_of(ev->attrs[i].key, strlen(ev->attrs[i].key)));
+        e->values[i] = dup_str(ev->attrs[i].value);
+    }
+    return 0;
+}
+
+static int on_msg(void *ctx, const struct ikm_ike_msg *m)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->msg, ms->n_msg);
+    ms->msg[ms->n_msg] = *m;
+    ms->msg[ms->n_msg].t.text = NULL; /* borrowed: not valid after the call */
+    ms->n_msg++;
+    return 0;
+}
+
+static int on_unparsed(void *ctx, const struct ikm_unparsed *u)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->un, ms->n_un);
+    struct ms_unparsed *x = &ms->un[ms->n_un++];
+    x->line = u->line;
+    x->reason = dup_str(ikm_str_of(u->reason, strlen(u->reason)));
+    x->text = dup_str(u->text.ptr ? u->text : ikm_str_of("", 0));
+    x->text_len = u->text.len;
+    return 0;
+}
+
+static int on_diag(void *ctx, const struct ikm_diag *d)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->dg, ms->n_dg);
+    struct ms_diag *x = &ms->dg[ms->n_dg++];
+    x->severity = d->severity;
+    x->line = d->line;
+    x->check = dup_str(ikm_str_of(d->check, strlen(d->check)));
+    x->message = dup_str(ikm_str_of(d->message, strlen(d->message)));
+    return 0;
+}
+
+struct ikm_sink memsink_sink(struct memsink *ms)
+{
+    struct ikm_sink s = {ms, on_event, on_msg, on_unparsed, on_diag};
+    return s;
+}
+
+void memsink_free(struct memsink *ms)
+{
+    for (size_t i = 0; i < ms->n_ev; i++) {
+        struct ms_event *e = &ms->ev[i];
+        free(e->level_raw), free(e->gateway), free(e->tunnel), free(e->peer_ip), free(e->msg), free(e->ts_text);
+        for (size_t k = 0; k < e->n_attrs; k++)
+            free(e->keys[k]), free(e->values[k]);
+    }
+    for (size_t i = 0; i < ms->n_un; i++)
+        free(ms->un[i].reason), free(ms->un[i].text);
+    for (size_t i = 0; i < ms->n_dg; i++)
+        free(ms->dg[i].check), free(ms->dg[i].message);
+    free(ms->ev), free(ms->msg), free(ms->un), free(ms->dg);
+    memset(ms, 0, sizeof *ms);
+}
+
+const char *ms_attr(const struct ms_event *e, const char *key)
+{
+    for (size_t i = 0; i < e->n_attrs; i++)
+        if (strcmp(e->keys[i], key) == 0)
+            return e->values[i];
+    return NULL;
+}
+
+struct str_stream {
+    const char *p;
+    size_t len, pos, chunk;
+};
+
+static ssize_t str_read(void *ctx, void *buf, size_t n)
+{
+    struct str_stream *s = ctx;
+    size_t k = s->len - s->pos;
+    if (k > n)
+        k = n;
+    if (s->chunk && k > s->chunk)
+        k = s->chunk;
+    memcpy(buf, s->p + s->pos, k);
+    s->pos += k;
+    return (ssize_t)k;
+}
+
+static struct ikemgr_catalog *catalog;
+
+static void free_catalog(void)
+{
+    ikemgr_catalog_free(catalog);
+}
+
+const struct ikemgr_catalog *ms_catalog(void)
+{
+    if (!catalog) {
+        char err[512];
+        catalog = ikemgr_catalog_new(err, sizeof err);
+        ck_assert_msg(catalog != NULL, "%s", err);
+        atexit(free_catalog);
+    }
+    return catalog;
+}
+
+int ms_parse_ikemgr(struct memsink *ms, const char *text, size_t len, size_t chunk)
+{
+    struct str_stream ss = {text, len, 0, chunk};
+    struct ikm_stream stream = {&ss, str_read, NULL};
+    struct ikm_sink sink = memsink_sink(ms);
+    int r = ikemgr_parse_stream(ms_catalog(), stream, &sink, &ms->st);
+    /* the invariant every parse keeps */
+    ck_assert_int_eq(ms->st.parsed + ms->st.unparsed, ms->st.units);
+    ck_assert_int_eq((int64_t)ms->n_un, ms->st.unparsed);
+    return r;
+}

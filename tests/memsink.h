@@ -1,0 +1,61 @@
+/*
+ * memsink.h — an in-memory sink for unit tests: keeps copies of every record a parser emits,
+ * plus helpers to run the ikemgr parser over a string.
+ *
+ * Ownership: memsink_free releases every copy.
+ */
+#ifndef IKM_TEST_MEMSINK_H
+#define IKM_TEST_MEMSINK_H
+
+#include "../parsers/ikemgr.h"
+#include "../parsers/sink.h"
+
+struct ms_event {
+    int64_t line, utc_us, local_us;
+    int offset_min;
+    enum ikm_tz_state state;
+    enum ikm_event_kind kind;
+    enum ikm_level level;
+    char *level_raw, *gateway, *tunnel, *peer_ip, *msg, *ts_text;
+    int64_t gw_id, tn_id;
+    size_t n_attrs;
+    char *keys[IKM_ATTRS_MAX];
+    char *values[IKM_ATTRS_MAX];
+};
+
+struct ms_unparsed {
+    int64_t line;
+    char *reason;
+    char *text;
+    size_t text_len;
+};
+
+struct ms_diag {
+    enum ikm_diag_severity severity;
+    int64_t line;
+    char *check, *message;
+};
+
+struct memsink {
+    struct ms_event *ev;
+    size_t n_ev;
+    struct ikm_ike_msg *msg;
+    size_t n_msg;
+    struct ms_unparsed *un;
+    size_t n_un;
+    struct ms_diag *dg;
+    size_t n_dg;
+    struct ikm_source_stats st;
+};
+
+struct ikm_sink memsink_sink(struct memsink *ms);
+void memsink_free(struct memsink *ms);
+/* Value of attribute key of event e, or NULL. */
+const char *ms_attr(const struct ms_event *e, const char *key);
+/* Runs the ikemgr parser over text[0..len) delivered `chunk` bytes per read (0: all at once).
+ * Returns what ikemgr_parse_stream returned. */
+int ms_parse_ikemgr(struct memsink *ms, const char *text, size_t len, size_t chunk);
+/* The shared catalog (compiled on first use, freed at exit). */
+const struct ikemgr_catalog *ms_catalog(void);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * test_timeline.c — the SQLite writer and the exchange pairing, driven through the sink
+ * interface: fresh-DB rename, duplicate sources, schema-version refusal, time-zone
+ * resolution, text escaping, and request/response pairing with retransmits.
+ */
+#include "../analyzer/pairing.h"
+#include "../analyzer/timeline.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct tl_db *open_new(const char *path)
+{
+    char err[512];
+    int created = -1;
+    unlink(path);
+    struct tl_db *t = tl_open(path, &created, err, sizeof err);
+    ck_assert_msg(t != NULL, "%s", err);
+    ck_assert_int_eq(created, 1);
+    return t;
+}
+
+static struct ikm_source_stats stats_for(int64_t units, int pending)
+{
+    struct ikm_source_stats st;
+    memset(&st, 0, sizeof st);
+    st.units = st.parsed = units;
+    st.first_local_us = st.last_local_us = INT64_MIN;
+    st.pending_rows = pending;
+    return st;
+}
+
+static void add_event(struct ikm_sink *s, int64_t line, int64_t local_us, enum ikm_tz_state state,
+                      const char *msg, size_t msg_len)
+{
+    struct ikm_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.line = line;
+    ev.t.local_us = local_us;
+    ev.t.utc_us = local_us;
+    ev.t.state = state;
+    ev.t.text = "ts";
+    ev.t.text_len = 2;
+    ev.kind = IKM_EV_DPD_DOWN;
+    ev.gw_id = ev.tn_id = -1;
+    ev.msg = ikm_str_of(msg, msg_len);
+    ikm_event_add_attr(&ev, "reason", ikm_str_of("liveness", 8), 0);
+    ikm_event_add_attr(&ev, "sa_serial", ikm_str_of("6", 1), 1);
+    ck_assert_int_eq(s->event(s->ctx, &ev), 0);
+}
+
+START_TEST(fresh_db_renamed_into_place)
+{
+    const char *path = tu_path("fresh.db");
+    struct tl_db *t = open_new(path);
+    ck_assert_int_eq(access(path, F_OK), -1); /* only the temporary exists while building */
+    ck_assert_int_eq(tl_source_begin(t, "a.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    add_event(&s, 1, 1000000, IKM_TZ_LINE, "caf\xe9\0x", 6);
+    struct ikm_source_stats st = stats_for(1, 0);
+    struct tl_source_result res;
+    char err[512];
+    ck_assert_int_eq(tl_source_end(t, &st, "aa", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    ck_assert_int_eq(tu_sql_int(path, "PRAGMA user_version"), TL_SCHEMA_VERSION);
+    char *msg = tu_sql_text(path, "SELECT msg FROM events");
+    ck_assert_str_eq(msg, "caf\\xE9\\x00x");
+    free(msg);
+    char *attrs = tu_sql_text(path, "SELECT attrs_json FROM events");
+    ck_assert_str_eq(attrs, "{\"reason\":\"liveness\",\"sa_serial\":6}");
+    free(attrs);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name='events_ts'"), 1);
+}
+END_TEST
+
+START_TEST(discarded_db_leaves_nothing)
+{
+    const char *path = tu_path("discard.db");
+    struct tl_db *t = open_new(path);
+    char err[512];
+    ck_assert_int_eq(tl_close(t, 0, err, sizeof err), 0);
+    ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+START_TEST(duplicate_source_rolled_back)
+{
+    const char *path = tu_path("dup.db");
+    struct tl_db *t = open_new(path);
+    char err[512];
+    struct tl_source_result res;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(tl_source_begin(t, i ? "copy.log" : "a.log", "ikemgr-log", NULL, NULL), 0);
+        struct ikm_sink s = tl_source_sink(t);
+        add_event(&s, 1, 1000000, IKM_TZ_LINE, "m", 1);
+        struct ikm_source_stats st = stats_for(1, 0);
+        enum tl_end_result r = tl_source_end(t, &st, "samehash", NULL, &res, err, sizeof err);
+        ck_assert_int_eq(r, i ? TL_END_DUPLICATE : TL_END_STORED);
+    }
+    ck_assert_int_eq(res.duplicate_of, 1);
+    ck_assert_str_eq(res.duplicate_path, "a.log");
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM events"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM sources"), 1);
+}
+END_TEST
+
+START_TEST(refuses_other_versions_and_foreign_dbs)
+{
+    char err[512];
+    int created;
+    const char *path = tu_path("v99.db");
+    struct tl_db *t = open_new(path);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    ck_assert_ptr_null(tl_open(path, &created, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "schema version 99"));
+
+    const char *foreign = tu_path("foreign.db");
+    unlink(foreign);
+    ck_assert_int_eq(sqlite3_open(foreign, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE x(y)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    ck_assert_ptr_null(tl_open(foreign, &created, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "did not write"));
+}
+END_TEST
+
+static void resolve_with(const char *name, struct ikm_source_stats st, const struct ikm_tz *tz, int64_t local,
+                         int64_t want_utc, const char *want_state, const char *want_source)
+{
+    const char *path = tu_path(name);
+    struct tl_db *t = open_new(path);
+    ck_assert_int_eq(tl_source_begin(t, "c.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    add_event(&s, 1, local, IKM_TZ_PENDING, "m", 1);
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_end(t, &st, name, tz, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_str_eq(res.tz_source, want_source);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events"), want_utc);
+    char *state = tu_sql_text(path, "SELECT tz_state FROM events");
+    ck_assert_str_eq(state, want_state);
+    free(state);
+    char *src = tu_sql_text(path, "SELECT tz_source FROM sources");
+    ck_assert_str_eq(src, want_source);
+    free(src);
+}
+
+START_TEST(tz_resolution)
+{
+    int64_t local = 1456842744000000LL; /* 2016-03-01 14:32:24 */
+    struct ikm_source_stats st = stats_for(1, 1);
+    st.has_offset = 1;
+    st.first_offset_min = 480;
+    resolve_with("tz-file.db", st, NULL, local, 1456813944000000LL, "file", "line");
+
+    struct ikm_tz tz;
+    char err[256];
+    ck_assert_int_eq(ikm_tz_parse("-0800", &tz, err, sizeof err), 0);
+    resolve_with("tz-cli.db", stats_for(1, 1), &tz, local, 1456871544000000LL, "cli", "cli");
+    if (ikm_tz_parse("Europe/Berlin", &tz, err, sizeof err) == 0)
+        resolve_with("tz-named.db", stats_for(1, 1), &tz, local, 1456839144000000LL, "cli", "cli");
+    resolve_with("tz-assumed.db", stats_for(1, 1), NULL, local, local, "assumed", "assumed");
+    ck_assert_int_eq(tu_sql_int(tu_path("tz-assumed.db"), "SELECT tz_assumed FROM sources"), 1);
+}
+END_TEST
+
+/* ---- pairing ---------------------------------------------------------------------------- */
+
+static void add_msg(struct ikm_sink *s, int64_t line, double t_s, enum ikm_dir dir, int64_t len, int is_resp,
+                    int64_t msg_id)
+{
+    struct ikm_ike_msg m;
+    ikm_ike_msg_init(&m, IKM_ORIGIN_LOG);
+    m.unit = line;
+    m.t.utc_us = m.t.local_us = (int64_t)(t_s * 1e6);
+    m.t.state = IKM_TZ_LINE;
+    m.dir = dir;
+    m.length = len;
+    if (dir == IKM_DIR_SENT) {
+        strcpy(m.src_ip, "10.0.0.1");
+        strcpy(m.dst_ip, "10.0.0.2");
+    } else {
+        strcpy(m.src_ip, "10.0.0.2");
+        strcpy(m.dst_ip, "10.0.0.1");
+        m.is_response = is_resp;
+        m.msg_id = msg_id;
+        m.exch_type = 37;
+    }
+    ck_assert_int_eq(s->ike_message(s->ctx, &m), 0);
+}
+
+START_TEST(pairing_log_messages)
+{
+    const char *path = tu_path("pair.db");
+    struct tl_db *t = open_new(path);
+    ck_assert_int_eq(tl_source_begin(t, "p.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    /* 1: answered liveness pair */
+    add_msg(&s, 1, 100.000, IKM_DIR_SENT, 76, -1, -1);
+    add_msg(&s, 2, 100.002, IKM_DIR_RECV, 76, 1, 704);
+    /* 2: request retransmitted twice, then answered 1 ms after the last copy */
+    add_msg(&s, 3, 105.000, IKM_DIR_SENT, 76, -1, -1);
+    add_msg(&s, 4, 110.000, IKM_DIR_SENT, 76, -1, -1);
+    add_msg(&s, 5, 120.000, IKM_DIR_SENT, 76, -1, -1);
+    add_msg(&s, 6, 120.001, IKM_DIR_RECV, 76, 1, 705);
+    /* 3: the peer asks, we answer */
+    add_msg(&s, 7, 130.000, IKM_DIR_RECV, 80, 0, 9);
+    add_msg(&s, 8, 130.003, IKM_DIR_SENT, 80, -1, -1);
+    /* 4: unanswered, then a different message (a new IKE_SA_INIT) opens a new request */
+    add_msg(&s, 9, 140.000, IKM_DIR_SENT, 76, -1, -1);
+    add_msg(&s, 10, 145.000, IKM_DIR_SENT, 76, -1, -1);
+    add_msg(&s, 11, 150.000, IKM_DIR_SENT, 500, -1, -1);
+    struct ikm_source_stats st = stats_for(11, 0);
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_end(t, &st, "pairhash", NULL, &res, err, sizeof err), TL_END_STORED);
+    struct ikm_pair_stats ps;
+    ck_assert_msg(ikm_pair_log_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    /* idempotent: a second run rebuilds the same table */
+    ck_assert_msg(ikm_pair_log_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(ps.exchanges, 5);
+    ck_assert_int_eq(ps.answered, 3);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchanges"), 5);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT rtt_us FROM exchange_detail WHERE request_unit=1"), 2000);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT msg_id FROM ike_messages WHERE frame_or_line=1"), 704);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT exch_type FROM ike_messages WHERE frame_or_line=1"), 37);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT is_response FROM ike_messages WHERE frame_or_line=1"), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=3"), 2);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT rtt_us FROM exchange_detail WHERE request_unit=3"), 1000);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT msg_id FROM ike_messages WHERE frame_or_line=5"), 705);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT retransmit_of FROM ike_messages WHERE frame_or_line=4"),
+                     tu_sql_int(path, "SELECT id FROM ike_messages WHERE frame_or_line=3"));
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchanges WHERE initiator='peer'"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT msg_id FROM ike_messages WHERE frame_or_line=8"), 9);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT is_response FROM ike_messages WHERE frame_or_line=8"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=9"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=9 AND response_us IS NULL"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=11 AND response_us IS NULL"), 1);
+}
+END_TEST
+
+Suite *timeline_suite(void);
+Suite *timeline_suite(void)
+{
+    Suite *s = suite_create("timeline");
+    TCase *t = tcase_create("writer");
+    tcase_add_test(t, fresh_db_renamed_into_place);
+    tcase_add_test(t, discarded_db_leaves_nothing);
+    tcase_add_test(t, duplicate_source_rolled_back);
+    tcase_add_test(t, refuses_other_versions_and_foreign_dbs);
+    tcase_add_test(t, tz_resolution);
+    tcase_add_test(t, pairing_log_messages);
+    suite_add_tcase(s, t);
+    return s;
+}

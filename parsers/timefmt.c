@@ -158,13 +158,13 @@ static char *format_us(int64_t us, char *buf, size_t bufsz, char sep, const char
     int64_t y;
     unsigned m, d;
     ikm_civil_from_days(days, &y, &m, &d);
-    if (frac)
-        snprintf(buf, bufsz, "%04lld-%02u-%02u%c%02d:%02d:%02d.%06lld%s", (long long)y, m, d, sep,
-                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (long long)frac,
-                 suffix);
-    else
-        snprintf(buf, bufsz, "%04lld-%02u-%02u%c%02d:%02d:%02d%s", (long long)y, m, d, sep,
-                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), suffix);
+    char fbuf[24] = ""; /* frac is in [0, 999999]; the size satisfies the compiler's range check */
+    if (frac % 1000 == 0 && frac)
+        snprintf(fbuf, sizeof fbuf, ".%03d", (int)(frac / 1000));
+    else if (frac)
+        snprintf(fbuf, sizeof fbuf, ".%06d", (int)frac);
+    snprintf(buf, bufsz, "%04lld-%02u-%02u%c%02d:%02d:%02d%s%s", (long long)y, m, d, sep, (int)(sod / 3600),
+             (int)(sod / 60 % 60), (int)(sod % 60), fbuf, suffix);
     return buf;
 }
 

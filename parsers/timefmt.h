@@ -41,8 +41,8 @@ enum ikm_ts_result ikm_parse_datetime(const char *p, size_t n, const char *date_
  * *used, 0 when there is none, -1 when out of range (|offset| > 15:59 or minutes > 59). */
 int ikm_parse_utc_offset(const char *p, size_t n, int *off_min, size_t *used);
 
-/* Formats utc_us as "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (fraction only when non-zero). buf must
- * hold 32 bytes. Returns buf. */
+/* Formats utc_us as "YYYY-MM-DDTHH:MM:SS[.fff|.ffffff]Z": no fraction when it is zero,
+ * milliseconds when that is exact, else microseconds. buf must hold 32 bytes. Returns buf. */
 char *ikm_format_utc(int64_t us, char *buf, size_t bufsz);
 /* Same as ikm_format_utc without the trailing Z and with a space: for wall-clock times. */
 char *ikm_format_local(int64_t us, char *buf, size_t bufsz);

@@ -208,6 +208,7 @@ int ikm_cmd_ingest(int argc, char **argv)
     ikemgr_catalog_free(cat);
     if (!fatal && stored > 0) {
         struct ikm_pair_stats ps;
+        tl_before_bulk_update(db);
         if (ikm_pair_log_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             fatal = 1;

@@ -256,18 +256,119 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errsz)
     return 0;
 }
 
+#define MSG_COLUMNS "id, ts_us, dir, src_ip, dst_ip, length, is_response, msg_id, exch_type, device"
+#define MERGE_SOURCES_MAX 64
+
+/* Orders two cursors' current rows: device, then time, then source order. */
+static int head_before(sqlite3_stmt *a, int64_t a_src, sqlite3_stmt *b, int64_t b_src)
+{
+    const char *da = (const char *)sqlite3_column_text(a, 9), *db = (const char *)sqlite3_column_text(b, 9);
+    int dc = (da && db) ? strcmp(da, db) : (da ? 1 : 0) - (db ? 1 : 0);
+    if (dc)
+        return dc < 0;
+    int64_t ta = sqlite3_column_int64(a, 1), tb = sqlite3_column_int64(b, 1);
+    if (ta != tb)
+        return ta < tb;
+    return a_src < b_src;
+}
+
+/* Feeds every log-origin message to on_message in time order. A source's rows are one
+ * contiguous id range in file order (one transaction per source), so each source is read
+ * by rowid and the sources are merged by time: no sort of the whole table. With more
+ * sources than the merge handles, one sorted query does the same. */
+static int scan_messages(struct pair_ctx *c, char *err, size_t errsz)
+{
+    sqlite3 *db = c->db;
+    sqlite3_stmt *ranges = NULL, *cur[MERGE_SOURCES_MAX] = {0};
+    int64_t src[MERGE_SOURCES_MAX];
+    int n = 0, rc = -1, r;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT source_id, min(id), max(id) FROM ike_messages WHERE origin = 'log' "
+                           "GROUP BY source_id ORDER BY source_id",
+                           -1, &ranges, NULL) != SQLITE_OK)
+        goto dberr;
+    while ((r = sqlite3_step(ranges)) == SQLITE_ROW && n <= MERGE_SOURCES_MAX) {
+        if (n == MERGE_SOURCES_MAX) {
+            n++; /* too many: fall back below */
+            break;
+        }
+        if (sqlite3_prepare_v2(db, "SELECT " MSG_COLUMNS " FROM ike_messages WHERE id BETWEEN ? AND ? "
+                                   "AND origin = 'log' ORDER BY id",
+                               -1, &cur[n], NULL) != SQLITE_OK)
+            goto dberr;
+        src[n] = sqlite3_column_int64(ranges, 0);
+        sqlite3_bind_int64(cur[n], 1, sqlite3_column_int64(ranges, 1));
+        sqlite3_bind_int64(cur[n], 2, sqlite3_column_int64(ranges, 2));
+        n++;
+    }
+    if (n > MERGE_SOURCES_MAX) {
+        for (int i = 0; i < MERGE_SOURCES_MAX; i++)
+            sqlite3_finalize(cur[i]), cur[i] = NULL;
+        if (sqlite3_prepare_v2(db, "SELECT " MSG_COLUMNS " FROM ike_messages WHERE origin = 'log' "
+                                   "ORDER BY device, ts_us, source_id, id",
+                               -1, &cur[0], NULL) != SQLITE_OK)
+            goto dberr;
+        src[0] = 0;
+        n = 1;
+    }
+    int live[MERGE_SOURCES_MAX];
+    for (int i = 0; i < n; i++) {
+        r = sqlite3_step(cur[i]);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            goto dberr;
+        live[i] = r == SQLITE_ROW;
+    }
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < n; i++)
+            if (live[i] && (best < 0 || head_before(cur[i], src[i], cur[best], src[best])))
+                best = i;
+        if (best < 0)
+            break;
+        if (on_message(c, cur[best]) < 0)
+            goto dberr;
+        r = sqlite3_step(cur[best]);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            goto dberr;
+        live[best] = r == SQLITE_ROW;
+    }
+    rc = 0;
+    goto out;
+dberr:
+    snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(ranges);
+    for (int i = 0; i < MERGE_SOURCES_MAX; i++)
+        sqlite3_finalize(cur[i]);
+    return rc;
+}
+
 int ikm_pair_log_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz)
 {
     struct pair_ctx c = {.db = db};
-    sqlite3_stmt *q = NULL;
     int rc = -1;
     memset(stats, 0, sizeof *stats);
-    if (exec(db,
-             "BEGIN;"
+    if (exec(db, "BEGIN", err, errsz) < 0)
+        goto out;
+    /* derived values exist only where an earlier pairing wrote them, and every such write
+     * came with an exchange row: without log exchanges there is nothing to reset */
+    sqlite3_stmt *q0;
+    int paired_before = 0;
+    if (sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM exchanges WHERE origin = 'log')", -1, &q0, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(q0) == SQLITE_ROW)
+            paired_before = sqlite3_column_int(q0, 0);
+        sqlite3_finalize(q0);
+    }
+    if (paired_before &&
+        exec(db,
              "DELETE FROM exchanges WHERE origin = 'log';"
              "UPDATE ike_messages SET msg_id = NULL, exch_type = NULL, is_response = NULL, retransmit_of = NULL "
              " WHERE origin = 'log' AND dir = 'sent';"
-             "UPDATE ike_messages SET retransmit_of = NULL WHERE origin = 'log' AND retransmit_of IS NOT NULL;"
+             "UPDATE ike_messages SET retransmit_of = NULL WHERE origin = 'log' AND retransmit_of IS NOT NULL;",
+             err, errsz) < 0)
+        goto out;
+    if (exec(db,
              "CREATE TEMP TABLE IF NOT EXISTS pair_update(id INTEGER PRIMARY KEY, msg_id, exch_type, "
              " is_response, retransmit_of);"
              "DELETE FROM temp.pair_update;",
@@ -278,26 +379,12 @@ int ikm_pair_log_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err,
                            "VALUES('log', ?, ?, ?, ?, ?)",
                            -1, &c.ins_x, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO temp.pair_update VALUES(?, ?, ?, ?, ?)", -1, &c.ins_upd,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT id, ts_us, dir, src_ip, dst_ip, length, is_response, msg_id, exch_type, device "
-                           "FROM ike_messages WHERE origin = 'log' "
-                           "ORDER BY device, ts_us, source_id, frame_or_line",
-                           -1, &q, NULL) != SQLITE_OK) {
+                           NULL) != SQLITE_OK) {
         snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
         goto out;
     }
-    int r;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (on_message(&c, q) < 0) {
-            snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-    }
-    if (r != SQLITE_DONE) {
-        snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
+    if (scan_messages(&c, err, errsz) < 0)
         goto out;
-    }
     for (size_t i = 0; i < c.cap; i++) {
         if (!c.tab[i].key)
             continue;
@@ -326,7 +413,6 @@ int ikm_pair_log_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err,
 out:
     if (rc < 0)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_finalize(q);
     sqlite3_finalize(c.ins_x);
     sqlite3_finalize(c.ins_upd);
     for (size_t i = 0; i < c.cap; i++)

@@ -155,7 +155,8 @@ struct tl_db *tl_open(const char *path, int *created, char *err, size_t errsz)
         unlink(t->tmp_path);
         open_path = t->tmp_path;
     }
-    int flags = SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE);
+    /* one thread per process (batch uses processes): no mutexes needed */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (exists ? 0 : SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(open_path, &t->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errsz, "%s: cannot open database: %s", path, t->db ? sqlite3_errmsg(t->db) : "out of memory");
         goto fail;
@@ -484,6 +485,12 @@ int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const c
         return -1;
     t->source_id = sqlite3_last_insert_rowid(t->db);
     return 0;
+}
+
+void tl_before_bulk_update(struct tl_db *t)
+{
+    if (t->tmp_path)
+        sqlite3_exec(t->db, "PRAGMA journal_mode=OFF", NULL, NULL, NULL);
 }
 
 void tl_source_abort(struct tl_db *t)

@@ -57,6 +57,10 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
                                  struct tl_source_result *res, char *err, size_t errsz);
 /* Rolls the current source back (after a parser or sink failure). */
 void tl_source_abort(struct tl_db *t);
+/* Before a whole-database rewrite (pairing): a database still being built stops journaling,
+ * since a failure discards the whole file anyway and an in-memory journal of every rewritten
+ * page would grow with the input. No effect on an existing database. */
+void tl_before_bulk_update(struct tl_db *t);
 /* Records a problem with an input that never became a source (unreadable, unknown kind). */
 int tl_input_diag(struct tl_db *t, const char *path, const char *check, const char *message);
 

@@ -302,6 +302,7 @@ static int read_endpoint(const char *p, size_t n, size_t *i, char ip[IKM_IP_MAX]
 #define CONT_TEXT_MAX ((size_t)64 << 10)
 #define PEER_MAP_SIZE 1024 /* remote → local endpoint, for received messages */
 #define RESTART_MERGE_US (120LL * 1000000)
+#define GW_MAP_SIZE 2048 /* gateway ids seen in "{g: t}" contexts, mapped to their peer */
 
 enum rec_state { REC_NONE, REC_PARSED, REC_UNPARSED };
 
@@ -343,6 +344,7 @@ struct ikemgr_file {
     int saw_crlf;
 
     struct peer_slot peers[PEER_MAP_SIZE];
+    char gw_peer[GW_MAP_SIZE][IKM_IP_MAX];
 };
 
 enum diag_check { DG_LONG, DG_NUL, DG_UTF8, DG_TS, DG_READ, DG_CRLF, DG_N };
@@ -422,6 +424,17 @@ static const struct peer_slot *peer_lookup(const struct ikemgr_file *f, const ch
 {
     const struct peer_slot *s = &f->peers[peer_hash(remote)];
     return strcmp(s->remote, remote) == 0 ? s : NULL;
+}
+
+/* An event that names a gateway id but no peer takes the peer that the same file's message
+ * lines showed for that gateway id; the attribute says the address was joined, not read. */
+static void fill_peer_from_context(const struct ikemgr_file *f, struct ikm_event *ev)
+{
+    if (ev->peer_ip.ptr || ev->gw_id < 0 || ev->gw_id >= GW_MAP_SIZE || !f->gw_peer[ev->gw_id][0])
+        return;
+    const char *ip = f->gw_peer[ev->gw_id];
+    ev->peer_ip = ikm_str_of(ip, strlen(ip));
+    ikm_event_add_attr(ev, "peer_from", ikm_str_of("gateway-context", 15), 0);
 }
 
 /* ---- emission ----------------------------------------------------------------------------- */
@@ -975,6 +988,8 @@ static int try_msgid(struct ikemgr_file *f, const struct prefix *px, int64_t lin
             m->gw_id = px->gw_id;
         if (m->tn_id < 0)
             m->tn_id = px->tn_id;
+        if (m->gw_id >= 0 && m->gw_id < GW_MAP_SIZE && m->src_ip[0])
+            memcpy(f->gw_peer[m->gw_id], m->src_ip, IKM_IP_MAX);
         if (!update) {
             m->msg_id = id;
             m->expected_msg_id = expected;
@@ -995,6 +1010,7 @@ static int try_msgid(struct ikemgr_file *f, const struct prefix *px, int64_t lin
             ev.peer_ip = ikm_str_of(m->src_ip, strlen(m->src_ip));
         if (m && m->src_ip[0] == '\0')
             ev.peer_ip = ikm_str_none();
+        fill_peer_from_context(f, &ev);
         hold_event(f, &ev);
     }
     return 1;
@@ -1116,6 +1132,7 @@ static int try_catalog(struct ikemgr_file *f, const struct prefix *px, int64_t l
     if (reason)
         ikm_event_add_attr(&ev, "reason", ikm_str_of(reason, strlen(reason)), 0);
     ikm_event_add_attr(&ev, "pattern", ikm_str_of(ce->name, strlen(ce->name)), 0);
+    fill_peer_from_context(f, &ev);
     hold_event(f, &ev);
     return 1;
 }

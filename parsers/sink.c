@@ -26,6 +26,7 @@ static const char *const event_kind_names[IKM_EV_COUNT] = {
     [IKM_EV_HA_STATE] = "ha-state",
     [IKM_EV_DAEMON_RESTART] = "daemon-restart",
     [IKM_EV_NOTIFY_ERROR] = "notify-error",
+    [IKM_EV_NOTIFY_STATUS] = "notify-status",
     [IKM_EV_DELETE] = "delete",
     [IKM_EV_REKEY] = "rekey",
     [IKM_EV_MSGID_MISMATCH] = "msgid-mismatch",

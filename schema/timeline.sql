@@ -169,5 +169,6 @@ CREATE INDEX IF NOT EXISTS events_peer_ts ON events(peer_ip, ts_us);
 CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts_us);
 CREATE INDEX IF NOT EXISTS ike_messages_ts ON ike_messages(ts_us);
 CREATE INDEX IF NOT EXISTS ike_messages_peer_ts ON ike_messages(dst_ip, ts_us);
-CREATE INDEX IF NOT EXISTS ike_messages_spi ON ike_messages(ispi, rspi, msg_id);
+-- partial: log-origin messages have no SPIs, and pairing rewrites their message ids
+CREATE INDEX IF NOT EXISTS ike_messages_spi ON ike_messages(ispi, rspi, msg_id) WHERE ispi IS NOT NULL;
 CREATE INDEX IF NOT EXISTS exchanges_request ON exchanges(request_id);

@@ -369,6 +369,40 @@ START_TEST(catalog_samples)
 }
 END_TEST
 
+START_TEST(status_notifies_are_not_errors)
+{
+    struct memsink ms = {0};
+    ms_parse_ikemgr(&ms, S("2024-07-15 10:55:41.005 -0700 [DEBG]: { 2: }: received Notify payload protocol 1 type INITIAL_CONTACT\n"
+                           "2024-07-15 10:55:41.006 -0700 [DEBG]: { 2: }: received Notify payload protocol 1 type 16388\n"
+                           "2024-07-15 10:55:41.007 -0700 [DEBG]: { 2: }: received Notify payload protocol 1 type NO_PROPOSAL_CHOSEN\n"
+                           "2024-07-15 10:55:41.008 -0700 [DEBG]: { 2: }: received Notify payload protocol 1 type 14\n"), 0);
+    ck_assert_uint_eq(ms.n_ev, 4);
+    ck_assert_int_eq(ms.ev[0].kind, IKM_EV_NOTIFY_STATUS);
+    ck_assert_str_eq(ms_attr(&ms.ev[0], "notify"), "INITIAL_CONTACT");
+    ck_assert_int_eq(ms.ev[1].kind, IKM_EV_NOTIFY_STATUS);
+    ck_assert_int_eq(ms.ev[2].kind, IKM_EV_NOTIFY_ERROR);
+    ck_assert_str_eq(ms_attr(&ms.ev[2], "reason"), "proposal");
+    ck_assert_int_eq(ms.ev[3].kind, IKM_EV_NOTIFY_ERROR);
+    ck_assert_str_eq(ms_attr(&ms.ev[3], "notify"), "14");
+    memsink_free(&ms);
+}
+END_TEST
+
+START_TEST(peer_joined_from_gateway_context)
+{
+    struct memsink ms = {0};
+    ms_parse_ikemgr(&ms, S("2024-07-15 10:55:41.007 -0700 [DEBG]: 76 bytes message received from 10.46.36.240\n"
+                           "2024-07-15 10:55:41.007 -0700 [DEBG]: { 2: }: [IKE Initiator] response message_id 704 expected 704\n"
+                           "2024-07-15 11:00:00.000 -0700 [INFO]: {    2:    5}: DPD down, rekey vpn tunnel <t2>, SA state ESTABLISHED\n"
+                           "2024-07-15 11:00:01.000 -0700 [INFO]: {    3:    6}: DPD down, rekey vpn tunnel <t3>, SA state ESTABLISHED\n"), 0);
+    ck_assert_uint_eq(ms.n_ev, 2);
+    ck_assert_str_eq(ms.ev[0].peer_ip, "10.46.36.240");
+    ck_assert_str_eq(ms_attr(&ms.ev[0], "peer_from"), "gateway-context");
+    ck_assert_ptr_null(ms.ev[1].peer_ip); /* gateway 3 was never seen with a peer */
+    memsink_free(&ms);
+}
+END_TEST
+
 START_TEST(unrecognised_and_continuations)
 {
     struct memsink ms = {0};
@@ -578,6 +612,8 @@ Suite *ikemgr_suite(void)
     tcase_add_test(t, negotiation_fields);
     tcase_add_test(t, catalog_samples);
     tcase_add_test(t, unrecognised_and_continuations);
+    tcase_add_test(t, status_notifies_are_not_errors);
+    tcase_add_test(t, peer_joined_from_gateway_context);
     tcase_add_test(t, sniff);
     suite_add_tcase(s, t);
     TCase *h = tcase_create("hostile");

@@ -251,6 +251,37 @@ START_TEST(pairing_log_messages)
 }
 END_TEST
 
+/* A request at the end of one rotation answered at the start of the next; the sources are
+ * given newest first, as a user would list them. */
+START_TEST(pairing_across_rotations)
+{
+    const char *path = tu_path("pair2.db");
+    struct tl_db *t = open_new(path);
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_begin(t, "ikemgr.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    add_msg(&s, 1, 200.001, IKM_DIR_RECV, 76, 1, 42);
+    add_msg(&s, 2, 205.000, IKM_DIR_SENT, 76, -1, -1);
+    struct ikm_source_stats st = stats_for(2, 0);
+    ck_assert_int_eq(tl_source_end(t, &st, "newer", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_begin(t, "ikemgr.log.1", "ikemgr-log", NULL, NULL), 0);
+    s = tl_source_sink(t);
+    add_msg(&s, 7, 190.000, IKM_DIR_SENT, 76, -1, -1);
+    add_msg(&s, 8, 199.999, IKM_DIR_SENT, 76, -1, -1);
+    ck_assert_int_eq(tl_source_end(t, &st, "older", NULL, &res, err, sizeof err), TL_END_STORED);
+    struct ikm_pair_stats ps;
+    ck_assert_msg(ikm_pair_log_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(ps.exchanges, 2);
+    ck_assert_int_eq(ps.answered, 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT msg_id FROM exchange_detail WHERE request_unit=7"), 42);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=7"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT rtt_us FROM exchange_detail WHERE request_unit=7"), 2000);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=2 AND response_unit IS NULL"), 1);
+}
+END_TEST
+
 Suite *timeline_suite(void);
 Suite *timeline_suite(void)
 {
@@ -262,6 +293,7 @@ Suite *timeline_suite(void)
     tcase_add_test(t, refuses_other_versions_and_foreign_dbs);
     tcase_add_test(t, tz_resolution);
     tcase_add_test(t, pairing_log_messages);
+    tcase_add_test(t, pairing_across_rotations);
     suite_add_tcase(s, t);
     return s;
 }

@@ -51,6 +51,7 @@ deps:
 	  command -v pkg-config >/dev/null 2>&1 && pkg-config --exists $$m || missing="$$missing $$m"; \
 	done; \
 	command -v $(CC) >/dev/null 2>&1 || missing="$$missing $(CC)"; \
+	command -v valgrind >/dev/null 2>&1 || missing="$$missing valgrind"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	echo "make deps: missing:$$missing"; \
 	if [ "$$(id -u)" != 0 ]; then \
@@ -77,13 +78,16 @@ $(BUILD)/test/%.o: %.c $(HEADERS)
 	@$(CC) $(CFLAGS_TEST) $(PKG_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/ikemortem: $(call rel_obj,$(LIB_SRC) $(MAIN_SRC))
-	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/test/ikemortem: $(call test_obj,$(LIB_SRC) $(MAIN_SRC))
-	$(CC) $(CFLAGS_TEST) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_TEST) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/test/run_tests: $(call test_obj,$(LIB_SRC) $(TEST_SRC))
-	$(CC) $(CFLAGS_TEST) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_TEST) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/test/run_tests $(BUILD)/test/ikemortem

@@ -189,7 +189,7 @@ struct tl_db *tl_open(const char *path, int *created, char *err, size_t errsz)
     } else {
         /* a fresh DB: speed over durability, since it is renamed into place only when
          * complete; MEMORY (not OFF) so that a duplicate source can still be rolled back */
-        if (exec(t, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;", err, errsz) < 0 ||
+        if (exec(t, "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;", err, errsz) < 0 ||
             create_tables(t, err, errsz) < 0)
             goto fail;
     }

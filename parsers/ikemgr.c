@@ -30,6 +30,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
 #include <pcre2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,8 @@ struct pending_event {
     long t_off;
 };
 
+enum diag_check { DG_LONG, DG_NUL, DG_UTF8, DG_TS, DG_READ, DG_CRLF, DG_N };
+
 struct ikemgr_file {
     const struct ikemgr_catalog *cat;
     const struct ikm_sink *sink;
@@ -340,14 +343,13 @@ struct ikemgr_file {
 
     struct pending_event pend;
 
-    int diag_count[8];
+    int diag_count[DG_N];
     int saw_crlf;
 
     struct peer_slot peers[PEER_MAP_SIZE];
     char gw_peer[GW_MAP_SIZE][IKM_IP_MAX];
 };
 
-enum diag_check { DG_LONG, DG_NUL, DG_UTF8, DG_TS, DG_READ, DG_CRLF, DG_N };
 static const char *const diag_check_name[DG_N] = {
     "line-length", "nul-bytes", "utf8", "timestamp", "read", "line-endings",
 };
@@ -356,7 +358,6 @@ static void emit_diag(struct ikemgr_file *f, enum diag_check c, enum ikm_diag_se
                       int64_t line, int64_t off, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-#include <stdarg.h>
 static void emit_diag(struct ikemgr_file *f, enum diag_check c, enum ikm_diag_severity sev,
                       int64_t line, int64_t off, const char *fmt, ...)
 {
@@ -626,7 +627,7 @@ static size_t read_level(const char *p, size_t n, size_t i, struct prefix *px)
         while (j < n && j - i <= 14 && ((p[j] >= 'A' && p[j] <= 'Z') || p[j] == '_' || p[j] == ' '))
             j++;
         size_t tl = j - i - 1;
-        if (j + 1 < n + 1 && j < n && p[j] == ']' && tl >= 3 && tl <= 13 && j + 1 < n && p[j + 1] == ':') {
+        if (j + 1 < n && p[j] == ']' && p[j + 1] == ':' && tl >= 3 && tl <= 13) {
             px->level_raw = ikm_str_of(p + i + 1, tl);
             px->level = level_of_token(p + i + 1, tl);
             return j + 2;
@@ -672,7 +673,7 @@ static size_t read_srcloc(const char *p, size_t n, size_t i, struct prefix *px)
         while (k < n && (p[k] == '_' || (p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z') ||
                          is_digit(p[k])))
             k++;
-        if (k + 3 < n + 0 && p[k] == '(' && p[k + 1] == ')' && p[k + 2] == ':')
+        if (k + 2 < n && p[k] == '(' && p[k + 1] == ')' && p[k + 2] == ':')
             end = k + 3;
     } else if (p[j] == '(') {
         /* func(path/file.c:NNN): */
@@ -1188,6 +1189,20 @@ static void check_bytes(struct ikemgr_file *f, const struct ikm_line *ln)
     }
 }
 
+/* The unparsed reason (a static string) for a timestamp check that failed. */
+static const char *ts_reason(const char *why)
+{
+    static const char *const reasons[] = {
+        "invalid timestamp: month out of range",  "invalid timestamp: day out of range",
+        "invalid timestamp: hour out of range",   "invalid timestamp: minute out of range",
+        "invalid timestamp: second out of range", "invalid timestamp: UTC offset out of range",
+    };
+    for (size_t i = 0; why && i < sizeof reasons / sizeof reasons[0]; i++)
+        if (strcmp(reasons[i] + 19, why) == 0)
+            return reasons[i];
+    return "invalid timestamp";
+}
+
 int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
 {
     struct ikm_line ln = *in;
@@ -1228,8 +1243,7 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
         flush_recv(f);
         flush_event(f);
         f->rec = REC_UNPARSED;
-        emit_unparsed(f, &ln, why && strstr(why, "month") ? "invalid timestamp: month out of range"
-                              : "invalid timestamp");
+        emit_unparsed(f, &ln, ts_reason(why));
         return f->failed ? -1 : 0;
     }
     if (r == 0) {
@@ -1243,10 +1257,8 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
             cp.t = f->rec_time;
             cp.gw_id = cp.tn_id = -1;
             cp.msg = cp.core = ikm_str_of(ln.ptr + first, ln.len - first);
-            if (memmem(ln.ptr, ln.len, "DAEMON START", 12)) {
-                flush_event(f);
+            if (memmem(ln.ptr, ln.len, "DAEMON START", 12))
                 try_catalog(f, &cp, ln.number);
-            }
         } else {
             emit_unparsed(f, &ln, f->rec == REC_NONE ? "continuation line before the first record"
                                                      : "continuation of an unparsed record");
@@ -1262,7 +1274,7 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
         ok = try_send(f, &px, ln.number) || try_recv(f, &px, ln.number);
     } else if ((cn >= 3 && memcmp(c, "===", 3) == 0) || starts_with(c, cn, "processing isakmp packet")) {
         flush_recv(f); /* a new packet starts */
-    } else if ((c[0] == 'r' || c[0] == 'u') && try_msgid(f, &px, ln.number)) {
+    } else if (cn > 0 && (c[0] == 'r' || c[0] == 'u') && try_msgid(f, &px, ln.number)) {
         /* bookkeeping of the pending received message */
     } else {
         ok = 0;

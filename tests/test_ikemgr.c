@@ -166,9 +166,11 @@ START_TEST(family_b_and_e_daemon_start)
                            "IKE DAEMON START on Thu Jun 22 09:26:45 2017\n"
                            "++++++++++++++++++++++++++++++++++++++++++++++++++++++\n"
                            "2017-06-22 09:26:45.170 -0700 [INFO]: reading config /etc/vpn/ikemgr.conf\n"
+                           "2017-06-22 09:26:45.201 -0700 [INFO]: load 0 certs to cert cache.\n"
+                           "2017-06-22 09:26:45.300 -0700 [INFO]: waiting to get last committed configuration\n"
                            "2017-06-22 09:26:48.260 -0700 Warning: pan_log_proxy(pan_priv_log.c:269): Elog being proxied\n"), 0);
-    ck_assert_int_eq(ms.st.units, 6);
-    ck_assert_int_eq(ms.st.parsed, 6);
+    ck_assert_int_eq(ms.st.units, 8);
+    ck_assert_int_eq(ms.st.parsed, 8);
     ck_assert_uint_eq(ms.n_ev, 1); /* one start-up, not one per banner line */
     const struct ms_event *e = &ms.ev[0];
     ck_assert_int_eq(e->kind, IKM_EV_DAEMON_RESTART);

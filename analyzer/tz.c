@@ -1,7 +1,7 @@
 /*
  * tz.c — time-zone parsing and local→UTC conversion (see tz.h). Named zones go through the
- * C library (TZ + mktime), which reads the system zoneinfo; the process is single-threaded
- * where this runs, and the previous TZ is restored after each call.
+ * C library (TZ + mktime), which reads the system zoneinfo. The process is single-threaded
+ * and never formats local times itself, so TZ is left set to the last zone converted.
  */
 #include "tz.h"
 
@@ -84,19 +84,15 @@ int64_t ikm_tz_local_to_utc(const struct ikm_tz *tz, int64_t local_us)
     tm.tm_min = (int)(sod / 60 % 60);
     tm.tm_sec = (int)(sod % 60);
     tm.tm_isdst = -1;
-    const char *old = getenv("TZ");
-    char saved[256];
-    int had = old != NULL;
-    if (had)
-        snprintf(saved, sizeof saved, "%s", old);
-    setenv("TZ", tz->name, 1);
-    tzset();
+    /* switching TZ makes the C library re-read the zone file: keep the last zone set, since
+     * a source's rows are converted one after another in the same zone */
+    static char current[sizeof tz->name];
+    if (strcmp(current, tz->name) != 0) {
+        setenv("TZ", tz->name, 1);
+        tzset();
+        snprintf(current, sizeof current, "%s", tz->name);
+    }
     time_t t = mktime(&tm);
-    if (had)
-        setenv("TZ", saved, 1);
-    else
-        unsetenv("TZ");
-    tzset();
     if (t == (time_t)-1)
         return local_us;
     return (int64_t)t * 1000000 + frac;

@@ -24,6 +24,7 @@ struct tl_db {
     char *final_path;
     char *tmp_path; /* set while a new DB is being built */
     sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
+    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn;
     int in_tx;
     int64_t source_id;
     char *source_path;
@@ -89,9 +90,17 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
+#define N_STMTS 8
+static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
+{
+    sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag,
+                                     &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn};
+    memcpy(out, slots, sizeof slots);
+}
+
 static int prepare(struct tl_db *t, char *err, size_t errsz)
 {
-    static const char *const sql[4] = {
+    static const char *const sql[N_STMTS] = {
         "INSERT INTO events(source_id,line,ts_us,ts_local_us,tz_state,ts_text,device,kind,severity,"
         "level_raw,gateway,tunnel,peer_ip,gw_id,tn_id,msg,attrs_json) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -102,9 +111,19 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "INSERT INTO unparsed(source_id,line,byte_offset,reason,text) VALUES(?,?,?,?,?)",
         "INSERT INTO diagnostics(source_id,path,line,byte_offset,severity,check_name,message) "
         "VALUES(?,?,?,?,?,?,?)",
+        "INSERT INTO cli_values(source_id,line,device,command,occurrence,object,key,value) "
+        "VALUES(?,?,?,?,?,?,?,?)",
+        "INSERT INTO device_facts(source_id,line,device,key,value) VALUES(?,?,?,?,?)",
+        "INSERT INTO cfg_gateways(source_id,line,device,name,vsys,peer_ip,peer_fqdn,peer_dynamic,"
+        "local_interface,local_ip,ike_version,ike_crypto_profile,liveness_enabled,liveness_interval_s,"
+        "dpd_enabled,dpd_interval_s,dpd_retry,nat_traversal,passive_mode) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO cfg_tunnels(source_id,line,device,name,vsys,gateway,tunnel_interface,"
+        "ipsec_crypto_profile,monitor_enabled,monitor_dest,monitor_profile) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     };
-    sqlite3_stmt **out[4] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag};
-    for (int i = 0; i < 4; i++)
+    sqlite3_stmt **out[N_STMTS];
+    stmt_slots(t, out);
+    for (int i = 0; i < N_STMTS; i++)
         if (sqlite3_prepare_v3(t->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, out[i], NULL) != SQLITE_OK) {
             snprintf(err, errsz, "database: %s", sqlite3_errmsg(t->db));
             return -1;
@@ -112,12 +131,19 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
     return 0;
 }
 
+static void finalize_all(struct tl_db *t)
+{
+    sqlite3_stmt **out[N_STMTS];
+    stmt_slots(t, out);
+    for (int i = 0; i < N_STMTS; i++) {
+        sqlite3_finalize(*out[i]);
+        *out[i] = NULL;
+    }
+}
+
 static void tl_free(struct tl_db *t)
 {
-    sqlite3_finalize(t->ins_event);
-    sqlite3_finalize(t->ins_msg);
-    sqlite3_finalize(t->ins_unparsed);
-    sqlite3_finalize(t->ins_diag);
+    finalize_all(t);
     if (t->db)
         sqlite3_close(t->db);
     ikm_textbuf_free(&t->tb_msg);
@@ -218,11 +244,7 @@ int tl_close(struct tl_db *t, int ok, char *err, size_t errsz)
         tl_source_abort(t);
     if (ok && t->tmp_path)
         rc = exec(t, schema_indexes(), err, errsz);
-    sqlite3_finalize(t->ins_event);
-    sqlite3_finalize(t->ins_msg);
-    sqlite3_finalize(t->ins_unparsed);
-    sqlite3_finalize(t->ins_diag);
-    t->ins_event = t->ins_msg = t->ins_unparsed = t->ins_diag = NULL;
+    finalize_all(t);
     if (sqlite3_close(t->db) != SQLITE_OK && rc == 0) {
         snprintf(err, errsz, "database: cannot close: %s", sqlite3_errmsg(t->db));
         rc = -1;
@@ -441,9 +463,88 @@ static int sink_diag(void *ctx, const struct ikm_diag *d)
     return insert_diag(t, t->source_path, t->source_id, d);
 }
 
+static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
+{
+    struct tl_db *t = ctx;
+    sqlite3_stmt *st = t->ins_cli;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    sqlite3_bind_int64(st, 2, v->line);
+    bind_cstr(st, 3, t->device);
+    bind_opt_text(st, 4, v->command.ptr ? v->command : ikm_str_of("", 0), &t->tb_aux);
+    sqlite3_bind_int64(st, 5, v->occurrence);
+    bind_opt_text(st, 6, v->object, &t->tb_aux);
+    bind_opt_text(st, 7, v->key.ptr ? v->key : ikm_str_of("", 0), &t->tb_aux);
+    bind_opt_text(st, 8, v->value, &t->tb_msg);
+    return step_reset(t, st);
+}
+
+static int sink_device_fact(void *ctx, const struct ikm_device_fact *f)
+{
+    struct tl_db *t = ctx;
+    sqlite3_stmt *st = t->ins_fact;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    bind_opt_int(st, 2, f->line > 0 ? f->line : -1);
+    bind_cstr(st, 3, t->device);
+    sqlite3_bind_text(st, 4, f->key, -1, SQLITE_STATIC);
+    bind_opt_text(st, 5, f->value, &t->tb_aux);
+    return step_reset(t, st);
+}
+
+static int sink_cfg_gateway(void *ctx, const struct ikm_cfg_gateway *g)
+{
+    struct tl_db *t = ctx;
+    sqlite3_stmt *st = t->ins_gw;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    bind_opt_int(st, 2, g->line > 0 ? g->line : -1);
+    bind_cstr(st, 3, t->device);
+    bind_opt_text(st, 4, g->name.ptr ? g->name : ikm_str_of("", 0), &t->tb_aux);
+    bind_opt_text(st, 5, g->vsys, &t->tb_aux);
+    bind_opt_text(st, 6, g->peer_ip, &t->tb_aux);
+    bind_opt_text(st, 7, g->peer_fqdn, &t->tb_aux);
+    bind_opt_int(st, 8, g->peer_dynamic);
+    bind_opt_text(st, 9, g->local_interface, &t->tb_aux);
+    bind_opt_text(st, 10, g->local_ip, &t->tb_aux);
+    bind_opt_text(st, 11, g->ike_version, &t->tb_aux);
+    bind_opt_text(st, 12, g->ike_crypto_profile, &t->tb_aux);
+    bind_opt_int(st, 13, g->liveness_enabled);
+    bind_opt_int(st, 14, g->liveness_interval_s);
+    bind_opt_int(st, 15, g->dpd_enabled);
+    bind_opt_int(st, 16, g->dpd_interval_s);
+    bind_opt_int(st, 17, g->dpd_retry);
+    bind_opt_int(st, 18, g->nat_traversal);
+    bind_opt_int(st, 19, g->passive_mode);
+    return step_reset(t, st);
+}
+
+static int sink_cfg_tunnel(void *ctx, const struct ikm_cfg_tunnel *c)
+{
+    struct tl_db *t = ctx;
+    sqlite3_stmt *st = t->ins_tn;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    bind_opt_int(st, 2, c->line > 0 ? c->line : -1);
+    bind_cstr(st, 3, t->device);
+    bind_opt_text(st, 4, c->name.ptr ? c->name : ikm_str_of("", 0), &t->tb_aux);
+    bind_opt_text(st, 5, c->vsys, &t->tb_aux);
+    bind_opt_text(st, 6, c->gateway, &t->tb_aux);
+    bind_opt_text(st, 7, c->tunnel_interface, &t->tb_aux);
+    bind_opt_text(st, 8, c->ipsec_crypto_profile, &t->tb_aux);
+    bind_opt_int(st, 9, c->monitor_enabled);
+    bind_opt_text(st, 10, c->monitor_dest, &t->tb_aux);
+    bind_opt_text(st, 11, c->monitor_profile, &t->tb_aux);
+    return step_reset(t, st);
+}
+
 struct ikm_sink tl_source_sink(struct tl_db *t)
 {
-    struct ikm_sink s = {t, sink_event, sink_ike_message, sink_unparsed, sink_diag};
+    struct ikm_sink s = {t,
+                         sink_event,
+                         sink_ike_message,
+                         sink_unparsed,
+                         sink_diag,
+                         sink_cli_value,
+                         sink_device_fact,
+                         sink_cfg_gateway,
+                         sink_cfg_tunnel};
     return s;
 }
 

@@ -89,3 +89,22 @@ void ikm_ike_msg_init(struct ikm_ike_msg *m, enum ikm_origin origin)
     m->copies = -1;
     m->gw_id = m->tn_id = -1;
 }
+
+void ikm_cfg_gateway_init(struct ikm_cfg_gateway *g)
+{
+    memset(g, 0, sizeof *g);
+    g->peer_dynamic = g->liveness_enabled = g->dpd_enabled = g->nat_traversal = g->passive_mode = -1;
+    g->liveness_interval_s = g->dpd_interval_s = g->dpd_retry = -1;
+}
+
+void ikm_cfg_tunnel_init(struct ikm_cfg_tunnel *t)
+{
+    memset(t, 0, sizeof *t);
+    t->monitor_enabled = -1;
+}
+
+void ikm_source_stats_init(struct ikm_source_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->first_local_us = st->last_local_us = INT64_MIN;
+}

@@ -176,12 +176,74 @@ struct ikm_source_stats {
     int64_t errors, warnings; /* diagnostics emitted */
 };
 
+/* One value of a CLI output (a techsupport "> command" section): the command, which of its
+ * sections in the file (1 for the first; `show counter global` appears twice), the object the
+ * value belongs to (gateway, tunnel id, counter name, route prefix...; may be absent), key and
+ * value as written (trimmed). Rules query them as rows. */
+struct ikm_cli_value {
+    int64_t line;
+    struct ikm_str command;
+    int64_t occurrence;
+    struct ikm_str object;
+    struct ikm_str key;
+    struct ikm_str value;
+};
+
+/* A fact about the device the source comes from. Keys (static strings): "hostname",
+ * "serial", "model", "sw-version", "timezone" (IANA name from the config), "clock" (the
+ * `show clock` line), "clock-zone" (its zone abbreviation), "advanced-routing", "ha-state",
+ * and others a parser finds worth keeping. */
+struct ikm_device_fact {
+    int64_t line;
+    const char *key;
+    struct ikm_str value;
+};
+
+/* An IKE gateway from the configuration. Integers are -1 when not configured. */
+struct ikm_cfg_gateway {
+    int64_t line;
+    struct ikm_str name;
+    struct ikm_str vsys;             /* template/vsys path when known */
+    struct ikm_str peer_ip;          /* static peer address, or absent */
+    struct ikm_str peer_fqdn;
+    int peer_dynamic;                /* 1: peer-address dynamic */
+    struct ikm_str local_interface;
+    struct ikm_str local_ip;
+    struct ikm_str ike_version;      /* "ikev1", "ikev2", "ikev2-preferred" */
+    struct ikm_str ike_crypto_profile;
+    int liveness_enabled;            /* IKEv2 liveness check */
+    int64_t liveness_interval_s;
+    int dpd_enabled;                 /* IKEv1 dead peer detection */
+    int64_t dpd_interval_s;
+    int64_t dpd_retry;
+    int nat_traversal;
+    int passive_mode;
+};
+
+/* An IPsec tunnel from the configuration. */
+struct ikm_cfg_tunnel {
+    int64_t line;
+    struct ikm_str name;
+    struct ikm_str vsys;
+    struct ikm_str gateway;          /* IKE gateway name */
+    struct ikm_str tunnel_interface; /* e.g. tunnel.1 */
+    struct ikm_str ipsec_crypto_profile;
+    int monitor_enabled;
+    struct ikm_str monitor_dest;
+    struct ikm_str monitor_profile;
+};
+
 struct ikm_sink {
     void *ctx;
     int (*event)(void *ctx, const struct ikm_event *ev);
     int (*ike_message)(void *ctx, const struct ikm_ike_msg *m);
     int (*unparsed)(void *ctx, const struct ikm_unparsed *u);
     int (*diag)(void *ctx, const struct ikm_diag *d);
+    /* optional (may be NULL): sources other than logs */
+    int (*cli_value)(void *ctx, const struct ikm_cli_value *v);
+    int (*device_fact)(void *ctx, const struct ikm_device_fact *f);
+    int (*cfg_gateway)(void *ctx, const struct ikm_cfg_gateway *g);
+    int (*cfg_tunnel)(void *ctx, const struct ikm_cfg_tunnel *t);
 };
 
 /* Helpers for building records. */
@@ -197,5 +259,10 @@ static inline struct ikm_str ikm_str_none(void)
 }
 void ikm_event_add_attr(struct ikm_event *ev, const char *key, struct ikm_str value, int is_number);
 void ikm_ike_msg_init(struct ikm_ike_msg *m, enum ikm_origin origin);
+/* Sets every optional integer to -1 and every string to absent. */
+void ikm_cfg_gateway_init(struct ikm_cfg_gateway *g);
+void ikm_cfg_tunnel_init(struct ikm_cfg_tunnel *t);
+/* Zeroes stats and marks the time range empty. */
+void ikm_source_stats_init(struct ikm_source_stats *st);
 
 #endif

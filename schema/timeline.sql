@@ -118,6 +118,69 @@ CREATE TABLE IF NOT EXISTS diagnostics (
     message     TEXT NOT NULL
 );
 
+-- Values of CLI outputs (techsupport "> command" sections): one row per key of an object.
+-- occurrence numbers repeated sections of the same command (1 = first in the file).
+CREATE TABLE IF NOT EXISTS cli_values (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    line        INTEGER NOT NULL,
+    device      TEXT,
+    command     TEXT NOT NULL,
+    occurrence  INTEGER NOT NULL,
+    object      TEXT,
+    key         TEXT NOT NULL,
+    value       TEXT
+);
+
+-- Facts about a device: hostname, serial, model, sw-version, timezone, clock, ...
+CREATE TABLE IF NOT EXISTS device_facts (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    line        INTEGER,
+    device      TEXT,
+    key         TEXT NOT NULL,
+    value       TEXT
+);
+
+-- IKE gateways and IPsec tunnels from the running configuration.
+CREATE TABLE IF NOT EXISTS cfg_gateways (
+    id                  INTEGER PRIMARY KEY,
+    source_id           INTEGER NOT NULL REFERENCES sources(id),
+    line                INTEGER,
+    device              TEXT,
+    name                TEXT NOT NULL,
+    vsys                TEXT,
+    peer_ip             TEXT,
+    peer_fqdn           TEXT,
+    peer_dynamic        INTEGER,
+    local_interface     TEXT,
+    local_ip            TEXT,
+    ike_version         TEXT,
+    ike_crypto_profile  TEXT,
+    liveness_enabled    INTEGER,
+    liveness_interval_s INTEGER,
+    dpd_enabled         INTEGER,
+    dpd_interval_s      INTEGER,
+    dpd_retry           INTEGER,
+    nat_traversal       INTEGER,
+    passive_mode        INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS cfg_tunnels (
+    id                   INTEGER PRIMARY KEY,
+    source_id            INTEGER NOT NULL REFERENCES sources(id),
+    line                 INTEGER,
+    device               TEXT,
+    name                 TEXT NOT NULL,
+    vsys                 TEXT,
+    gateway              TEXT,
+    tunnel_interface     TEXT,
+    ipsec_crypto_profile TEXT,
+    monitor_enabled      INTEGER,
+    monitor_dest         TEXT,
+    monitor_profile      TEXT
+);
+
 CREATE TABLE IF NOT EXISTS incidents (
     id              INTEGER PRIMARY KEY,
     anchor_event_id INTEGER REFERENCES events(id),
@@ -172,3 +235,4 @@ CREATE INDEX IF NOT EXISTS ike_messages_peer_ts ON ike_messages(dst_ip, ts_us);
 -- partial: log-origin messages have no SPIs, and pairing rewrites their message ids
 CREATE INDEX IF NOT EXISTS ike_messages_spi ON ike_messages(ispi, rspi, msg_id) WHERE ispi IS NOT NULL;
 CREATE INDEX IF NOT EXISTS exchanges_request ON exchanges(request_id);
+CREATE INDEX IF NOT EXISTS cli_values_cmd ON cli_values(command, object, key);

@@ -88,10 +88,82 @@ static int on_diag(void *ctx, const struct ikm_diag *d)
     return 0;
 }
 
+static int on_cli(void *ctx, const struct ikm_cli_value *v)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->cli, ms->n_cli);
+    struct ms_cli *x = &ms->cli[ms->n_cli++];
+    x->line = v->line;
+    x->occurrence = v->occurrence;
+    x->command = dup_str(v->command);
+    x->object = dup_str(v->object);
+    x->key = dup_str(v->key);
+    x->value = dup_str(v->value);
+    return 0;
+}
+
+static int on_fact(void *ctx, const struct ikm_device_fact *f)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->facts, ms->n_facts);
+    struct ms_fact *x = &ms->facts[ms->n_facts++];
+    x->line = f->line;
+    x->key = dup_str(ikm_str_of(f->key, strlen(f->key)));
+    x->value = dup_str(f->value);
+    return 0;
+}
+
+static int on_gateway(void *ctx, const struct ikm_cfg_gateway *g)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->gws, ms->n_gws);
+    struct ms_gateway *x = &ms->gws[ms->n_gws++];
+    x->g = *g;
+    x->name = dup_str(g->name), x->vsys = dup_str(g->vsys), x->peer_ip = dup_str(g->peer_ip);
+    x->peer_fqdn = dup_str(g->peer_fqdn), x->local_interface = dup_str(g->local_interface);
+    x->local_ip = dup_str(g->local_ip), x->ike_version = dup_str(g->ike_version);
+    x->ike_crypto_profile = dup_str(g->ike_crypto_profile);
+    return 0;
+}
+
+static int on_tunnel(void *ctx, const struct ikm_cfg_tunnel *t)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->tns, ms->n_tns);
+    struct ms_tunnel *x = &ms->tns[ms->n_tns++];
+    x->t = *t;
+    x->name = dup_str(t->name), x->vsys = dup_str(t->vsys), x->gateway = dup_str(t->gateway);
+    x->tunnel_interface = dup_str(t->tunnel_interface), x->ipsec_crypto_profile = dup_str(t->ipsec_crypto_profile);
+    x->monitor_dest = dup_str(t->monitor_dest), x->monitor_profile = dup_str(t->monitor_profile);
+    return 0;
+}
+
 struct ikm_sink memsink_sink(struct memsink *ms)
 {
-    struct ikm_sink s = {ms, on_event, on_msg, on_unparsed, on_diag};
+    struct ikm_sink s = {ms, on_event, on_msg, on_unparsed, on_diag, on_cli, on_fact, on_gateway, on_tunnel};
     return s;
+}
+
+const struct ms_cli *ms_cli_find(const struct memsink *ms, const char *command_prefix, const char *object,
+                                 const char *key)
+{
+    for (size_t i = 0; i < ms->n_cli; i++) {
+        const struct ms_cli *c = &ms->cli[i];
+        if (strncmp(c->command, command_prefix, strlen(command_prefix)) != 0 || strcmp(c->key, key) != 0)
+            continue;
+        if (object && (!c->object || strcmp(c->object, object) != 0))
+            continue;
+        return c;
+    }
+    return NULL;
+}
+
+const char *ms_fact(const struct memsink *ms, const char *key)
+{
+    for (size_t i = 0; i < ms->n_facts; i++)
+        if (strcmp(ms->facts[i].key, key) == 0)
+            return ms->facts[i].value;
+    return NULL;
 }
 
 void memsink_free(struct memsink *ms)
@@ -106,7 +178,22 @@ void memsink_free(struct memsink *ms)
         free(ms->un[i].reason), free(ms->un[i].text);
     for (size_t i = 0; i < ms->n_dg; i++)
         free(ms->dg[i].check), free(ms->dg[i].message);
+    for (size_t i = 0; i < ms->n_cli; i++)
+        free(ms->cli[i].command), free(ms->cli[i].object), free(ms->cli[i].key), free(ms->cli[i].value);
+    for (size_t i = 0; i < ms->n_facts; i++)
+        free(ms->facts[i].key), free(ms->facts[i].value);
+    for (size_t i = 0; i < ms->n_gws; i++) {
+        struct ms_gateway *x = &ms->gws[i];
+        free(x->name), free(x->vsys), free(x->peer_ip), free(x->peer_fqdn), free(x->local_interface);
+        free(x->local_ip), free(x->ike_version), free(x->ike_crypto_profile);
+    }
+    for (size_t i = 0; i < ms->n_tns; i++) {
+        struct ms_tunnel *x = &ms->tns[i];
+        free(x->name), free(x->vsys), free(x->gateway), free(x->tunnel_interface);
+        free(x->ipsec_crypto_profile), free(x->monitor_dest), free(x->monitor_profile);
+    }
     free(ms->ev), free(ms->msg), free(ms->un), free(ms->dg);
+    free(ms->cli), free(ms->facts), free(ms->gws), free(ms->tns);
     memset(ms, 0, sizeof *ms);
 }
 
@@ -118,14 +205,9 @@ const char *ms_attr(const struct ms_event *e, const char *key)
     return NULL;
 }
 
-struct str_stream {
-    const char *p;
-    size_t len, pos, chunk;
-};
-
 static ssize_t str_read(void *ctx, void *buf, size_t n)
 {
-    struct str_stream *s = ctx;
+    struct ms_str_stream *s = ctx;
     size_t k = s->len - s->pos;
     if (k > n)
         k = n;
@@ -154,14 +236,28 @@ const struct ikemgr_catalog *ms_catalog(void)
     return catalog;
 }
 
-int ms_parse_ikemgr(struct memsink *ms, const char *text, size_t len, size_t chunk)
+struct ikm_stream ms_stream(struct ms_str_stream *ss, const char *text, size_t len, size_t chunk)
 {
-    struct str_stream ss = {text, len, 0, chunk};
-    struct ikm_stream stream = {&ss, str_read, NULL};
-    struct ikm_sink sink = memsink_sink(ms);
-    int r = ikemgr_parse_stream(ms_catalog(), stream, &sink, &ms->st);
-    /* the invariant every parse keeps */
+    ss->p = text;
+    ss->len = len;
+    ss->pos = 0;
+    ss->chunk = chunk;
+    struct ikm_stream stream = {ss, str_read, NULL};
+    return stream;
+}
+
+void ms_check_accounting(const struct memsink *ms)
+{
     ck_assert_int_eq(ms->st.parsed + ms->st.unparsed, ms->st.units);
     ck_assert_int_eq((int64_t)ms->n_un, ms->st.unparsed);
+}
+
+int ms_parse_ikemgr(struct memsink *ms, const char *text, size_t len, size_t chunk)
+{
+    struct ms_str_stream ss;
+    struct ikm_stream stream = ms_stream(&ss, text, len, chunk);
+    struct ikm_sink sink = memsink_sink(ms);
+    int r = ikemgr_parse_stream(ms_catalog(), stream, &sink, &ms->st);
+    ms_check_accounting(ms);
     return r;
 }

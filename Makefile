@@ -13,7 +13,7 @@ DESTDIR  ?=
 BUILD    := build
 VERSION  := 0.1.0
 
-PC_MODULES := libpcap libpcre2-8 sqlite3 jansson libarchive libcrypto
+PC_MODULES := libpcap libpcre2-8 sqlite3 jansson libarchive libcrypto expat
 DEB_PKGS   := gcc make pkg-config libpcap-dev libpcre2-dev libsqlite3-dev libjansson-dev \
               libarchive-dev libssl-dev libexpat1-dev check valgrind
 
@@ -30,7 +30,7 @@ CFLAGS_TEST    := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fsanitize=addr
 
 PARSER_SRC   := $(sort $(wildcard parsers/*.c))
 ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/timeline.c \
-                analyzer/pairing.c analyzer/cmd_ingest.c
+                analyzer/pairing.c analyzer/zone.c analyzer/cmd_ingest.c
 MAIN_SRC     := analyzer/main.c
 GEN_SRC      := $(BUILD)/gen/schema_sql.c
 LIB_SRC      := $(PARSER_SRC) $(ANALYZER_LIB) $(GEN_SRC)

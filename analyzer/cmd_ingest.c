@@ -7,12 +7,14 @@
 #include "input.h"
 #include "pairing.h"
 #include "timeline.h"
+#include "zone.h"
 
 #include "../parsers/ikemgr.h"
 #include "../parsers/timefmt.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char ingest_usage[] =
@@ -40,24 +42,47 @@ struct ingest_opts {
     int verbose, quiet;
 };
 
-static void print_summary(const char *path, const char *kind, const struct ikm_source_stats *st,
-                          const struct tl_source_result *res)
+/* What one stored source said, kept until the end of the run: its time zone may still
+ * change when a later input brings the device's zone. */
+struct stored {
+    const char *path;
+    const char *kind;
+    int64_t source_id;
+    struct ikm_source_stats st;
+};
+
+static const char *tz_source_text(const char *src)
 {
-    printf("%s: %s, %lld lines: %lld parsed, %lld unparsed", path, kind, (long long)st->units,
+    static const struct {
+        const char *src, *text;
+    } m[] = {
+        {"line", "from the lines' offsets"},
+        {"config", "the device's configured zone"},
+        {"clock", "the zone show clock printed (one fixed offset)"},
+        {"cli", "from --tz"},
+        {"assumed", "ASSUMED: no offset, no device zone; give --tz"},
+    };
+    for (size_t i = 0; src && i < sizeof m / sizeof m[0]; i++)
+        if (strcmp(src, m[i].src) == 0)
+            return m[i].text;
+    return "unknown";
+}
+
+static void print_summary(struct tl_db *db, const struct stored *s)
+{
+    const struct ikm_source_stats *st = &s->st;
+    printf("%s: %s, %lld lines: %lld parsed, %lld unparsed", s->path, s->kind, (long long)st->units,
            (long long)st->parsed, (long long)st->unparsed);
     if (st->errors || st->warnings)
         printf(" (%lld errors, %lld warnings)", (long long)st->errors, (long long)st->warnings);
     printf("\n");
     if (st->first_local_us != INT64_MIN) {
-        char a[40], b[40];
+        char a[40], b[40], tz[96] = "", src[32] = "";
+        tl_source_zone(db, s->source_id, tz, sizeof tz, src, sizeof src);
         printf("  device-local time: %s .. %s", ikm_format_local(st->first_local_us, a, sizeof a),
                ikm_format_local(st->last_local_us, b, sizeof b));
-        if (res->tz_source)
-            printf(" (zone %s, %s%s)", res->tz,
-                   strcmp(res->tz_source, "line") == 0  ? "from the lines' offsets"
-                   : strcmp(res->tz_source, "cli") == 0 ? "from --tz"
-                                                        : "ASSUMED: no offset in the file; use --tz",
-                   "");
+        if (src[0])
+            printf(" (zone %s, %s)", tz, tz_source_text(src));
         printf("\n");
     }
     printf("  events:");
@@ -69,13 +94,14 @@ static void print_summary(const char *path, const char *kind, const struct ikm_s
             any = 1;
         }
     printf("%s\n", any ? "" : " none");
-    printf("  ike messages: %lld\n", (long long)st->ike_messages);
+    if (st->ike_messages)
+        printf("  ike messages: %lld\n", (long long)st->ike_messages);
 }
 
 enum input_outcome { IN_STORED, IN_SKIPPED, IN_FAILED, IN_FATAL };
 
 static enum input_outcome ingest_one(struct tl_db *db, const struct ikemgr_catalog *cat, const char *path,
-                                     const struct ingest_opts *o, int *partial)
+                                     const struct ingest_opts *o, int *partial, struct stored *out)
 {
     struct ikm_input in;
     char why[256];
@@ -131,8 +157,10 @@ static enum input_outcome ingest_one(struct tl_db *db, const struct ikemgr_catal
                    res.duplicate_path);
         return IN_SKIPPED;
     }
-    if (!o->quiet)
-        print_summary(path, ikm_kind_name(kind), &st, &res);
+    out->path = path;
+    out->kind = ikm_kind_name(kind);
+    out->source_id = res.source_id;
+    out->st = st;
     return IN_STORED;
 }
 
@@ -189,8 +217,15 @@ int ikm_cmd_ingest(int argc, char **argv)
         return IKM_EXIT_NOTHING;
     }
     int partial = 0, stored = 0, skipped = 0, failed = 0, fatal = 0;
+    struct stored *done = calloc((size_t)(argc - optind), sizeof *done);
+    if (!done) {
+        fprintf(stderr, "ikemortem: out of memory\n");
+        tl_close(db, 0, err, sizeof err);
+        ikemgr_catalog_free(cat);
+        return IKM_EXIT_NOTHING;
+    }
     for (int i = optind; i < argc && !fatal; i++) {
-        switch (ingest_one(db, cat, argv[i], &o, &partial)) {
+        switch (ingest_one(db, cat, argv[i], &o, &partial, &done[stored])) {
         case IN_STORED:
             stored++;
             break;
@@ -206,6 +241,17 @@ int ikm_cmd_ingest(int argc, char **argv)
         }
     }
     ikemgr_catalog_free(cat);
+    if (!fatal && stored > 0) {
+        /* the device zone first: it moves times, and pairing orders by time */
+        struct ikm_zone_stats zs;
+        if (ikm_zone_resolve(tl_sqlite(db), stderr, &zs, err, sizeof err) < 0) {
+            fprintf(stderr, "ikemortem: %s\n", err);
+            fatal = 1;
+        }
+    }
+    for (int i = 0; i < stored && !fatal && !o.quiet; i++)
+        print_summary(db, &done[i]);
+    free(done);
     if (!fatal && stored > 0) {
         struct ikm_pair_stats ps;
         tl_before_bulk_update(db);

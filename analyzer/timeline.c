@@ -32,7 +32,6 @@ struct tl_db {
     FILE *diag_out;
     int64_t unparsed_stored, diag_printed;
     struct ikm_textbuf tb_msg, tb_aux;
-    const struct ikm_tz *resolve_tz; /* for the SQL function during resolution */
 };
 
 struct sqlite3 *tl_sqlite(struct tl_db *t)
@@ -588,6 +587,21 @@ int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const c
     return 0;
 }
 
+void tl_source_zone(struct tl_db *t, int64_t source_id, char *tz, size_t tzsz, char *src, size_t srcsz)
+{
+    tz[0] = src[0] = '\0';
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(t->db, "SELECT tz, tz_source FROM sources WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, source_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 0), *b = (const char *)sqlite3_column_text(st, 1);
+        snprintf(tz, tzsz, "%s", a ? a : "");
+        snprintf(src, srcsz, "%s", b ? b : "");
+    }
+    sqlite3_finalize(st);
+}
+
 void tl_before_bulk_update(struct tl_db *t)
 {
     if (t->tmp_path)
@@ -662,11 +676,12 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
         snprintf(res->tz, sizeof res->tz, "%s", cli_tz->name);
         res->tz_source = "cli";
         if (st->pending_rows > 0) {
-            t->resolve_tz = cli_tz;
             if (sqlite3_create_function(t->db, "ikm_local_to_utc", 1, SQLITE_UTF8, (void *)cli_tz,
                                         sql_local_to_utc, NULL, NULL) != SQLITE_OK)
                 goto dberr;
-            if (resolve_pending(t, "ikm_local_to_utc(ts_local_us)", "cli", err, errsz) < 0)
+            int r = resolve_pending(t, "ikm_local_to_utc(ts_local_us)", "cli", err, errsz);
+            sqlite3_create_function(t->db, "ikm_local_to_utc", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+            if (r < 0)
                 goto fail;
         }
     } else if (st->pending_rows > 0 || st->units > 0) {

@@ -63,6 +63,72 @@ int ikm_tz_parse(const char *s, struct ikm_tz *tz, char *err, size_t errsz)
     return 0;
 }
 
+/* Switching TZ makes the C library re-read the zone file: the last zone set is kept, since
+ * a source's rows are converted one after another in the same zone. */
+static void use_zone(const char *name)
+{
+    static char current[96];
+    if (strcmp(current, name) != 0) {
+        setenv("TZ", name, 1);
+        tzset();
+        snprintf(current, sizeof current, "%s", name);
+    }
+}
+
+int ikm_tz_offset_at_utc(const struct ikm_tz *tz, int64_t utc_us)
+{
+    if (tz->kind == IKM_TZK_FIXED)
+        return tz->offset_min;
+    if (tz->kind != IKM_TZK_NAMED)
+        return 0;
+    use_zone(tz->name);
+    time_t t = (time_t)(utc_us >= 0 ? utc_us / 1000000 : -((-utc_us + 999999) / 1000000));
+    struct tm tm;
+    if (!localtime_r(&t, &tm))
+        return 0;
+    return (int)(tm.tm_gmtoff / 60);
+}
+
+int ikm_tz_from_abbrev(const char *abbr, struct ikm_tz *tz, int *ambiguous)
+{
+    static const struct {
+        const char *abbr;
+        int minutes;
+        int ambiguous;
+    } table[] = {
+        {"UTC", 0, 0},     {"GMT", 0, 0},      {"Z", 0, 0},        {"WET", 0, 0},      {"WEST", 60, 0},
+        {"BST", 60, 0},    {"CET", 60, 0},     {"CEST", 120, 0},   {"MET", 60, 0},     {"MEST", 120, 0},
+        {"EET", 120, 0},   {"EEST", 180, 0},   {"MSK", 180, 0},    {"SAST", 120, 0},   {"IST", 330, 1},
+        {"PKT", 300, 0},   {"ICT", 420, 0},    {"WIB", 420, 0},    {"SGT", 480, 0},    {"HKT", 480, 0},
+        {"AWST", 480, 0},  {"PHT", 480, 0},    {"JST", 540, 0},    {"KST", 540, 0},    {"ACST", 570, 0},
+        {"ACDT", 630, 0},  {"AEST", 600, 0},   {"AEDT", 660, 0},   {"NZST", 720, 0},   {"NZDT", 780, 0},
+        {"HST", -600, 0},  {"AKST", -540, 0},  {"AKDT", -480, 0},  {"PST", -480, 0},   {"PDT", -420, 0},
+        {"MST", -420, 0},  {"MDT", -360, 0},   {"CST", -360, 1},   {"CDT", -300, 0},   {"EST", -300, 0},
+        {"EDT", -240, 0},  {"AST", -240, 1},   {"ADT", -180, 0},   {"NST", -210, 0},   {"NDT", -150, 0},
+        {"BRT", -180, 0},  {"ART", -180, 0},   {"CLT", -240, 0},   {"COT", -300, 0},   {"PET", -300, 0},
+    };
+    memset(tz, 0, sizeof *tz);
+    *ambiguous = 0;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(abbr, table[i].abbr) == 0) {
+            tz->kind = IKM_TZK_FIXED;
+            tz->offset_min = table[i].minutes;
+            *ambiguous = table[i].ambiguous;
+            snprintf(tz->name, sizeof tz->name, "%s", abbr);
+            return 0;
+        }
+    /* glibc prints zones without an abbreviation as "+03", "-0330" */
+    int off;
+    size_t used, n = strlen(abbr);
+    if (ikm_parse_utc_offset(abbr, n, &off, &used) == 1 && used == n) {
+        tz->kind = IKM_TZK_FIXED;
+        tz->offset_min = off;
+        snprintf(tz->name, sizeof tz->name, "%s", abbr);
+        return 0;
+    }
+    return -1;
+}
+
 int64_t ikm_tz_local_to_utc(const struct ikm_tz *tz, int64_t local_us)
 {
     if (tz->kind == IKM_TZK_FIXED)
@@ -84,14 +150,7 @@ int64_t ikm_tz_local_to_utc(const struct ikm_tz *tz, int64_t local_us)
     tm.tm_min = (int)(sod / 60 % 60);
     tm.tm_sec = (int)(sod % 60);
     tm.tm_isdst = -1;
-    /* switching TZ makes the C library re-read the zone file: keep the last zone set, since
-     * a source's rows are converted one after another in the same zone */
-    static char current[sizeof tz->name];
-    if (strcmp(current, tz->name) != 0) {
-        setenv("TZ", tz->name, 1);
-        tzset();
-        snprintf(current, sizeof current, "%s", tz->name);
-    }
+    use_zone(tz->name);
     time_t t = mktime(&tm);
     if (t == (time_t)-1)
         return local_us;

@@ -25,6 +25,12 @@ struct ikm_tz {
 int ikm_tz_parse(const char *s, struct ikm_tz *tz, char *err, size_t errsz);
 /* UTC microseconds of a local wall-clock time. */
 int64_t ikm_tz_local_to_utc(const struct ikm_tz *tz, int64_t local_us);
+/* The zone's UTC offset in minutes at a UTC instant (DST-correct for named zones). */
+int ikm_tz_offset_at_utc(const struct ikm_tz *tz, int64_t utc_us);
+/* A fixed-offset zone for a zone abbreviation as `show clock` prints it ("PDT", "CEST",
+ * "+03"). Returns 0, or -1 when unknown. *ambiguous is set for abbreviations with several
+ * meanings (CST, IST, ...): the most common one is taken. */
+int ikm_tz_from_abbrev(const char *abbr, struct ikm_tz *tz, int *ambiguous);
 /* "+HH:MM" for an offset in minutes. buf: at least 8 bytes. */
 char *ikm_tz_format_offset(int offset_min, char *buf, size_t bufsz);
 

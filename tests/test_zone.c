@@ -1,0 +1,184 @@
+/*
+ * test_zone.c — the device zone applied to offset-less sources: the running-config's IANA
+ * zone (DST-correct), the show clock abbreviation, the order of trust, and the warning when a
+ * device zone disagrees with a log's own offsets.
+ */
+#include "../analyzer/timeline.h"
+#include "../analyzer/zone.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct tl_db *open_new(const char *path)
+{
+    char err[512];
+    int created;
+    unlink(path);
+    struct tl_db *t = tl_open(path, &created, err, sizeof err);
+    ck_assert_msg(t != NULL, "%s", err);
+    return t;
+}
+
+/* A source with one event per local time given; offset_min < -2000 means "no offset". */
+static void add_source(struct tl_db *t, const char *name, const int64_t *local, size_t n, int offset_min,
+                       const struct ikm_tz *cli)
+{
+    ck_assert_int_eq(tl_source_begin(t, name, "test", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    struct ikm_source_stats st;
+    ikm_source_stats_init(&st);
+    st.units = st.parsed = (int64_t)n;
+    for (size_t i = 0; i < n; i++) {
+        struct ikm_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.line = (int64_t)i + 1;
+        ev.t.local_us = local[i];
+        ev.t.text = "t";
+        ev.t.text_len = 1;
+        if (offset_min > -2000) {
+            ev.t.state = IKM_TZ_LINE;
+            ev.t.offset_min = offset_min;
+            ev.t.utc_us = local[i] - (int64_t)offset_min * 60000000;
+            st.has_offset = 1;
+            st.first_offset_min = offset_min;
+        } else {
+            ev.t.state = IKM_TZ_PENDING;
+            ev.t.utc_us = local[i];
+            st.pending_rows++;
+        }
+        ev.kind = IKM_EV_DPD_DOWN;
+        ev.gw_id = ev.tn_id = -1;
+        ev.msg = ikm_str_of("m", 1);
+        ck_assert_int_eq(s.event(s.ctx, &ev), 0);
+    }
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_end(t, &st, name, cli, &res, err, sizeof err), TL_END_STORED);
+}
+
+static void add_fact(struct tl_db *t, const char *name, const char *key, const char *value)
+{
+    ck_assert_int_eq(tl_source_begin(t, name, "test", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    struct ikm_device_fact f = {1, key, ikm_str_of(value, strlen(value))};
+    ck_assert_int_eq(s.device_fact(s.ctx, &f), 0);
+    struct ikm_source_stats st;
+    ikm_source_stats_init(&st);
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_end(t, &st, name, NULL, &res, err, sizeof err), TL_END_STORED);
+}
+
+static void resolve(struct tl_db *t, struct ikm_zone_stats *zs)
+{
+    char err[512];
+    ck_assert_msg(ikm_zone_resolve(tl_sqlite(t), NULL, zs, err, sizeof err) == 0, "%s", err);
+}
+
+START_TEST(config_zone_with_dst)
+{
+    const char *path = tu_path("zone1.db");
+    struct tl_db *t = open_new(path);
+    /* the seed's two system-log lines, and both sides of the 2019 spring-forward */
+    const int64_t local[] = {1551893187000000LL, 1551896644000000LL, 1552183199000000LL, 1552186800000000LL};
+    struct ikm_tz cli;
+    char err[256];
+    ck_assert_int_eq(ikm_tz_parse("+09:00", &cli, err, sizeof err), 0);
+    add_source(t, "show_log_system.txt", local, 4, -9999, &cli); /* --tz is weaker than the config */
+    add_fact(t, "running-config.xml", "timezone", "America/Los_Angeles");
+    struct ikm_zone_stats zs;
+    resolve(t, &zs);
+    ck_assert_int_eq(zs.sources_resolved, 1);
+    ck_assert_str_eq(zs.zone, "America/Los_Angeles");
+    ck_assert_str_eq(zs.zone_source, "running-config");
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events WHERE line=1"), 1551921987000000LL); /* 01:26:27Z */
+    ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events WHERE line=2"), 1551925444000000LL); /* 02:24:04Z */
+    ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events WHERE line=3"), 1552211999000000LL); /* PST */
+    ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events WHERE line=4"), 1552212000000000LL); /* PDT */
+    char *s = tu_sql_text(path, "SELECT tz || ' ' || tz_source || ' ' || tz_assumed FROM sources WHERE path='show_log_system.txt'");
+    ck_assert_str_eq(s, "America/Los_Angeles config 0");
+    free(s);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM events WHERE tz_state='zone'"), 4);
+}
+END_TEST
+
+START_TEST(clock_abbreviation_and_trust_order)
+{
+    const char *path = tu_path("zone2.db");
+    struct tl_db *t = open_new(path);
+    const int64_t local[] = {1551893187000000LL};
+    add_source(t, "a.txt", local, 1, -9999, NULL);
+    add_fact(t, "techsupport.txt", "clock-zone", "PST");
+    struct ikm_zone_stats zs;
+    resolve(t, &zs);
+    ck_assert_str_eq(zs.zone_source, "show clock");
+    /* a config ingested later wins over the clock */
+    add_fact(t, "running-config.xml", "timezone", "Asia/Tokyo");
+    resolve(t, &zs);
+    ck_assert_int_eq(zs.sources_resolved, 1);
+    char err[256];
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events"), 1551893187000000LL - 9LL * 3600 * 1000000);
+    char *s = tu_sql_text(path, "SELECT tz_source FROM sources WHERE path='a.txt'");
+    ck_assert_str_eq(s, "config");
+    free(s);
+}
+END_TEST
+
+START_TEST(ambiguous_and_unknown_clock_zones_warn)
+{
+    const char *path = tu_path("zone3.db");
+    struct tl_db *t = open_new(path);
+    const int64_t local[] = {1551893187000000LL};
+    add_source(t, "a.txt", local, 1, -9999, NULL);
+    add_fact(t, "techsupport.txt", "clock-zone", "CST");
+    struct ikm_zone_stats zs;
+    resolve(t, &zs);
+    ck_assert_int_eq(zs.warnings, 1);
+    ck_assert_int_eq(zs.sources_resolved, 1);
+    char err[256];
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events"), 1551893187000000LL + 6LL * 3600 * 1000000);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM diagnostics WHERE check_name='timezone'"), 1);
+}
+END_TEST
+
+START_TEST(line_offsets_win_and_disagreement_warns)
+{
+    const char *path = tu_path("zone4.db");
+    struct tl_db *t = open_new(path);
+    const int64_t local[] = {1551893187000000LL};
+    add_source(t, "ikemgr.log", local, 1, -480, NULL); /* says -08:00 */
+    add_source(t, "ikemgr-other.log", local, 1, 60, NULL); /* says +01:00: wrong for the device */
+    add_fact(t, "running-config.xml", "timezone", "America/Los_Angeles");
+    struct ikm_zone_stats zs;
+    resolve(t, &zs);
+    ck_assert_int_eq(zs.sources_resolved, 0);
+    ck_assert_int_eq(zs.warnings, 1);
+    char err[256];
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events e JOIN sources s ON s.id=e.source_id WHERE s.path='ikemgr-other.log'"),
+                     1551893187000000LL - 3600LL * 1000000);
+    char *m = tu_sql_text(path, "SELECT path || ': ' || message FROM diagnostics WHERE check_name='timezone'");
+    ck_assert_str_eq(m, "ikemgr-other.log: the lines say UTC+01:00 at 2019-03-06T16:26:27Z but the device zone "
+                        "America/Los_Angeles says UTC-08:00; the lines' offsets are kept");
+    free(m);
+}
+END_TEST
+
+Suite *zone_suite(void);
+Suite *zone_suite(void)
+{
+    Suite *s = suite_create("zone");
+    TCase *t = tcase_create("resolve");
+    tcase_add_test(t, config_zone_with_dst);
+    tcase_add_test(t, clock_abbreviation_and_trust_order);
+    tcase_add_test(t, ambiguous_and_unknown_clock_zones_warn);
+    tcase_add_test(t, line_offsets_win_and_disagreement_warns);
+    suite_add_tcase(s, t);
+    return s;
+}

@@ -24,7 +24,7 @@ struct tl_db {
     char *final_path;
     char *tmp_path; /* set while a new DB is being built */
     sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
-    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn;
+    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp;
     int in_tx;
     int64_t source_id;
     char *source_path;
@@ -89,11 +89,12 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
-#define N_STMTS 8
+#define N_STMTS 9
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
     sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag,
-                                     &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn};
+                                     &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn,
+                                     &t->ins_esp};
     memcpy(out, slots, sizeof slots);
 }
 
@@ -105,8 +106,9 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
         "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
-        "expected_msg_id,length,natt,copies,gw_id,tn_id) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "expected_msg_id,length,natt,copies,gw_id,tn_id,next_payload,length_mismatch,notify_error,"
+        "ke_group,frag_num,frag_total,liveness,payloads) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO unparsed(source_id,line,byte_offset,reason,text) VALUES(?,?,?,?,?)",
         "INSERT INTO diagnostics(source_id,path,line,byte_offset,severity,check_name,message) "
         "VALUES(?,?,?,?,?,?,?)",
@@ -119,6 +121,8 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO cfg_tunnels(source_id,line,device,name,vsys,gateway,tunnel_interface,"
         "ipsec_crypto_profile,monitor_enabled,monitor_dest,monitor_profile) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO esp_counts(source_id,device,src_ip,dst_ip,spi,natt,bucket_start_us,packets,bytes,"
+        "first_frame,last_frame,min_seq,max_seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     };
     sqlite3_stmt **out[N_STMTS];
     stmt_slots(t, out);
@@ -412,6 +416,16 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     bind_opt_int(st, 23, m->copies);
     bind_opt_int(st, 24, m->gw_id);
     bind_opt_int(st, 25, m->tn_id);
+    bind_opt_int(st, 26, m->next_payload);
+    if (m->origin == IKM_ORIGIN_PCAP)
+        sqlite3_bind_int(st, 27, m->length_mismatch);
+    bind_opt_int(st, 28, m->notify_error);
+    bind_opt_int(st, 29, m->ke_group);
+    bind_opt_int(st, 30, m->frag_num);
+    bind_opt_int(st, 31, m->frag_total);
+    bind_opt_int(st, 32, m->liveness);
+    if (m->payloads[0])
+        bind_opt_text(st, 33, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), &t->tb_aux);
     return step_reset(t, st);
 }
 
@@ -533,6 +547,26 @@ static int sink_cfg_tunnel(void *ctx, const struct ikm_cfg_tunnel *c)
     return step_reset(t, st);
 }
 
+static int sink_esp_count(void *ctx, const struct ikm_esp_count *c)
+{
+    struct tl_db *t = ctx;
+    sqlite3_stmt *st = t->ins_esp;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    bind_cstr(st, 2, t->device);
+    bind_opt_text(st, 3, ikm_str_of(c->src_ip, strnlen(c->src_ip, sizeof c->src_ip)), &t->tb_aux);
+    bind_opt_text(st, 4, ikm_str_of(c->dst_ip, strnlen(c->dst_ip, sizeof c->dst_ip)), &t->tb_aux);
+    sqlite3_bind_int64(st, 5, c->spi);
+    sqlite3_bind_int(st, 6, c->natt);
+    sqlite3_bind_int64(st, 7, c->bucket_start_us);
+    sqlite3_bind_int64(st, 8, c->packets);
+    sqlite3_bind_int64(st, 9, c->bytes);
+    bind_opt_int(st, 10, c->first_frame);
+    bind_opt_int(st, 11, c->last_frame);
+    sqlite3_bind_int64(st, 12, c->min_seq);
+    sqlite3_bind_int64(st, 13, c->max_seq);
+    return step_reset(t, st);
+}
+
 struct ikm_sink tl_source_sink(struct tl_db *t)
 {
     struct ikm_sink s = {t,
@@ -543,7 +577,8 @@ struct ikm_sink tl_source_sink(struct tl_db *t)
                          sink_cli_value,
                          sink_device_fact,
                          sink_cfg_gateway,
-                         sink_cfg_tunnel};
+                         sink_cfg_tunnel,
+                         sink_esp_count};
     return s;
 }
 

@@ -88,6 +88,7 @@ void ikm_ike_msg_init(struct ikm_ike_msg *m, enum ikm_origin origin)
     m->natt = -1;
     m->copies = -1;
     m->gw_id = m->tn_id = -1;
+    m->next_payload = m->notify_error = m->ke_group = m->frag_num = m->frag_total = m->liveness = -1;
 }
 
 void ikm_cfg_gateway_init(struct ikm_cfg_gateway *g)

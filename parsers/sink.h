@@ -141,6 +141,30 @@ struct ikm_ike_msg {
     int natt;
     int copies;              /* log origin: the N of "N times of M bytes" */
     int64_t gw_id, tn_id;
+    /* capture origin: what the cleartext part of the message shows */
+    int next_payload;        /* first payload type of the header */
+    int length_mismatch;     /* 1: the header's length disagrees with the datagram */
+    int notify_error;        /* first error Notify type (< 16384) in cleartext, or -1 */
+    int ke_group;            /* DH group of a cleartext KE payload, or -1 */
+    int frag_num, frag_total; /* IKEv2 SKF (payload 53) fragment number/total, or -1 */
+    int liveness;            /* confidence 0..100 that this is an empty INFORMATIONAL (liveness)
+                              * judged by size (formats.md §8.5); -1 when not applicable */
+    char payloads[192];      /* readable payload chain, e.g. "SA KE Ni N(NAT_DETECTION_SOURCE_IP) V(NAT-T)" */
+};
+
+/* ESP seen in a capture, aggregated per (src, dst, SPI, encapsulation) and per time bucket of
+ * IKM_ESP_BUCKET_US, so that counters rising on one side and flat on the other can be seen
+ * over time with a bounded number of rows. */
+#define IKM_ESP_BUCKET_US (10LL * 1000000)
+struct ikm_esp_count {
+    char src_ip[IKM_IP_MAX];
+    char dst_ip[IKM_IP_MAX];
+    uint32_t spi;
+    int natt;                 /* 1: ESP in UDP 4500 */
+    int64_t bucket_start_us;  /* UTC */
+    int64_t packets, bytes;
+    int64_t first_frame, last_frame;
+    uint32_t min_seq, max_seq;
 };
 
 /* A unit that did not become a typed row. text is the unit as read (possibly cut). */
@@ -244,6 +268,7 @@ struct ikm_sink {
     int (*device_fact)(void *ctx, const struct ikm_device_fact *f);
     int (*cfg_gateway)(void *ctx, const struct ikm_cfg_gateway *g);
     int (*cfg_tunnel)(void *ctx, const struct ikm_cfg_tunnel *t);
+    int (*esp_count)(void *ctx, const struct ikm_esp_count *c);
 };
 
 /* Helpers for building records. */

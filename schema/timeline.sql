@@ -80,7 +80,34 @@ CREATE TABLE IF NOT EXISTS ike_messages (
     copies        INTEGER,            -- log: N of "N times of M bytes message will be sent"
     gw_id         INTEGER,
     tn_id         INTEGER,
-    retransmit_of INTEGER REFERENCES ike_messages(id) -- set by pairing
+    retransmit_of INTEGER REFERENCES ike_messages(id), -- set by pairing
+    -- capture origin: the cleartext part of the message
+    next_payload  INTEGER,
+    length_mismatch INTEGER,          -- 1: header length disagrees with the datagram
+    notify_error  INTEGER,            -- first error Notify type in cleartext
+    ke_group      INTEGER,
+    frag_num      INTEGER,            -- IKEv2 fragmentation (SKF)
+    frag_total    INTEGER,
+    liveness      INTEGER,            -- 0..100: empty INFORMATIONAL (liveness) by size
+    payloads      TEXT                -- readable payload chain
+);
+
+-- ESP packets of captures per (src, dst, SPI, encapsulation) and 10-second bucket.
+CREATE TABLE IF NOT EXISTS esp_counts (
+    id              INTEGER PRIMARY KEY,
+    source_id       INTEGER NOT NULL REFERENCES sources(id),
+    device          TEXT,
+    src_ip          TEXT NOT NULL,
+    dst_ip          TEXT NOT NULL,
+    spi             INTEGER NOT NULL,
+    natt            INTEGER NOT NULL,
+    bucket_start_us INTEGER NOT NULL,
+    packets         INTEGER NOT NULL,
+    bytes           INTEGER NOT NULL,
+    first_frame     INTEGER,
+    last_frame      INTEGER,
+    min_seq         INTEGER,
+    max_seq         INTEGER
 );
 
 -- Requests paired with their responses (analyzer/pairing.c). rtt_us runs from the last

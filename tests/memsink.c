@@ -138,9 +138,17 @@ static int on_tunnel(void *ctx, const struct ikm_cfg_tunnel *t)
     return 0;
 }
 
+static int on_esp(void *ctx, const struct ikm_esp_count *c)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->esp, ms->n_esp);
+    ms->esp[ms->n_esp++] = *c;
+    return 0;
+}
+
 struct ikm_sink memsink_sink(struct memsink *ms)
 {
-    struct ikm_sink s = {ms, on_event, on_msg, on_unparsed, on_diag, on_cli, on_fact, on_gateway, on_tunnel};
+    struct ikm_sink s = {ms, on_event, on_msg, on_unparsed, on_diag, on_cli, on_fact, on_gateway, on_tunnel, on_esp};
     return s;
 }
 
@@ -193,7 +201,7 @@ void memsink_free(struct memsink *ms)
         free(x->ipsec_crypto_profile), free(x->monitor_dest), free(x->monitor_profile);
     }
     free(ms->ev), free(ms->msg), free(ms->un), free(ms->dg);
-    free(ms->cli), free(ms->facts), free(ms->gws), free(ms->tns);
+    free(ms->cli), free(ms->facts), free(ms->gws), free(ms->tns), free(ms->esp);
     memset(ms, 0, sizeof *ms);
 }
 

@@ -73,6 +73,8 @@ struct memsink {
     size_t n_gws;
     struct ms_tunnel *tns;
     size_t n_tns;
+    struct ikm_esp_count *esp;
+    size_t n_esp;
     struct ikm_source_stats st;
 };
 

@@ -255,12 +255,13 @@ int ikm_cmd_ingest(int argc, char **argv)
     if (!fatal && stored > 0) {
         struct ikm_pair_stats ps;
         tl_before_bulk_update(db);
-        if (ikm_pair_log_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
+        if (ikm_pair_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             fatal = 1;
         } else if (!o.quiet) {
-            printf("exchanges: %lld paired from the logs, %lld answered, %lld unanswered\n",
-                   (long long)ps.exchanges, (long long)ps.answered, (long long)(ps.exchanges - ps.answered));
+            printf("exchanges: %lld paired (%lld from logs, %lld from captures), %lld answered, %lld unanswered\n",
+                   (long long)ps.exchanges, (long long)ps.log_exchanges, (long long)ps.capture_exchanges,
+                   (long long)ps.answered, (long long)(ps.exchanges - ps.answered));
         }
     }
     int nothing = fatal || (stored == 0 && skipped == 0);

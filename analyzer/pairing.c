@@ -1,9 +1,10 @@
 /*
  * pairing.c — derives the `exchanges` table: each IKE request matched with its response,
- * retransmits counted, unanswered requests kept with no response.
+ * retransmits counted, unanswered requests kept with no response. One pass per origin over
+ * the messages in time order; the table is rebuilt whole on every run.
  *
- * Log-origin messages carry no SPIs, and ikemgr's send line carries no message id
- * (DESIGN.md, "exchanges"). Per device and remote address, in time order:
+ * Log origin. ikemgr's lines carry no SPIs and its send line no message id (DESIGN.md,
+ * "exchanges"). Per device and remote address:
  *   - a send while the peer's request is waiting is our response to it;
  *   - a send of the same length as our pending request, within RETRANSMIT_GAP_US of its
  *     previous copy, is a retransmit (a retransmission resends the identical bytes);
@@ -13,8 +14,15 @@
  *   - a received request opens the peer's request (same id again: the peer retransmitted).
  * The N of "N times of M bytes" is copies sent at once (racoon2), not a retransmit count.
  *
+ * Capture origin. Per device and IKE SA (initiator SPI), per message id: IKEv2 says which
+ * message is a response (R flag); for IKEv1 a message with the same id from the other end
+ * is the response. A request repeated from the same end with the same length before any
+ * response is a retransmit. A capture does not say which end is the firewall: the device's
+ * own addresses (the local end of its log sends, the configured gateways' local addresses)
+ * decide `initiator` and the messages' `dir` when known.
+ *
  * Derived values are written through a temporary table and applied at the end, so the
- * scan never reads rows it has modified.
+ * scans never read rows they modified.
  */
 #include "pairing.h"
 
@@ -24,27 +32,17 @@
 #include <string.h>
 
 #define RETRANSMIT_GAP_US (150LL * 1000000) /* above the longest backoff step (60-64 s) */
-#define PEERS_MAX (1 << 20)
+#define KEYS_MAX (1 << 20)                 /* peers or IKE SAs tracked */
+#define SA_WINDOW 8                        /* concurrent requests tracked per IKE SA */
+#define ADDR_MAX 64
+#define MERGE_SOURCES_MAX 64
 
-struct pending {
-    int64_t id, first_us, last_us, length, msg_id;
-    int exch_type;
-    int retransmits;
-    int active;
-};
+/* ---- a string-keyed open-addressing map to indexes of a caller's array ------------------- */
 
-struct peer {
-    char *key; /* device '\x1f' ip */
-    struct pending out, in;
-};
-
-struct pair_ctx {
-    sqlite3 *db;
-    sqlite3_stmt *ins_x, *ins_upd;
-    struct peer *tab;
+struct strmap {
+    char **keys;
+    uint32_t *vals;
     size_t cap, used;
-    int64_t exchanges, answered;
-    int overflow;
 };
 
 static uint64_t hash_str(const char *s)
@@ -55,52 +53,141 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-static int grow(struct pair_ctx *c)
+static int strmap_grow(struct strmap *m)
 {
-    size_t ncap = c->cap ? c->cap * 2 : 256;
-    struct peer *nt = calloc(ncap, sizeof *nt);
-    if (!nt)
+    size_t ncap = m->cap ? m->cap * 2 : 256;
+    char **nk = calloc(ncap, sizeof *nk);
+    uint32_t *nv = calloc(ncap, sizeof *nv);
+    if (!nk || !nv) {
+        free(nk);
+        free(nv);
         return -1;
-    for (size_t i = 0; i < c->cap; i++) {
-        if (!c->tab[i].key)
-            continue;
-        size_t j = hash_str(c->tab[i].key) & (ncap - 1);
-        while (nt[j].key)
-            j = (j + 1) & (ncap - 1);
-        nt[j] = c->tab[i];
     }
-    free(c->tab);
-    c->tab = nt;
-    c->cap = ncap;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->keys[i])
+            continue;
+        size_t j = hash_str(m->keys[i]) & (ncap - 1);
+        while (nk[j])
+            j = (j + 1) & (ncap - 1);
+        nk[j] = m->keys[i];
+        nv[j] = m->vals[i];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = nk;
+    m->vals = nv;
+    m->cap = ncap;
     return 0;
 }
 
-static struct peer *peer_get(struct pair_ctx *c, const char *device, const char *ip)
+/* Index stored for key; when absent, stores `next` and sets *added. -1: full or no memory. */
+static int64_t strmap_get(struct strmap *m, const char *key, uint32_t next, int *added)
 {
-    char key[320];
-    snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", ip);
-    if (c->cap) {
-        size_t j = hash_str(key) & (c->cap - 1);
-        while (c->tab[j].key) {
-            if (strcmp(c->tab[j].key, key) == 0)
-                return &c->tab[j];
-            j = (j + 1) & (c->cap - 1);
+    *added = 0;
+    if (m->cap) {
+        size_t j = hash_str(key) & (m->cap - 1);
+        while (m->keys[j]) {
+            if (strcmp(m->keys[j], key) == 0)
+                return m->vals[j];
+            j = (j + 1) & (m->cap - 1);
         }
     }
-    if (c->used >= PEERS_MAX) {
+    if (m->used >= KEYS_MAX || ((m->used + 1) * 2 > m->cap && strmap_grow(m) < 0))
+        return -1;
+    size_t j = hash_str(key) & (m->cap - 1);
+    while (m->keys[j])
+        j = (j + 1) & (m->cap - 1);
+    if (!(m->keys[j] = strdup(key)))
+        return -1;
+    m->vals[j] = next;
+    m->used++;
+    *added = 1;
+    return next;
+}
+
+static int strmap_has(const struct strmap *m, const char *key)
+{
+    if (!m->cap)
+        return 0;
+    size_t j = hash_str(key) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (strcmp(m->keys[j], key) == 0)
+            return 1;
+        j = (j + 1) & (m->cap - 1);
+    }
+    return 0;
+}
+
+static void strmap_free(struct strmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- pairing state ------------------------------------------------------------------------ */
+
+struct pending {
+    int active;
+    int64_t id, last_us, length, msg_id;
+    int exch_type;
+    int retransmits;
+    char src[ADDR_MAX], dst[ADDR_MAX];
+};
+
+struct log_peer { /* per device and remote address */
+    struct pending out, in;
+};
+
+struct ike_sa { /* per device and initiator SPI */
+    struct pending req[SA_WINDOW];
+};
+
+struct pair_ctx {
+    sqlite3 *db;
+    sqlite3_stmt *ins_x, *ins_upd;
+    const char *origin;
+    struct strmap keys;
+    void *slots; /* struct log_peer[] or struct ike_sa[] */
+    size_t slot_size, nslots, slots_cap;
+    struct strmap local_addrs; /* device '\x1f' ip of the device's own addresses */
+    struct ikm_pair_stats *stats;
+    int overflow;
+};
+
+/* The slot for key, zeroed when new; NULL when the table is full (counted) or on no memory. */
+static void *slot_get(struct pair_ctx *c, const char *key)
+{
+    int added;
+    int64_t i = strmap_get(&c->keys, key, (uint32_t)c->nslots, &added);
+    if (i < 0) {
         c->overflow = 1;
         return NULL;
     }
-    if ((c->used + 1) * 2 > c->cap && grow(c) < 0)
-        return NULL;
-    size_t j = hash_str(key) & (c->cap - 1);
-    while (c->tab[j].key)
-        j = (j + 1) & (c->cap - 1);
-    c->tab[j].key = strdup(key);
-    if (!c->tab[j].key)
-        return NULL;
-    c->used++;
-    return &c->tab[j];
+    if (added) {
+        if (c->nslots == c->slots_cap) {
+            size_t ncap = c->slots_cap ? c->slots_cap * 2 : 64;
+            void *ns = realloc(c->slots, ncap * c->slot_size);
+            if (!ns)
+                return NULL;
+            c->slots = ns;
+            c->slots_cap = ncap;
+        }
+        memset((char *)c->slots + c->nslots * c->slot_size, 0, c->slot_size);
+        c->nslots++;
+    }
+    return (char *)c->slots + (size_t)i * c->slot_size;
+}
+
+static void reset_slots(struct pair_ctx *c, size_t slot_size)
+{
+    strmap_free(&c->keys);
+    free(c->slots);
+    c->slots = NULL;
+    c->nslots = c->slots_cap = 0;
+    c->slot_size = slot_size;
 }
 
 static int step(sqlite3_stmt *st)
@@ -110,48 +197,62 @@ static int step(sqlite3_stmt *st)
     return r == SQLITE_DONE ? 0 : -1;
 }
 
+/* 'local' / 'peer' when the request's ends say which is the device, else NULL. */
+static const char *initiator_of(struct pair_ctx *c, const char *device, const struct pending *p)
+{
+    char key[ADDR_MAX + 200];
+    snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", p->src);
+    if (strmap_has(&c->local_addrs, key))
+        return "local";
+    snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", p->dst);
+    if (strmap_has(&c->local_addrs, key))
+        return "peer";
+    return NULL;
+}
+
 static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t response_id, int64_t response_us,
                         const char *initiator)
 {
-    sqlite3_bind_int64(c->ins_x, 1, p->id);
+    sqlite3_stmt *st = c->ins_x;
+    sqlite3_bind_text(st, 1, c->origin, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, p->id);
     if (response_id > 0) {
-        sqlite3_bind_int64(c->ins_x, 2, response_id);
-        sqlite3_bind_int64(c->ins_x, 3, response_us - p->last_us);
-        c->answered++;
+        sqlite3_bind_int64(st, 3, response_id);
+        sqlite3_bind_int64(st, 4, response_us - p->last_us);
+        c->stats->answered++;
     } else {
-        sqlite3_bind_null(c->ins_x, 2);
-        sqlite3_bind_null(c->ins_x, 3);
+        sqlite3_bind_null(st, 3);
+        sqlite3_bind_null(st, 4);
     }
-    sqlite3_bind_int(c->ins_x, 4, p->retransmits);
-    sqlite3_bind_text(c->ins_x, 5, initiator, -1, SQLITE_STATIC);
-    c->exchanges++;
-    return step(c->ins_x);
+    sqlite3_bind_int(st, 5, p->retransmits);
+    if (initiator)
+        sqlite3_bind_text(st, 6, initiator, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
+    c->stats->exchanges++;
+    return step(st);
 }
 
-/* Records derived values for one message: msg_id/exch_type/is_response (-1: leave NULL)
- * and the request it retransmits (0: none). */
+/* Derived values for one message; -1 (0 for retransmit_of, NULL for dir) leaves a column
+ * as it is. */
 static int put_update(struct pair_ctx *c, int64_t id, int64_t msg_id, int exch_type, int is_response,
-                      int64_t retransmit_of)
+                      int64_t retransmit_of, const char *dir)
 {
     sqlite3_stmt *st = c->ins_upd;
     sqlite3_bind_int64(st, 1, id);
     if (msg_id >= 0)
         sqlite3_bind_int64(st, 2, msg_id);
-    else
-        sqlite3_bind_null(st, 2);
     if (exch_type >= 0)
         sqlite3_bind_int(st, 3, exch_type);
-    else
-        sqlite3_bind_null(st, 3);
     if (is_response >= 0)
         sqlite3_bind_int(st, 4, is_response);
-    else
-        sqlite3_bind_null(st, 4);
     if (retransmit_of > 0)
         sqlite3_bind_int64(st, 5, retransmit_of);
-    else
-        sqlite3_bind_null(st, 5);
-    return step(st);
+    if (dir)
+        sqlite3_bind_text(st, 6, dir, -1, SQLITE_STATIC);
+    int r = step(st);
+    sqlite3_clear_bindings(st);
+    return r;
 }
 
 static int close_pending(struct pair_ctx *c, struct pending *p, const char *initiator)
@@ -162,156 +263,256 @@ static int close_pending(struct pair_ctx *c, struct pending *p, const char *init
     return put_exchange(c, p, 0, 0, initiator);
 }
 
-static void open_pending(struct pending *p, int64_t id, int64_t ts, int64_t length, int64_t msg_id, int exch)
+static void open_pending(struct pending *p, int64_t id, int64_t ts, int64_t length, int64_t msg_id, int exch,
+                         const char *src, const char *dst)
 {
     p->active = 1;
     p->id = id;
-    p->first_us = p->last_us = ts;
+    p->last_us = ts;
     p->length = length;
     p->msg_id = msg_id;
     p->exch_type = exch;
     p->retransmits = 0;
+    snprintf(p->src, sizeof p->src, "%s", src ? src : "");
+    snprintf(p->dst, sizeof p->dst, "%s", dst ? dst : "");
 }
 
-static int col_int(sqlite3_stmt *st, int i, int64_t dflt)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? (int)dflt : sqlite3_column_int(st, i);
-}
+/* The columns every scan reads, by index. */
+#define MSG_COLUMNS "id, ts_us, dir, src_ip, dst_ip, length, is_response, msg_id, exch_type, device, ispi, version"
+enum { C_ID, C_TS, C_DIR, C_SRC, C_DST, C_LEN, C_RESP, C_MSGID, C_EXCH, C_DEVICE, C_ISPI, C_VERSION };
+
+struct msg {
+    int64_t id, ts, length, msg_id;
+    int is_resp, exch, version;
+    const char *dir, *src, *dst, *device, *ispi;
+};
 
 static int64_t col_i64(sqlite3_stmt *st, int i, int64_t dflt)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, i);
 }
 
-static int on_message(struct pair_ctx *c, sqlite3_stmt *q)
+static void read_msg(sqlite3_stmt *q, struct msg *m)
 {
-    int64_t id = sqlite3_column_int64(q, 0);
-    int64_t ts = sqlite3_column_int64(q, 1);
-    const char *dir = (const char *)sqlite3_column_text(q, 2);
-    const char *src = (const char *)sqlite3_column_text(q, 3);
-    const char *dst = (const char *)sqlite3_column_text(q, 4);
-    int64_t length = col_i64(q, 5, -1);
-    int is_resp = col_int(q, 6, -1);
-    int64_t msg_id = col_i64(q, 7, -1);
-    int exch = col_int(q, 8, -1);
-    const char *device = (const char *)sqlite3_column_text(q, 9);
-    if (!dir)
+    m->id = sqlite3_column_int64(q, C_ID);
+    m->ts = sqlite3_column_int64(q, C_TS);
+    m->dir = (const char *)sqlite3_column_text(q, C_DIR);
+    m->src = (const char *)sqlite3_column_text(q, C_SRC);
+    m->dst = (const char *)sqlite3_column_text(q, C_DST);
+    m->length = col_i64(q, C_LEN, -1);
+    m->is_resp = (int)col_i64(q, C_RESP, -1);
+    m->msg_id = col_i64(q, C_MSGID, -1);
+    m->exch = (int)col_i64(q, C_EXCH, -1);
+    m->device = (const char *)sqlite3_column_text(q, C_DEVICE);
+    m->ispi = (const char *)sqlite3_column_text(q, C_ISPI);
+    m->version = (int)col_i64(q, C_VERSION, -1);
+}
+
+static int on_log_message(struct pair_ctx *c, const struct msg *m)
+{
+    if (!m->dir)
         return 0;
-    int sent = strcmp(dir, "sent") == 0;
-    const char *remote = sent ? dst : src;
+    int sent = strcmp(m->dir, "sent") == 0;
+    const char *remote = sent ? m->dst : m->src;
     if (!remote)
         return 0;
-    struct peer *p = peer_get(c, device, remote);
+    char key[ADDR_MAX + 200];
+    snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", remote);
+    struct log_peer *p = slot_get(c, key);
     if (!p)
         return c->overflow ? 0 : -1;
     if (sent) {
         if (p->in.active) {
             /* our answer to the peer's request */
             p->in.active = 0;
-            if (put_exchange(c, &p->in, id, ts, "peer") < 0 ||
-                put_update(c, id, p->in.msg_id, p->in.exch_type, 1, 0) < 0)
+            if (put_exchange(c, &p->in, m->id, m->ts, "peer") < 0 ||
+                put_update(c, m->id, p->in.msg_id, p->in.exch_type, 1, 0, NULL) < 0)
                 return -1;
             return 0;
         }
-        if (p->out.active && length == p->out.length && ts - p->out.last_us <= RETRANSMIT_GAP_US) {
+        if (p->out.active && m->length == p->out.length && m->ts - p->out.last_us <= RETRANSMIT_GAP_US) {
             p->out.retransmits++;
-            p->out.last_us = ts;
-            return put_update(c, id, -1, -1, 0, p->out.id);
+            p->out.last_us = m->ts;
+            return put_update(c, m->id, -1, -1, 0, p->out.id, NULL);
         }
         if (close_pending(c, &p->out, "local") < 0)
             return -1;
-        open_pending(&p->out, id, ts, length, -1, -1);
-        return put_update(c, id, -1, -1, 0, 0);
+        open_pending(&p->out, m->id, m->ts, m->length, -1, -1, m->src, m->dst);
+        return put_update(c, m->id, -1, -1, 0, 0, NULL);
     }
-    if (is_resp == 1) {
+    if (m->is_resp == 1) {
         if (!p->out.active)
             return 0; /* its request is not in the inputs (earlier rotation, debug turned on late) */
         p->out.active = 0;
-        if (put_exchange(c, &p->out, id, ts, "local") < 0 ||
-            put_update(c, p->out.id, msg_id, exch, 0, 0) < 0)
+        if (put_exchange(c, &p->out, m->id, m->ts, "local") < 0 ||
+            put_update(c, p->out.id, m->msg_id, m->exch, 0, 0, NULL) < 0)
             return -1;
         return 0;
     }
-    if (is_resp == 0) {
-        if (p->in.active && msg_id >= 0 && msg_id == p->in.msg_id) {
+    if (m->is_resp == 0) {
+        if (p->in.active && m->msg_id >= 0 && m->msg_id == p->in.msg_id) {
             p->in.retransmits++;
-            p->in.last_us = ts;
-            return put_update(c, id, -1, -1, -1, p->in.id);
+            p->in.last_us = m->ts;
+            return put_update(c, m->id, -1, -1, -1, p->in.id, NULL);
         }
         if (close_pending(c, &p->in, "peer") < 0)
             return -1;
-        open_pending(&p->in, id, ts, length, msg_id, exch);
+        open_pending(&p->in, m->id, m->ts, m->length, m->msg_id, m->exch, m->src, m->dst);
     }
     return 0;
 }
 
-static int exec(sqlite3 *db, const char *sql, char *err, size_t errsz)
+/* "sent" / "recv" for a capture message whose ends include one of the device's addresses. */
+static const char *capture_dir(struct pair_ctx *c, const struct msg *m)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errsz, "pairing: %s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
+    char key[ADDR_MAX + 200];
+    snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", m->src ? m->src : "");
+    if (strmap_has(&c->local_addrs, key))
+        return "sent";
+    snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", m->dst ? m->dst : "");
+    if (strmap_has(&c->local_addrs, key))
+        return "recv";
+    return NULL;
+}
+
+static int on_capture_message(struct pair_ctx *c, const struct msg *m)
+{
+    if (!m->ispi || !m->src || !m->dst || m->msg_id < 0)
+        return 0;
+    const char *dir = capture_dir(c, m);
+    if (dir && put_update(c, m->id, -1, -1, -1, 0, dir) < 0)
         return -1;
+    char key[256];
+    snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", m->ispi);
+    struct ike_sa *sa = slot_get(c, key);
+    if (!sa)
+        return c->overflow ? 0 : -1;
+    struct pending *p = NULL, *free_slot = NULL, *oldest = NULL;
+    for (int i = 0; i < SA_WINDOW; i++) {
+        struct pending *q = &sa->req[i];
+        if (!q->active) {
+            if (!free_slot)
+                free_slot = q;
+            continue;
+        }
+        if (q->msg_id == m->msg_id && !p)
+            p = q;
+        if (!oldest || q->last_us < oldest->last_us)
+            oldest = q;
     }
+    /* IKEv2 says it (R flag); otherwise a message from the other end answers */
+    int is_resp = m->version == 2 && m->is_resp >= 0 ? m->is_resp
+                                                      : (p && strcmp(m->src, p->dst) == 0 && strcmp(m->dst, p->src) == 0);
+    if (is_resp) {
+        if (!p || strcmp(m->src, p->dst) != 0)
+            return 0; /* a response whose request was not captured, or a duplicate */
+        p->active = 0;
+        return put_exchange(c, p, m->id, m->ts, initiator_of(c, m->device, p));
+    }
+    if (p && strcmp(m->src, p->src) == 0 && m->length == p->length && m->ts - p->last_us <= RETRANSMIT_GAP_US) {
+        p->retransmits++;
+        p->last_us = m->ts;
+        return put_update(c, m->id, -1, -1, -1, p->id, NULL);
+    }
+    if (p) { /* the same id again as a different message: the earlier one went unanswered */
+        if (close_pending(c, p, initiator_of(c, m->device, p)) < 0)
+            return -1;
+        free_slot = p;
+    }
+    if (!free_slot) { /* window full: the oldest request is taken as unanswered */
+        if (close_pending(c, oldest, initiator_of(c, m->device, oldest)) < 0)
+            return -1;
+        free_slot = oldest;
+    }
+    open_pending(free_slot, m->id, m->ts, m->length, m->msg_id, m->exch, m->src, m->dst);
     return 0;
 }
 
-#define MSG_COLUMNS "id, ts_us, dir, src_ip, dst_ip, length, is_response, msg_id, exch_type, device"
-#define MERGE_SOURCES_MAX 64
+static int close_all(struct pair_ctx *c, int log_origin)
+{
+    for (size_t i = 0; i < c->keys.cap; i++) {
+        if (!c->keys.keys[i])
+            continue;
+        const char *device_end = strchr(c->keys.keys[i], '\x1f');
+        char device[200];
+        size_t dl = device_end ? (size_t)(device_end - c->keys.keys[i]) : 0;
+        if (dl >= sizeof device)
+            dl = sizeof device - 1;
+        memcpy(device, c->keys.keys[i], dl);
+        device[dl] = '\0';
+        void *slot = (char *)c->slots + (size_t)c->keys.vals[i] * c->slot_size;
+        if (log_origin) {
+            struct log_peer *p = slot;
+            if (close_pending(c, &p->out, "local") < 0 || close_pending(c, &p->in, "peer") < 0)
+                return -1;
+        } else {
+            struct ike_sa *sa = slot;
+            for (int k = 0; k < SA_WINDOW; k++)
+                if (close_pending(c, &sa->req[k], initiator_of(c, device[0] ? device : NULL, &sa->req[k])) < 0)
+                    return -1;
+        }
+    }
+    return 0;
+}
 
 /* Orders two cursors' current rows: device, then time, then source order. */
 static int head_before(sqlite3_stmt *a, int64_t a_src, sqlite3_stmt *b, int64_t b_src)
 {
-    const char *da = (const char *)sqlite3_column_text(a, 9), *db = (const char *)sqlite3_column_text(b, 9);
+    const char *da = (const char *)sqlite3_column_text(a, C_DEVICE);
+    const char *db = (const char *)sqlite3_column_text(b, C_DEVICE);
     int dc = (da && db) ? strcmp(da, db) : (da ? 1 : 0) - (db ? 1 : 0);
     if (dc)
         return dc < 0;
-    int64_t ta = sqlite3_column_int64(a, 1), tb = sqlite3_column_int64(b, 1);
+    int64_t ta = sqlite3_column_int64(a, C_TS), tb = sqlite3_column_int64(b, C_TS);
     if (ta != tb)
         return ta < tb;
     return a_src < b_src;
 }
 
-/* Feeds every log-origin message to on_message in time order. A source's rows are one
- * contiguous id range in file order (one transaction per source), so each source is read
- * by rowid and the sources are merged by time: no sort of the whole table. With more
- * sources than the merge handles, one sorted query does the same. */
-static int scan_messages(struct pair_ctx *c, char *err, size_t errsz)
+/* Feeds every message of c->origin to `on` in time order. A source's rows are one contiguous
+ * id range in file order (one transaction per source), so each source is read by rowid and
+ * the sources are merged by time: no sort of the whole table. With more sources than the
+ * merge handles, one sorted query does the same. */
+static int scan_messages(struct pair_ctx *c, int (*on)(struct pair_ctx *, const struct msg *), char *err,
+                         size_t errsz)
 {
     sqlite3 *db = c->db;
     sqlite3_stmt *ranges = NULL, *cur[MERGE_SOURCES_MAX] = {0};
     int64_t src[MERGE_SOURCES_MAX];
+    int live[MERGE_SOURCES_MAX];
     int n = 0, rc = -1, r;
     if (sqlite3_prepare_v2(db,
-                           "SELECT source_id, min(id), max(id) FROM ike_messages WHERE origin = 'log' "
+                           "SELECT source_id, min(id), max(id) FROM ike_messages WHERE origin = ? "
                            "GROUP BY source_id ORDER BY source_id",
                            -1, &ranges, NULL) != SQLITE_OK)
         goto dberr;
-    while ((r = sqlite3_step(ranges)) == SQLITE_ROW && n <= MERGE_SOURCES_MAX) {
+    sqlite3_bind_text(ranges, 1, c->origin, -1, SQLITE_STATIC);
+    while ((r = sqlite3_step(ranges)) == SQLITE_ROW) {
         if (n == MERGE_SOURCES_MAX) {
             n++; /* too many: fall back below */
             break;
         }
         if (sqlite3_prepare_v2(db, "SELECT " MSG_COLUMNS " FROM ike_messages WHERE id BETWEEN ? AND ? "
-                                   "AND origin = 'log' ORDER BY id",
+                                   "AND origin = ? ORDER BY id",
                                -1, &cur[n], NULL) != SQLITE_OK)
             goto dberr;
         src[n] = sqlite3_column_int64(ranges, 0);
         sqlite3_bind_int64(cur[n], 1, sqlite3_column_int64(ranges, 1));
         sqlite3_bind_int64(cur[n], 2, sqlite3_column_int64(ranges, 2));
+        sqlite3_bind_text(cur[n], 3, c->origin, -1, SQLITE_STATIC);
         n++;
     }
     if (n > MERGE_SOURCES_MAX) {
         for (int i = 0; i < MERGE_SOURCES_MAX; i++)
             sqlite3_finalize(cur[i]), cur[i] = NULL;
-        if (sqlite3_prepare_v2(db, "SELECT " MSG_COLUMNS " FROM ike_messages WHERE origin = 'log' "
+        if (sqlite3_prepare_v2(db, "SELECT " MSG_COLUMNS " FROM ike_messages WHERE origin = ? "
                                    "ORDER BY device, ts_us, source_id, id",
                                -1, &cur[0], NULL) != SQLITE_OK)
             goto dberr;
+        sqlite3_bind_text(cur[0], 1, c->origin, -1, SQLITE_STATIC);
         src[0] = 0;
         n = 1;
     }
-    int live[MERGE_SOURCES_MAX];
     for (int i = 0; i < n; i++) {
         r = sqlite3_step(cur[i]);
         if (r != SQLITE_ROW && r != SQLITE_DONE)
@@ -325,7 +526,9 @@ static int scan_messages(struct pair_ctx *c, char *err, size_t errsz)
                 best = i;
         if (best < 0)
             break;
-        if (on_message(c, cur[best]) < 0)
+        struct msg m;
+        read_msg(cur[best], &m);
+        if (on(c, &m) < 0)
             goto dberr;
         r = sqlite3_step(cur[best]);
         if (r != SQLITE_ROW && r != SQLITE_DONE)
@@ -343,62 +546,115 @@ out:
     return rc;
 }
 
-int ikm_pair_log_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz)
+/* The device's own addresses: the local end of its log sends and its gateways' local IPs
+ * (configured as "10.1.1.1/24": the prefix length is dropped). */
+static int load_local_addrs(struct pair_ctx *c)
 {
-    struct pair_ctx c = {.db = db};
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT DISTINCT device, src_ip FROM ike_messages WHERE origin = 'log' AND dir = 'sent' "
+                           "AND src_ip IS NOT NULL "
+                           "UNION SELECT device, local_ip FROM cfg_gateways WHERE local_ip IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        const char *ip = (const char *)sqlite3_column_text(st, 1);
+        char key[ADDR_MAX + 200];
+        int n = snprintf(key, sizeof key, "%s\x1f%s", d ? d : "", ip ? ip : "");
+        char *slash = strchr(key + (n - (int)strlen(ip ? ip : "")), '/');
+        if (slash)
+            *slash = '\0';
+        int added;
+        if (strmap_get(&c->local_addrs, key, 0, &added) < 0)
+            break;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t errsz)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errsz, "pairing: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int exists(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    int r = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            r = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    return r;
+}
+
+int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz)
+{
+    struct pair_ctx c = {.db = db, .stats = stats};
     int rc = -1;
     memset(stats, 0, sizeof *stats);
+    err[0] = '\0';
     if (exec(db, "BEGIN", err, errsz) < 0)
         goto out;
     /* derived values exist only where an earlier pairing wrote them, and every such write
-     * came with an exchange row: without log exchanges there is nothing to reset */
-    sqlite3_stmt *q0;
-    int paired_before = 0;
-    if (sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM exchanges WHERE origin = 'log')", -1, &q0, NULL) ==
-        SQLITE_OK) {
-        if (sqlite3_step(q0) == SQLITE_ROW)
-            paired_before = sqlite3_column_int(q0, 0);
-        sqlite3_finalize(q0);
-    }
-    if (paired_before &&
+     * came with an exchange row: without exchanges there is nothing to reset */
+    if (exists(db, "SELECT EXISTS(SELECT 1 FROM exchanges)") &&
         exec(db,
-             "DELETE FROM exchanges WHERE origin = 'log';"
+             "DELETE FROM exchanges;"
              "UPDATE ike_messages SET msg_id = NULL, exch_type = NULL, is_response = NULL, retransmit_of = NULL "
              " WHERE origin = 'log' AND dir = 'sent';"
-             "UPDATE ike_messages SET retransmit_of = NULL WHERE origin = 'log' AND retransmit_of IS NOT NULL;",
+             "UPDATE ike_messages SET retransmit_of = NULL WHERE retransmit_of IS NOT NULL;"
+             "UPDATE ike_messages SET dir = NULL WHERE origin = 'pcap' AND dir IS NOT NULL;",
              err, errsz) < 0)
         goto out;
     if (exec(db,
              "CREATE TEMP TABLE IF NOT EXISTS pair_update(id INTEGER PRIMARY KEY, msg_id, exch_type, "
-             " is_response, retransmit_of);"
+             " is_response, retransmit_of, dir);"
              "DELETE FROM temp.pair_update;",
              err, errsz) < 0)
         goto out;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
-                           "VALUES('log', ?, ?, ?, ?, ?)",
+                           "VALUES(?, ?, ?, ?, ?, ?)",
                            -1, &c.ins_x, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO temp.pair_update VALUES(?, ?, ?, ?, ?)", -1, &c.ins_upd,
-                           NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO temp.pair_update VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE "
+                           "SET msg_id = COALESCE(excluded.msg_id, msg_id), "
+                           "exch_type = COALESCE(excluded.exch_type, exch_type), "
+                           "is_response = COALESCE(excluded.is_response, is_response), "
+                           "retransmit_of = COALESCE(excluded.retransmit_of, retransmit_of), "
+                           "dir = COALESCE(excluded.dir, dir)",
+                           -1, &c.ins_upd, NULL) != SQLITE_OK ||
+        load_local_addrs(&c) < 0) {
         snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
         goto out;
     }
-    if (scan_messages(&c, err, errsz) < 0)
-        goto out;
-    for (size_t i = 0; i < c.cap; i++) {
-        if (!c.tab[i].key)
-            continue;
-        if (close_pending(&c, &c.tab[i].out, "local") < 0 || close_pending(&c, &c.tab[i].in, "peer") < 0) {
-            snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-    }
+    c.origin = "log";
+    reset_slots(&c, sizeof(struct log_peer));
+    if (scan_messages(&c, on_log_message, err, errsz) < 0 || close_all(&c, 1) < 0)
+        goto dberr_if_unset;
+    int64_t log_x = stats->exchanges;
+    c.origin = "pcap";
+    reset_slots(&c, sizeof(struct ike_sa));
+    if (scan_messages(&c, on_capture_message, err, errsz) < 0 || close_all(&c, 0) < 0)
+        goto dberr_if_unset;
+    stats->log_exchanges = log_x;
+    stats->capture_exchanges = stats->exchanges - log_x;
     /* apply, then give retransmitted copies their original's id and type */
     if (exec(db,
              "UPDATE ike_messages SET msg_id = COALESCE(u.msg_id, ike_messages.msg_id),"
              " exch_type = COALESCE(u.exch_type, ike_messages.exch_type),"
              " is_response = COALESCE(u.is_response, ike_messages.is_response),"
-             " retransmit_of = u.retransmit_of"
+             " retransmit_of = u.retransmit_of,"
+             " dir = COALESCE(u.dir, ike_messages.dir)"
              " FROM temp.pair_update u WHERE ike_messages.id = u.id;"
              "UPDATE ike_messages SET msg_id = o.msg_id, exch_type = o.exch_type, is_response = o.is_response"
              " FROM ike_messages o WHERE ike_messages.retransmit_of = o.id AND ike_messages.origin = 'log';"
@@ -406,17 +662,19 @@ int ikm_pair_log_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err,
              "COMMIT;",
              err, errsz) < 0)
         goto out;
-    stats->exchanges = c.exchanges;
-    stats->answered = c.answered;
-    stats->peers_overflow = c.overflow;
+    stats->keys_overflow = c.overflow;
     rc = 0;
+    goto out;
+dberr_if_unset:
+    if (!err[0])
+        snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
 out:
     if (rc < 0)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(c.ins_x);
     sqlite3_finalize(c.ins_upd);
-    for (size_t i = 0; i < c.cap; i++)
-        free(c.tab[i].key);
-    free(c.tab);
+    strmap_free(&c.keys);
+    strmap_free(&c.local_addrs);
+    free(c.slots);
     return rc;
 }

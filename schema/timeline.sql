@@ -119,7 +119,7 @@ CREATE TABLE IF NOT EXISTS exchanges (
     response_id INTEGER REFERENCES ike_messages(id),
     rtt_us      INTEGER,
     retransmits INTEGER NOT NULL DEFAULT 0,
-    initiator   TEXT NOT NULL CHECK (initiator IN ('local', 'peer'))
+    initiator   TEXT CHECK (initiator IN ('local', 'peer')) -- NULL: a capture that does not say
 );
 
 -- Units that did not become typed rows: all are counted in sources.unparsed, the first

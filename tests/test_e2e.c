@@ -29,7 +29,7 @@ START_TEST(seed_into_timeline)
     ck_assert_msg(rc == 0, "exit %d, stderr:\n%s", rc, err);
     assert_contains(out, "ikemgr-log, 16 lines: 16 parsed, 0 unparsed");
     assert_contains(out, "events: dpd-down 2");
-    assert_contains(out, "exchanges: 2 paired from the logs, 2 answered, 0 unanswered");
+    assert_contains(out, "exchanges: 2 paired (2 from logs, 0 from captures), 2 answered, 0 unanswered");
     free(out);
     free(err);
     /* the DPD drop the seed names, at its UTC time, for its tunnel */

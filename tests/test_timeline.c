@@ -226,9 +226,9 @@ START_TEST(pairing_log_messages)
     struct tl_source_result res;
     ck_assert_int_eq(tl_source_end(t, &st, "pairhash", NULL, &res, err, sizeof err), TL_END_STORED);
     struct ikm_pair_stats ps;
-    ck_assert_msg(ikm_pair_log_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
     /* idempotent: a second run rebuilds the same table */
-    ck_assert_msg(ikm_pair_log_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
     ck_assert_int_eq(ps.exchanges, 5);
     ck_assert_int_eq(ps.answered, 3);
@@ -271,7 +271,7 @@ START_TEST(pairing_across_rotations)
     add_msg(&s, 8, 199.999, IKM_DIR_SENT, 76, -1, -1);
     ck_assert_int_eq(tl_source_end(t, &st, "older", NULL, &res, err, sizeof err), TL_END_STORED);
     struct ikm_pair_stats ps;
-    ck_assert_msg(ikm_pair_log_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
     ck_assert_int_eq(ps.exchanges, 2);
     ck_assert_int_eq(ps.answered, 1);
@@ -279,6 +279,77 @@ START_TEST(pairing_across_rotations)
     ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=7"), 1);
     ck_assert_int_eq(tu_sql_int(path, "SELECT rtt_us FROM exchange_detail WHERE request_unit=7"), 2000);
     ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=2 AND response_unit IS NULL"), 1);
+}
+END_TEST
+
+static void add_cap(struct ikm_sink *s, int64_t frame, double t_s, const char *src, const char *dst, uint64_t ispi,
+                    int version, int is_resp, int64_t msg_id, int64_t len)
+{
+    struct ikm_ike_msg m;
+    ikm_ike_msg_init(&m, IKM_ORIGIN_PCAP);
+    m.unit = frame;
+    m.t.utc_us = m.t.local_us = (int64_t)(t_s * 1e6);
+    m.t.state = IKM_TZ_LINE;
+    strcpy(m.src_ip, src);
+    strcpy(m.dst_ip, dst);
+    m.src_port = m.dst_port = 500;
+    m.has_spi = 1;
+    m.ispi = ispi;
+    m.version = version;
+    m.is_response = is_resp;
+    m.msg_id = msg_id;
+    m.exch_type = version == 2 ? 37 : 2;
+    m.length = len;
+    ck_assert_int_eq(s->ike_message(s->ctx, &m), 0);
+}
+
+START_TEST(pairing_captures)
+{
+    const char *path = tu_path("pcap-pair.db");
+    struct tl_db *t = open_new(path);
+    char err[512];
+    struct tl_source_result res;
+    /* the device's own address comes from its log */
+    ck_assert_int_eq(tl_source_begin(t, "ikemgr.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    add_msg(&s, 1, 1.0, IKM_DIR_SENT, 76, -1, -1); /* 10.0.0.1 -> 10.0.0.2 */
+    struct ikm_source_stats st = stats_for(1, 0);
+    ck_assert_int_eq(tl_source_end(t, &st, "log", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_begin(t, "ikemgr.pcap", "pcap", NULL, NULL), 0);
+    s = tl_source_sink(t);
+    /* IKEv2: request, retransmit, response (R flag) */
+    add_cap(&s, 1, 10.0, "10.0.0.1", "10.0.0.2", 0xA1, 2, 0, 5, 76);
+    add_cap(&s, 2, 15.0, "10.0.0.1", "10.0.0.2", 0xA1, 2, 0, 5, 76);
+    add_cap(&s, 3, 15.004, "10.0.0.2", "10.0.0.1", 0xA1, 2, 1, 5, 76);
+    /* IKEv2 from the peer, unanswered */
+    add_cap(&s, 4, 20.0, "10.0.0.2", "10.0.0.1", 0xA1, 2, 0, 9, 76);
+    /* IKEv1 main mode, message id 0 three times: pairs by direction */
+    add_cap(&s, 5, 30.0, "10.0.0.1", "10.0.0.2", 0xB2, 1, -1, 0, 180);
+    add_cap(&s, 6, 30.1, "10.0.0.2", "10.0.0.1", 0xB2, 1, -1, 0, 120);
+    add_cap(&s, 7, 30.2, "10.0.0.1", "10.0.0.2", 0xB2, 1, -1, 0, 220);
+    add_cap(&s, 8, 30.3, "10.0.0.2", "10.0.0.1", 0xB2, 1, -1, 0, 220);
+    /* a response whose request was not captured */
+    add_cap(&s, 9, 40.0, "10.0.0.2", "10.0.0.1", 0xC3, 2, 1, 3, 76);
+    st = stats_for(9, 0);
+    ck_assert_int_eq(tl_source_end(t, &st, "pcap", NULL, &res, err, sizeof err), TL_END_STORED);
+    struct ikm_pair_stats ps;
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(ps.capture_exchanges, 4);
+    ck_assert_int_eq(ps.log_exchanges, 1);
+    const char *q = "SELECT retransmits || ' ' || rtt_us || ' ' || initiator FROM exchange_detail "
+                    "WHERE origin='pcap' AND request_unit=1";
+    char *v = tu_sql_text(path, q);
+    ck_assert_str_eq(v, "1 4000 local");
+    free(v);
+    v = tu_sql_text(path, "SELECT initiator || ' ' || (response_us IS NULL) FROM exchange_detail WHERE origin='pcap' AND request_unit=4");
+    ck_assert_str_eq(v, "peer 1");
+    free(v);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT response_unit FROM exchange_detail WHERE origin='pcap' AND request_unit=5"), 6);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT response_unit FROM exchange_detail WHERE origin='pcap' AND request_unit=7"), 8);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages WHERE origin='pcap' AND dir='sent'"), 4);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages WHERE origin='pcap' AND dir='recv'"), 5);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT retransmit_of IS NOT NULL FROM ike_messages WHERE origin='pcap' AND frame_or_line=2"), 1);
 }
 END_TEST
 
@@ -294,6 +365,7 @@ Suite *timeline_suite(void)
     tcase_add_test(t, tz_resolution);
     tcase_add_test(t, pairing_log_messages);
     tcase_add_test(t, pairing_across_rotations);
+    tcase_add_test(t, pairing_captures);
     suite_add_tcase(s, t);
     return s;
 }

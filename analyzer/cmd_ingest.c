@@ -146,7 +146,7 @@ static enum input_outcome ingest_one(struct tl_db *db, const struct ikemgr_catal
         *partial = 1;
     struct tl_source_result res;
     char err[512];
-    enum tl_end_result e = tl_source_end(db, &st, sha, &o->tz, &res, err, sizeof err);
+    enum tl_end_result e = tl_source_end(db, &st, sha, &res, err, sizeof err);
     if (e == TL_END_FAILED) {
         fprintf(stderr, "%s: %s\n", path, err);
         return IN_FATAL;
@@ -241,38 +241,45 @@ int ikm_cmd_ingest(int argc, char **argv)
         }
     }
     ikemgr_catalog_free(cat);
-    if (!fatal && stored > 0) {
+    /* Derived state covers the whole database, so it is rebuilt whenever this run committed
+     * anything — also after a later input failed, or the committed sources would stay
+     * unresolved for good (a rerun skips them as already stored). */
+    int derived_ok = 1;
+    if (stored > 0 || skipped > 0) {
         /* the device zone first: it moves times, and pairing orders by time */
         struct ikm_zone_stats zs;
-        if (ikm_zone_resolve(tl_sqlite(db), stderr, &zs, err, sizeof err) < 0) {
-            fprintf(stderr, "ikemortem: %s\n", err);
-            fatal = 1;
-        }
-    }
-    for (int i = 0; i < stored && !fatal && !o.quiet; i++)
-        print_summary(db, &done[i]);
-    free(done);
-    if (!fatal && stored > 0) {
         struct ikm_pair_stats ps;
+        if (ikm_zone_resolve(tl_sqlite(db), &o.tz, stderr, &zs, err, sizeof err) < 0) {
+            fprintf(stderr, "ikemortem: %s\n", err);
+            derived_ok = 0;
+        }
+        for (int i = 0; i < stored && !o.quiet; i++)
+            print_summary(db, &done[i]);
+        if (zs.zone[0] && !o.quiet)
+            printf("device time zone: %s (from %s), applied to %d source%s\n", zs.zone, zs.zone_source,
+                   zs.sources_resolved, zs.sources_resolved == 1 ? "" : "s");
         tl_before_bulk_update(db);
         if (ikm_pair_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
-            fatal = 1;
+            derived_ok = 0;
         } else if (!o.quiet) {
             printf("exchanges: %lld paired (%lld from logs, %lld from captures), %lld answered, %lld unanswered\n",
                    (long long)ps.exchanges, (long long)ps.log_exchanges, (long long)ps.capture_exchanges,
                    (long long)ps.answered, (long long)(ps.exchanges - ps.answered));
         }
     }
-    int nothing = fatal || (stored == 0 && skipped == 0);
-    if (tl_close(db, !nothing, err, sizeof err) < 0) {
+    free(done);
+    /* a new database is kept only when complete; an existing one keeps what was committed */
+    int nothing = stored == 0 && skipped == 0;
+    int keep = !nothing && (!fatal || !created) && (derived_ok || !created);
+    if (tl_close(db, keep, err, sizeof err) < 0) {
         fprintf(stderr, "ikemortem: %s\n", err);
         return IKM_EXIT_NOTHING;
     }
-    if (nothing) {
+    if (!keep) {
         if (created)
-            fprintf(stderr, "ikemortem: nothing ingested; %s not created\n", o.db);
+            fprintf(stderr, "ikemortem: nothing complete to keep; %s not created\n", o.db);
         return IKM_EXIT_NOTHING;
     }
-    return (failed || partial) ? IKM_EXIT_PARTIAL : IKM_EXIT_OK;
+    return (failed || partial || fatal || !derived_ok) ? IKM_EXIT_PARTIAL : IKM_EXIT_OK;
 }

@@ -31,6 +31,7 @@ struct tl_db {
     char *device;
     FILE *diag_out;
     int64_t unparsed_stored, diag_printed;
+    int64_t ev_first, ev_last, msg_first, msg_last; /* row id ranges of the current source */
     struct ikm_textbuf tb_msg, tb_aux;
 };
 
@@ -345,6 +346,14 @@ static char *attrs_json(const struct ikm_event *ev, struct ikm_textbuf *tb)
     return s;
 }
 
+/* A source's rows are inserted in one transaction, so their ids form one range. */
+static void note_row(int64_t *first, int64_t *last, int64_t id)
+{
+    if (*first == 0)
+        *first = id;
+    *last = id;
+}
+
 /* ---- the sink ------------------------------------------------------------------------- */
 
 static int sink_event(void *ctx, const struct ikm_event *ev)
@@ -374,7 +383,10 @@ static int sink_event(void *ctx, const struct ikm_event *ev)
         sqlite3_bind_text(st, 17, attrs, -1, free);
     else
         sqlite3_bind_null(st, 17);
-    return step_reset(t, st);
+    if (step_reset(t, st) < 0)
+        return -1;
+    note_row(&t->ev_first, &t->ev_last, sqlite3_last_insert_rowid(t->db));
+    return 0;
 }
 
 static void bind_ip(sqlite3_stmt *st, int i, const char *ip)
@@ -426,7 +438,10 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     bind_opt_int(st, 32, m->liveness);
     if (m->payloads[0])
         bind_opt_text(st, 33, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), &t->tb_aux);
-    return step_reset(t, st);
+    if (step_reset(t, st) < 0)
+        return -1;
+    note_row(&t->msg_first, &t->msg_last, sqlite3_last_insert_rowid(t->db));
+    return 0;
 }
 
 static int sink_unparsed(void *ctx, const struct ikm_unparsed *u)
@@ -602,6 +617,7 @@ int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const c
     t->device = device ? strdup(device) : NULL;
     t->diag_out = diag_out;
     t->unparsed_stored = t->diag_printed = 0;
+    t->ev_first = t->ev_last = t->msg_first = t->msg_last = 0;
     if (!t->source_path)
         return -1;
     char now[40];
@@ -650,21 +666,18 @@ void tl_source_abort(struct tl_db *t)
     t->in_tx = 0;
 }
 
-static void sql_local_to_utc(sqlite3_context *cx, int argc, sqlite3_value **argv)
-{
-    (void)argc;
-    const struct ikm_tz *tz = sqlite3_user_data(cx);
-    sqlite3_result_int64(cx, ikm_tz_local_to_utc(tz, sqlite3_value_int64(argv[0])));
-}
-
-/* Sets ts_us of the source's pending rows to expr(ts_local_us) and their tz_state. */
-static int resolve_pending(struct tl_db *t, const char *expr, const char *state, char *err, size_t errsz)
+/* Sets ts_us of the source's offset-less rows from their local time and one offset. */
+static int resolve_with_offset(struct tl_db *t, int offset_min, char *err, size_t errsz)
 {
     static const char *const tables[] = {"events", "ike_messages"};
+    const int64_t first[] = {t->ev_first, t->msg_first}, last[] = {t->ev_last, t->msg_last};
     for (size_t i = 0; i < 2; i++) {
-        char *sql = sqlite3_mprintf("UPDATE %s SET ts_us = %s, tz_state = '%q' "
-                                    "WHERE source_id = %lld AND tz_state = 'pending'",
-                                    tables[i], expr, state, (long long)t->source_id);
+        if (!first[i])
+            continue;
+        char *sql = sqlite3_mprintf("UPDATE %s SET ts_us = ts_local_us - %lld, tz_state = 'file' "
+                                    "WHERE id BETWEEN %lld AND %lld AND tz_state = 'pending'",
+                                    tables[i], (long long)offset_min * 60000000LL, (long long)first[i],
+                                    (long long)last[i]);
         if (!sql) {
             snprintf(err, errsz, "out of memory");
             return -1;
@@ -678,8 +691,7 @@ static int resolve_pending(struct tl_db *t, const char *expr, const char *state,
 }
 
 enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats *st, const char *sha256,
-                                 const struct ikm_tz *cli_tz, struct tl_source_result *res, char *err,
-                                 size_t errsz)
+                                 struct tl_source_result *res, char *err, size_t errsz)
 {
     memset(res, 0, sizeof *res);
     res->source_id = t->source_id;
@@ -696,42 +708,23 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     }
     sqlite3_finalize(q);
 
-    /* time zone: the file's own offsets, else --tz, else UTC assumed (formats.md §1.9) */
+    /* the file's own offsets settle its offset-less lines too (formats.md §1.9); other
+     * sources stay 'pending' until the device zone, --tz or UTC is applied (zone.c) */
     res->tz_source = NULL;
     if (st->has_offset) {
         ikm_tz_format_offset(st->first_offset_min, res->tz, sizeof res->tz);
         res->tz_source = "line";
-        if (st->pending_rows > 0) {
-            char expr[64];
-            snprintf(expr, sizeof expr, "ts_local_us - %lld", (long long)st->first_offset_min * 60000000LL);
-            if (resolve_pending(t, expr, "file", err, errsz) < 0)
-                goto fail;
-        }
-    } else if (cli_tz && cli_tz->kind != IKM_TZK_NONE && st->units > 0) {
-        snprintf(res->tz, sizeof res->tz, "%s", cli_tz->name);
-        res->tz_source = "cli";
-        if (st->pending_rows > 0) {
-            if (sqlite3_create_function(t->db, "ikm_local_to_utc", 1, SQLITE_UTF8, (void *)cli_tz,
-                                        sql_local_to_utc, NULL, NULL) != SQLITE_OK)
-                goto dberr;
-            int r = resolve_pending(t, "ikm_local_to_utc(ts_local_us)", "cli", err, errsz);
-            sqlite3_create_function(t->db, "ikm_local_to_utc", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
-            if (r < 0)
-                goto fail;
-        }
-    } else if (st->pending_rows > 0 || st->units > 0) {
-        snprintf(res->tz, sizeof res->tz, "UTC");
-        res->tz_source = "assumed";
-        res->tz_assumed = 1;
-        if (st->pending_rows > 0 && resolve_pending(t, "ts_local_us", "assumed", err, errsz) < 0)
+        if (st->pending_rows > 0 && resolve_with_offset(t, st->first_offset_min, err, errsz) < 0)
             goto fail;
+    } else if (st->pending_rows > 0) {
+        res->tz_source = "pending";
     }
 
     sqlite3_stmt *u;
     if (sqlite3_prepare_v2(t->db,
                            "UPDATE sources SET sha256=?, bytes=?, units=?, parsed=?, unparsed=?, errors=?, "
-                           "warnings=?, tz=?, tz_source=?, tz_assumed=?, first_local_us=?, last_local_us=? "
-                           "WHERE id=?",
+                           "warnings=?, tz=?, tz_source=?, tz_assumed=?, first_local_us=?, last_local_us=?, "
+                           "ev_first=?, ev_last=?, msg_first=?, msg_last=? WHERE id=?",
                            -1, &u, NULL) != SQLITE_OK)
         goto dberr;
     sqlite3_bind_text(u, 1, sha256, -1, SQLITE_STATIC);
@@ -748,7 +741,12 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
         sqlite3_bind_int64(u, 11, st->first_local_us);
         sqlite3_bind_int64(u, 12, st->last_local_us);
     }
-    sqlite3_bind_int64(u, 13, t->source_id);
+    for (int i = 0; i < 4; i++) {
+        int64_t v = (int64_t[]){t->ev_first, t->ev_last, t->msg_first, t->msg_last}[i];
+        if (v)
+            sqlite3_bind_int64(u, 13 + i, v);
+    }
+    sqlite3_bind_int64(u, 17, t->source_id);
     int r = sqlite3_step(u);
     sqlite3_finalize(u);
     if (r != SQLITE_DONE)

@@ -50,11 +50,12 @@ struct tl_source_result {
     int tz_assumed;
 };
 /* Ends the current source: a source whose sha256 is already stored is rolled back
- * (TL_END_DUPLICATE); otherwise local times are resolved (the file's own offset, else
- * cli_tz, else UTC assumed), the totals stored and the transaction committed. */
+ * (TL_END_DUPLICATE); otherwise offset-less lines of a file that has offsets take the file's
+ * offset, the totals are stored and the transaction committed. Other offset-less rows stay
+ * 'pending' for ikm_zone_resolve (zone.h). */
 enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats *st,
-                                 const char *sha256, const struct ikm_tz *cli_tz,
-                                 struct tl_source_result *res, char *err, size_t errsz);
+                                 const char *sha256, struct tl_source_result *res, char *err,
+                                 size_t errsz);
 /* Rolls the current source back (after a parser or sink failure). */
 void tl_source_abort(struct tl_db *t);
 /* Before a whole-database rewrite (pairing): a database still being built stops journaling,

@@ -20,6 +20,12 @@
 
 enum rank { R_NONE = 0, R_ASSUMED, R_CLI, R_CLOCK, R_CONFIG, R_LINE };
 
+struct src_row {
+    int64_t id;
+    char path[512], tz_source[16], tz[96];
+    int64_t ev_first, ev_last, msg_first, msg_last;
+};
+
 static enum rank rank_of(const char *tz_source)
 {
     if (!tz_source)
@@ -27,7 +33,8 @@ static enum rank rank_of(const char *tz_source)
     static const struct {
         const char *name;
         enum rank r;
-    } m[] = {{"assumed", R_ASSUMED}, {"cli", R_CLI}, {"clock", R_CLOCK}, {"config", R_CONFIG}, {"line", R_LINE}};
+    } m[] = {{"assumed", R_ASSUMED}, {"cli", R_CLI}, {"clock", R_CLOCK}, {"config", R_CONFIG}, {"line", R_LINE},
+             {"pending", R_NONE}};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         if (strcmp(tz_source, m[i].name) == 0)
             return m[i].r;
@@ -142,41 +149,40 @@ static int exec_fmt(sqlite3 *db, char *err, size_t errsz, const char *fmt, ...)
     return 0;
 }
 
-/* Re-resolves a source's offset-less rows with tz, the zone that ikm_zone_to_utc() (registered
- * once per resolve, since a function cannot be replaced while statements run) points at. */
-static int apply_zone(sqlite3 *db, int64_t source_id, const struct ikm_tz *tz, enum rank r, char *err,
-                      size_t errsz)
+/* Re-resolves a source's offset-less rows with the zone ikm_zone_to_utc() reads (set by the
+ * caller; the function is registered once per resolve, since it cannot be replaced while
+ * statements run). Rows of a source are one id range per table. */
+static int apply_zone(sqlite3 *db, const struct src_row *src, const char *row_state, const char *tz_name,
+                      const char *tz_source, char *err, size_t errsz)
 {
     static const char *const tables[] = {"events", "ike_messages"};
+    const int64_t first[] = {src->ev_first, src->msg_first}, last[] = {src->ev_last, src->msg_last};
     for (size_t i = 0; i < 2; i++)
-        if (exec_fmt(db, err, errsz,
-                     "UPDATE %s SET ts_us = ikm_zone_to_utc(ts_local_us), tz_state = 'zone' "
-                     "WHERE source_id = %lld AND tz_state IN ('assumed', 'cli', 'zone', 'pending')",
-                     tables[i], (long long)source_id) < 0)
+        if (first[i] &&
+            exec_fmt(db, err, errsz,
+                     "UPDATE %s SET ts_us = ikm_zone_to_utc(ts_local_us), tz_state = %Q "
+                     "WHERE id BETWEEN %lld AND %lld AND tz_state IN ('pending', 'assumed', 'cli', 'zone')",
+                     tables[i], row_state, (long long)first[i], (long long)last[i]) < 0)
             return -1;
-    return exec_fmt(db, err, errsz,
-                    "UPDATE sources SET tz = %Q, tz_source = %Q, tz_assumed = 0 WHERE id = %lld", tz->name,
-                    r == R_CONFIG ? "config" : "clock", (long long)source_id);
+    return exec_fmt(db, err, errsz, "UPDATE sources SET tz = %Q, tz_source = %Q, tz_assumed = %d WHERE id = %lld",
+                    tz_name, tz_source, strcmp(tz_source, "assumed") == 0, (long long)src->id);
 }
 
-/* For a source whose lines carry offsets: do the first and last rows' offsets agree with the
+/* For a source whose lines carry offsets: do its first and last rows' offsets agree with the
  * device zone at those instants? */
-static int check_agreement(sqlite3 *db, int64_t source_id, const char *path, const struct ikm_tz *tz, FILE *out,
+static int check_agreement(sqlite3 *db, const struct src_row *src, const struct ikm_tz *tz, FILE *out,
                            struct ikm_zone_stats *zs)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT ts_us, ts_local_us FROM (SELECT * FROM (SELECT ts_us, ts_local_us FROM events "
-                           " WHERE source_id = ?1 AND tz_state = 'line' ORDER BY id LIMIT 1) UNION ALL "
-                           " SELECT * FROM (SELECT ts_us, ts_local_us FROM events WHERE source_id = ?1 AND "
-                           " tz_state = 'line' ORDER BY id DESC LIMIT 1) UNION ALL "
-                           " SELECT * FROM (SELECT ts_us, ts_local_us FROM ike_messages WHERE source_id = ?1 AND "
-                           " tz_state = 'line' ORDER BY id LIMIT 1) UNION ALL "
-                           " SELECT * FROM (SELECT ts_us, ts_local_us FROM ike_messages WHERE source_id = ?1 AND "
-                           " tz_state = 'line' ORDER BY id DESC LIMIT 1))",
+                           "SELECT ts_us, ts_local_us FROM events WHERE id IN (?1, ?2) AND tz_state = 'line' "
+                           "UNION ALL SELECT ts_us, ts_local_us FROM ike_messages WHERE id IN (?3, ?4) "
+                           "AND tz_state = 'line'",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
-    sqlite3_bind_int64(st, 1, source_id);
+    const int64_t ids[4] = {src->ev_first, src->ev_last, src->msg_first, src->msg_last};
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_int64(st, i + 1, ids[i]);
     int warned = 0;
     while (!warned && sqlite3_step(st) == SQLITE_ROW) {
         int64_t utc = sqlite3_column_int64(st, 0), local = sqlite3_column_int64(st, 1);
@@ -188,9 +194,9 @@ static int check_agreement(sqlite3 *db, int64_t source_id, const char *path, con
                      "the lines say UTC%s at %s but the device zone %s says UTC%s; the lines' offsets are kept",
                      ikm_tz_format_offset(line_off, a, sizeof a), ikm_format_utc(utc, t, sizeof t), tz->name,
                      ikm_tz_format_offset(zone_off, b, sizeof b));
-            add_diag(db, source_id, path, msg);
+            add_diag(db, src->id, src->path, msg);
             if (out)
-                fprintf(out, "%s: warning: %s\n", path, msg);
+                fprintf(out, "%s: warning: %s\n", src->path, msg);
             zs->warnings++;
             warned = 1;
         }
@@ -199,75 +205,144 @@ static int check_agreement(sqlite3 *db, int64_t source_id, const char *path, con
     return 0;
 }
 
-int ikm_zone_resolve(sqlite3 *db, FILE *out, struct ikm_zone_stats *zs, char *err, size_t errsz)
+/* The sources of one device, read before any of them is updated. */
+static struct src_row *device_sources(sqlite3 *db, const char *device, size_t *n)
 {
-    memset(zs, 0, sizeof *zs);
-    sqlite3_stmt *devs;
-    if (sqlite3_prepare_v2(db, "SELECT DISTINCT device FROM sources", -1, &devs, NULL) != SQLITE_OK) {
-        snprintf(err, errsz, "time zone: %s", sqlite3_errmsg(db));
-        return -1;
+    sqlite3_stmt *st;
+    *n = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, path, tz_source, tz, ev_first, ev_last, msg_first, msg_last FROM sources "
+                           "WHERE device IS ? AND tz_source IS NOT NULL ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (device)
+        sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+    struct src_row *rows = NULL;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct src_row *nr = realloc(rows, ncap * sizeof *nr);
+            if (!nr)
+                break;
+            rows = nr;
+            cap = ncap;
+        }
+        struct src_row *r = &rows[(*n)++];
+        memset(r, 0, sizeof *r);
+        r->id = sqlite3_column_int64(st, 0);
+        const char *text[3] = {(const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+                               (const char *)sqlite3_column_text(st, 3)};
+        snprintf(r->path, sizeof r->path, "%s", text[0] ? text[0] : "");
+        snprintf(r->tz_source, sizeof r->tz_source, "%s", text[1] ? text[1] : "");
+        snprintf(r->tz, sizeof r->tz, "%s", text[2] ? text[2] : "");
+        r->ev_first = sqlite3_column_int64(st, 4);
+        r->ev_last = sqlite3_column_int64(st, 5);
+        r->msg_first = sqlite3_column_int64(st, 6);
+        r->msg_last = sqlite3_column_int64(st, 7);
     }
+    sqlite3_finalize(st);
+    return rows;
+}
+
+static char **distinct_devices(sqlite3 *db, size_t *n)
+{
+    sqlite3_stmt *st;
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT DISTINCT device FROM sources", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    char **devs = NULL;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            char **nd = realloc(devs, ncap * sizeof *nd);
+            if (!nd)
+                break;
+            devs = nd;
+            cap = ncap;
+        }
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        devs[(*n)++] = d ? strdup(d) : NULL;
+    }
+    sqlite3_finalize(st);
+    return devs;
+}
+
+/* One device: its sources' offset-less rows take the best zone known. */
+static int resolve_device(sqlite3 *db, const char *device, const struct ikm_tz *cli_tz, struct ikm_tz *active,
+                          FILE *out, struct ikm_zone_stats *zs, char *err, size_t errsz)
+{
+    struct ikm_tz zone;
+    enum rank zr = device_zone(db, device, &zone, out, zs);
+    if (zr > R_NONE && !zs->zone[0]) {
+        snprintf(zs->zone, sizeof zs->zone, "%s", zone.name);
+        zs->zone_source = zr == R_CONFIG ? "running-config" : "show clock";
+    }
+    size_t n;
+    struct src_row *srcs = device_sources(db, device, &n);
     int rc = 0;
-    struct ikm_tz tz; /* the zone of the device being resolved, read by ikm_zone_to_utc() */
-    memset(&tz, 0, sizeof tz);
-    if (sqlite3_create_function(db, "ikm_zone_to_utc", 1, SQLITE_UTF8, &tz, sql_local_to_utc, NULL, NULL) !=
-            SQLITE_OK ||
-        exec_fmt(db, err, errsz, "BEGIN") < 0) {
-        snprintf(err, errsz, "time zone: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(devs);
-        return -1;
-    }
-    while (rc == 0 && sqlite3_step(devs) == SQLITE_ROW) {
-        const char *d = (const char *)sqlite3_column_text(devs, 0);
-        char *device = d ? strdup(d) : NULL;
-        enum rank zr = device_zone(db, device, &tz, out, zs);
-        if (zr == R_NONE) {
-            free(device);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct src_row *s = &srcs[i];
+        enum rank cur = rank_of(s->tz_source);
+        if (cur == R_LINE) {
+            if (zr == R_CONFIG)
+                rc = check_agreement(db, s, &zone, out, zs);
             continue;
         }
-        sqlite3_stmt *srcs;
-        if (sqlite3_prepare_v2(db, "SELECT id, path, tz_source, tz FROM sources WHERE device IS ?", -1, &srcs,
-                               NULL) != SQLITE_OK) {
-            snprintf(err, errsz, "time zone: %s", sqlite3_errmsg(db));
-            free(device);
-            rc = -1;
-            break;
+        /* the best available: device zone > --tz > UTC assumed */
+        const char *row_state, *src_name;
+        if (zr > cur) {
+            *active = zone;
+            row_state = "zone";
+            src_name = zr == R_CONFIG ? "config" : "clock";
+        } else if (cli_tz && cli_tz->kind != IKM_TZK_NONE && R_CLI > cur) {
+            *active = *cli_tz;
+            row_state = src_name = "cli";
+        } else if (cur == R_NONE) {
+            memset(active, 0, sizeof *active);
+            active->kind = IKM_TZK_FIXED;
+            snprintf(active->name, sizeof active->name, "UTC");
+            row_state = src_name = "assumed";
+        } else {
+            continue; /* already resolved as well as it can be */
         }
-        if (device)
-            sqlite3_bind_text(srcs, 1, device, -1, SQLITE_STATIC);
-        while (rc == 0 && sqlite3_step(srcs) == SQLITE_ROW) {
-            int64_t id = sqlite3_column_int64(srcs, 0);
-            const char *path = (const char *)sqlite3_column_text(srcs, 1);
-            const char *src = (const char *)sqlite3_column_text(srcs, 2);
-            const char *cur = (const char *)sqlite3_column_text(srcs, 3);
-            enum rank sr = rank_of(src);
-            if (sr == R_LINE) {
-                if (zr == R_CONFIG && check_agreement(db, id, path, &tz, out, zs) < 0) {
-                    snprintf(err, errsz, "time zone: %s", sqlite3_errmsg(db));
-                    rc = -1;
-                }
-                continue;
-            }
-            if (sr == R_NONE || sr > zr || (sr == zr && cur && strcmp(cur, tz.name) == 0))
-                continue; /* no local times, or already resolved as well or better */
-            if (apply_zone(db, id, &tz, zr, err, errsz) < 0)
-                rc = -1;
-            else
-                zs->sources_resolved++;
-        }
-        sqlite3_finalize(srcs);
-        if (zr > R_NONE && !zs->zone[0]) {
-            snprintf(zs->zone, sizeof zs->zone, "%s", tz.name);
-            zs->zone_source = zr == R_CONFIG ? "running-config" : "show clock";
-        }
-        free(device);
+        if (cur == rank_of(src_name) && strcmp(s->tz, active->name) == 0)
+            continue;
+        rc = apply_zone(db, s, row_state, active->name, src_name, err, errsz);
+        if (rc == 0)
+            zs->sources_resolved++;
     }
-    sqlite3_finalize(devs);
+    free(srcs);
+    return rc;
+}
+
+int ikm_zone_resolve(sqlite3 *db, const struct ikm_tz *cli_tz, FILE *out, struct ikm_zone_stats *zs, char *err,
+                     size_t errsz)
+{
+    memset(zs, 0, sizeof *zs);
+    if (exec_fmt(db, err, errsz, "BEGIN") < 0)
+        return -1;
+    struct ikm_tz active; /* the zone being applied, read by ikm_zone_to_utc() */
+    memset(&active, 0, sizeof active);
+    int rc = 0;
+    if (sqlite3_create_function(db, "ikm_zone_to_utc", 1, SQLITE_UTF8, &active, sql_local_to_utc, NULL, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errsz, "time zone: %s", sqlite3_errmsg(db));
+        rc = -1;
+    }
+    size_t nd = 0;
+    char **devs = rc == 0 ? distinct_devices(db, &nd) : NULL;
+    for (size_t i = 0; i < nd && rc == 0; i++)
+        rc = resolve_device(db, devs[i], cli_tz, &active, out, zs, err, errsz);
+    for (size_t i = 0; i < nd; i++)
+        free(devs[i]);
+    free(devs);
     if (rc == 0)
         rc = exec_fmt(db, err, errsz, "COMMIT");
     if (rc < 0)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    /* tz goes out of scope: the function must not outlive it */
+    /* active goes out of scope: the function must not outlive it */
     sqlite3_create_function(db, "ikm_zone_to_utc", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
     return rc;
 }

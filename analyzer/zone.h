@@ -18,10 +18,12 @@ struct ikm_zone_stats {
     const char *zone_source; /* "running-config" or "show clock" */
 };
 
-/* Re-resolves, in one transaction, every source whose times were taken from --tz or assumed
- * UTC (or from a weaker zone source) with its device's zone, and warns (diagnostics table and
- * `out`, which may be NULL) where a device zone disagrees with a source's own offsets.
- * Returns 0, or -1 with a message in err. */
-int ikm_zone_resolve(struct sqlite3 *db, FILE *out, struct ikm_zone_stats *zs, char *err, size_t errsz);
+/* Gives, in one transaction, every source whose lines carry no offset the best zone known:
+ * its device's (running-config, else show clock), else cli_tz (--tz, may be NULL), else UTC
+ * flagged as assumed; a source already resolved with a weaker one is re-resolved. Warns
+ * (diagnostics table, and `out` when not NULL) where a device zone disagrees with a
+ * source's own offsets. Returns 0, or -1 with a message in err. */
+int ikm_zone_resolve(struct sqlite3 *db, const struct ikm_tz *cli_tz, FILE *out, struct ikm_zone_stats *zs,
+                     char *err, size_t errsz);
 
 #endif

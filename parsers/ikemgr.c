@@ -242,7 +242,7 @@ static int read_msgid(const char *p, size_t n, size_t *i, int64_t *out)
         j += 2;
         uint64_t v = 0;
         size_t start = j;
-        while (j < n && j - start < 16) {
+        while (j < n && j - start <= 16) {
             char c = p[j];
             int d = is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
                                            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
@@ -251,7 +251,7 @@ static int read_msgid(const char *p, size_t n, size_t *i, int64_t *out)
             v = v * 16 + (uint64_t)d;
             j++;
         }
-        if (j == start || v > INT64_MAX)
+        if (j == start || j - start > 16 || v > INT64_MAX)
             return 0;
         *out = (int64_t)v;
         *i = j;
@@ -303,6 +303,7 @@ static int read_endpoint(const char *p, size_t n, size_t *i, char ip[IKM_IP_MAX]
 #define CONT_TEXT_MAX ((size_t)64 << 10)
 #define PEER_MAP_SIZE 1024 /* remote → local endpoint, for received messages */
 #define RESTART_MERGE_US (120LL * 1000000)
+#define RECV_DETAIL_US 2000000 /* a received packet's detail lines follow within this */
 #define GW_MAP_SIZE 2048 /* gateway ids seen in "{g: t}" contexts, mapped to their peer */
 
 enum rec_state { REC_NONE, REC_PARSED, REC_UNPARSED };
@@ -319,6 +320,7 @@ struct pending_event {
     char *buf; /* owned copies of every string the event points to */
     size_t len, cap;
     long off[5 + IKM_ATTRS_MAX]; /* offsets into buf; -1 when the string is absent */
+    size_t msg_idx;              /* index of the message in off[] (always the last) */
     long t_off;
 };
 
@@ -333,10 +335,13 @@ struct ikemgr_file {
 
     enum rec_state rec;
     int64_t rec_line;
-    struct ikm_time rec_time;
+    struct ikm_time rec_time; /* its text points at rec_ts: lines do not outlive a call */
+    char rec_ts[48];
+    char recv_ts[48];         /* the pending received message's timestamp text */
     int have_offset, last_offset;
     int64_t last_restart_us;
-    int restart_seen;
+    int restart_open; /* a start-up's banner lines are being merged into one event */
+    int restart_kept; /* the current record was a start-up line */
 
     int have_recv;
     struct ikm_ike_msg recv;
@@ -438,6 +443,16 @@ static void fill_peer_from_context(const struct ikemgr_file *f, struct ikm_event
     ikm_event_add_attr(ev, "peer_from", ikm_str_of("gateway-context", 15), 0);
 }
 
+/* Points t's text at a copy in buf (timestamps are short; a longer one is cut). */
+static void copy_time_text(struct ikm_time *t, char *buf, size_t bufsz)
+{
+    size_t n = t->text_len < bufsz - 1 ? t->text_len : bufsz - 1;
+    memcpy(buf, t->text, n);
+    buf[n] = '\0';
+    t->text = buf;
+    t->text_len = n;
+}
+
 /* ---- emission ----------------------------------------------------------------------------- */
 
 static void count_parsed(struct ikemgr_file *f)
@@ -472,7 +487,8 @@ static void flush_recv(struct ikemgr_file *f)
         f->failed = 1;
 }
 
-/* The strings of the pending event, in the order of pending_event.off. */
+/* The strings of the pending event, in the order of pending_event.off; the message comes
+ * last so that continuation lines extend it in place. */
 static size_t pend_strings(struct ikm_event *ev, struct ikm_str **out)
 {
     size_t n = 0;
@@ -480,12 +496,11 @@ static size_t pend_strings(struct ikm_event *ev, struct ikm_str **out)
     out[n++] = &ev->gateway;
     out[n++] = &ev->tunnel;
     out[n++] = &ev->peer_ip;
-    out[n++] = &ev->msg;
     for (size_t i = 0; i < ev->n_attrs; i++)
         out[n++] = &ev->attrs[i].value;
+    out[n++] = &ev->msg;
     return n;
 }
-#define PEND_MSG 4 /* index of msg in pend_strings */
 
 static void flush_event(struct ikemgr_file *f)
 {
@@ -539,6 +554,10 @@ static void hold_event(struct ikemgr_file *f, const struct ikm_event *ev)
     struct pending_event *pe = &f->pend;
     pe->len = 0;
     pe->ev = *ev;
+    if ((pe->t_off = pend_append(pe, ev->t.text, ev->t.text_len)) < 0) {
+        f->failed = 1;
+        return;
+    }
     struct ikm_str *strs[5 + IKM_ATTRS_MAX];
     size_t ns = pend_strings(&pe->ev, strs);
     for (size_t i = 0; i < ns; i++) {
@@ -548,33 +567,28 @@ static void hold_event(struct ikemgr_file *f, const struct ikm_event *ev)
             return;
         }
     }
-    if ((pe->t_off = pend_append(pe, ev->t.text, ev->t.text_len)) < 0) {
-        f->failed = 1;
-        return;
-    }
+    pe->msg_idx = ns - 1;
     pe->active = 1;
 }
 
-/* A continuation line of the pending event: appended to its message, bounded. */
+/* A continuation line of the pending event: appended to its message (the last string of the
+ * buffer), up to CONT_TEXT_MAX in all. */
 static void extend_event(struct ikemgr_file *f, const char *p, size_t n)
 {
     struct pending_event *pe = &f->pend;
     size_t old_len = pe->ev.msg.len;
-    if (!pe->active || pe->off[PEND_MSG] < 0 || old_len >= CONT_TEXT_MAX)
+    if (!pe->active || pe->off[pe->msg_idx] < 0 || old_len >= CONT_TEXT_MAX)
         return;
-    if (n > CONT_TEXT_MAX - old_len)
-        n = CONT_TEXT_MAX - old_len;
-    if (pend_reserve(pe, old_len + n + 2) < 0) {
+    if (n > CONT_TEXT_MAX - old_len - 1)
+        n = CONT_TEXT_MAX - old_len - 1;
+    if (pend_reserve(pe, n + 1) < 0) {
         f->failed = 1;
         return;
     }
-    long at = (long)pe->len;
-    memmove(pe->buf + pe->len, pe->buf + pe->off[PEND_MSG], old_len);
-    pe->buf[at + (long)old_len] = '\n';
-    memcpy(pe->buf + at + old_len + 1, p, n);
-    pe->len += old_len + 1 + n;
+    pe->buf[pe->len - 1] = '\n'; /* the message's NUL becomes the separator */
+    memcpy(pe->buf + pe->len, p, n);
+    pe->len += n;
     pe->buf[pe->len++] = '\0';
-    pe->off[PEND_MSG] = at;
     pe->ev.msg.len = old_len + 1 + n;
 }
 
@@ -810,10 +824,15 @@ static int parse_prefix(struct ikemgr_file *f, const char *p, size_t n, struct p
     size_t ts_len = used;
     size_t i = skip_spaces(p, n, used);
     int off = 0, has_off = 0;
-    size_t ou;
+    size_t ou = 0;
     int o = ikm_parse_utc_offset(p + i, n - i, &off, &ou);
+    /* an offset is a token of its own: "Z" only glued to the time, and either form followed
+     * by the end, a space or "[" — "2016-03-01 14:32:20 Zombie SA" has no offset */
+    if (o != 0 && ((p[i] == 'Z' && i != used) ||
+                   (i + ou < n && p[i + ou] != ' ' && p[i + ou] != '\t' && p[i + ou] != '[')))
+        o = 0;
     if (o < 0) {
-        *why = "UTC offset out of range";
+        *why = "invalid timestamp: UTC offset out of range";
         return -1;
     }
     if (o > 0) {
@@ -892,6 +911,26 @@ static int try_send(struct ikemgr_file *f, const struct prefix *px, int64_t line
         m.natt = px->lport == 4500 || px->rport == 4500;
         peer_remember(f, px->remote, px->local, px->lport);
     }
+    else {
+        /* racoon2's own form: "... message will be sent to ADDR[PORT]" */
+        size_t k = i + 27; /* after " bytes message will be sent" */
+        if (starts_with(p + k, n - k, " to ")) {
+            k += 4;
+            char ip[IKM_IP_MAX];
+            int port = -1;
+            size_t a = k;
+            if (read_endpoint(p, n, &k, ip, &port)) {
+                snprintf(m.dst_ip, sizeof m.dst_ip, "%s", ip);
+                m.dst_port = port;
+                m.natt = port == 4500;
+            } else {
+                while (k < n && p[k] != ' ' && p[k] != ',')
+                    k++;
+                if (valid_ip(p + a, k - a, ip))
+                    snprintf(m.dst_ip, sizeof m.dst_ip, "%s", ip);
+            }
+        }
+    }
     f->st.ike_messages++;
     note_time_row(f, &m.t);
     if (!f->failed && f->sink->ike_message(f->sink->ctx, &m) < 0)
@@ -913,6 +952,7 @@ static int try_recv(struct ikemgr_file *f, const struct prefix *px, int64_t line
     ikm_ike_msg_init(m, IKM_ORIGIN_LOG);
     m->unit = line;
     m->t = px->t;
+    copy_time_text(&m->t, f->recv_ts, sizeof f->recv_ts);
     m->dir = IKM_DIR_RECV;
     m->length = len;
     m->gw_id = px->gw_id;
@@ -955,6 +995,14 @@ static int try_msgid(struct ikemgr_file *f, const struct prefix *px, int64_t lin
     else
         return 0;
     struct ikm_ike_msg *m = f->have_recv ? &f->recv : NULL;
+    /* the lines after "received from" describe that packet only: another SA's context, a
+     * second message-id line, or a later second means the pending message is complete */
+    if (m && ((m->gw_id >= 0 && px->gw_id >= 0 && m->gw_id != px->gw_id) ||
+              (!update && !starts_with(p + i, n - i, "exch type ") && m->expected_msg_id >= 0) ||
+              px->t.local_us - m->t.local_us > RECV_DETAIL_US || px->t.local_us < m->t.local_us)) {
+        flush_recv(f);
+        m = NULL;
+    }
     if (!update && starts_with(p + i, n - i, "exch type ")) {
         i += 10;
         int64_t t;
@@ -1111,12 +1159,17 @@ static int try_catalog(struct ikemgr_file *f, const struct prefix *px, int64_t l
         return 1;
     enum ikm_event_kind kind = ce->kind == IKM_EV_COUNT ? derived_kind(f->md, cat->group[e], s) : ce->kind;
     if (kind == IKM_EV_DAEMON_RESTART) {
+        /* one start-up prints several banner lines in a row; "IKE FSM thread: N: starting
+         * up" always opens a new one */
         int64_t t = px->t.local_us;
-        if (f->restart_seen && t - f->last_restart_us <= RESTART_MERGE_US && t >= f->last_restart_us) {
+        int opens = memmem(s, n, "starting up", 11) != NULL;
+        if (f->restart_open && !opens && t - f->last_restart_us <= RESTART_MERGE_US && t >= f->last_restart_us) {
             f->last_restart_us = t;
-            return 1; /* another banner line of the same start-up */
+            f->restart_kept = 1;
+            return 1;
         }
-        f->restart_seen = 1;
+        f->restart_open = 1;
+        f->restart_kept = 1;
         f->last_restart_us = t;
     }
     struct ikm_event ev;
@@ -1189,20 +1242,6 @@ static void check_bytes(struct ikemgr_file *f, const struct ikm_line *ln)
     }
 }
 
-/* The unparsed reason (a static string) for a timestamp check that failed. */
-static const char *ts_reason(const char *why)
-{
-    static const char *const reasons[] = {
-        "invalid timestamp: month out of range",  "invalid timestamp: day out of range",
-        "invalid timestamp: hour out of range",   "invalid timestamp: minute out of range",
-        "invalid timestamp: second out of range", "invalid timestamp: UTC offset out of range",
-    };
-    for (size_t i = 0; why && i < sizeof reasons / sizeof reasons[0]; i++)
-        if (strcmp(reasons[i] + 19, why) == 0)
-            return reasons[i];
-    return "invalid timestamp";
-}
-
 int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
 {
     struct ikm_line ln = *in;
@@ -1229,6 +1268,7 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
         }
         ln.ptr += lead;
         ln.len -= lead;
+        ln.offset += (int64_t)lead;
     }
     size_t first = skip_spaces(ln.ptr, ln.len, 0);
     if (first == ln.len) {
@@ -1239,11 +1279,11 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
     const char *why = NULL;
     int r = parse_prefix(f, ln.ptr, ln.len, &px, &why);
     if (r < 0) {
-        emit_diag(f, DG_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "invalid timestamp: %s", why);
+        emit_diag(f, DG_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "%s", why ? why : "invalid timestamp");
         flush_recv(f);
         flush_event(f);
         f->rec = REC_UNPARSED;
-        emit_unparsed(f, &ln, ts_reason(why));
+        emit_unparsed(f, &ln, why ? why : "invalid timestamp");
         return f->failed ? -1 : 0;
     }
     if (r == 0) {
@@ -1265,8 +1305,10 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
         }
         return f->failed ? -1 : 0;
     }
+    f->restart_kept = 0;
     f->rec_line = ln.number;
     f->rec_time = px.t;
+    copy_time_text(&f->rec_time, f->rec_ts, sizeof f->rec_ts);
     const char *c = px.core.ptr;
     size_t cn = px.core.len;
     int ok = 1;
@@ -1279,8 +1321,17 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
     } else {
         ok = 0;
     }
-    if (!ok)
+    if (!ok) {
         ok = try_catalog(f, &px, ln.number);
+        /* a source location hides words some families key on ("pan_cfgagent_...") */
+        if (!ok && px.srcloc.ptr && px.msg.len > px.core.len) {
+            struct prefix whole = px;
+            whole.core = px.msg;
+            ok = try_catalog(f, &whole, ln.number);
+        }
+    }
+    if (!f->restart_kept)
+        f->restart_open = 0;
     if (ok) {
         count_parsed(f);
         f->rec = REC_PARSED;
@@ -1341,11 +1392,13 @@ int ikemgr_parse_stream(const struct ikemgr_catalog *cat, struct ikm_stream stre
     return rc;
 }
 
+#define SNIFF_LINES_MAX 2000 /* a rotation may start with a long hex dump (formats.md §1.1) */
+
 void ikemgr_sniff(const char *buf, size_t n, int *matching, int *looked)
 {
     *matching = *looked = 0;
     size_t i = 0;
-    while (i < n && *looked < 20) {
+    while (i < n && *looked < SNIFF_LINES_MAX) {
         const char *nl = memchr(buf + i, '\n', n - i);
         size_t len = nl ? (size_t)(nl - (buf + i)) : n - i;
         if (!nl && *looked > 0)

@@ -44,7 +44,6 @@ struct ikm_linereader {
     int64_t next_number;
     int64_t consumed;      /* stream offset of buf[start] */
     int eof, failed;
-    size_t pending_skip;   /* bytes at buf[cap_line..] belonging to the next line after a cut */
 };
 
 /* Returns 0, or -1 when the buffer cannot be allocated. */

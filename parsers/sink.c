@@ -33,6 +33,7 @@ static const char *const event_kind_names[IKM_EV_COUNT] = {
     [IKM_EV_SA_STATE] = "sa-state",
     [IKM_EV_NAT_T] = "nat-t",
     [IKM_EV_LIVENESS] = "liveness",
+    [IKM_EV_RETRANSMIT] = "retransmit",
     [IKM_EV_OTHER] = "other",
 };
 

@@ -67,6 +67,7 @@ enum ikm_event_kind {
     IKM_EV_SA_STATE,
     IKM_EV_NAT_T,
     IKM_EV_LIVENESS,
+    IKM_EV_RETRANSMIT,
     IKM_EV_OTHER,
     IKM_EV_COUNT
 };

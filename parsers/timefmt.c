@@ -100,15 +100,15 @@ enum ikm_ts_result ikm_parse_datetime(const char *p, size_t n, const char *date_
     }
     const char *bad = NULL;
     if (tm->month < 1 || tm->month > 12)
-        bad = "month out of range";
+        bad = "invalid timestamp: month out of range";
     else if (tm->day < 1 || tm->day > ikm_days_in_month(tm->year, (unsigned)tm->month))
-        bad = "day out of range";
+        bad = "invalid timestamp: day out of range";
     else if (tm->hour > 23)
-        bad = "hour out of range";
+        bad = "invalid timestamp: hour out of range";
     else if (tm->min > 59)
-        bad = "minute out of range";
+        bad = "invalid timestamp: minute out of range";
     else if (tm->sec > 60) /* 60: a leap second as printed by some syslogs */
-        bad = "second out of range";
+        bad = "invalid timestamp: second out of range";
     if (bad) {
         if (why)
             *why = bad;

@@ -28,7 +28,8 @@ int64_t ikm_tm_to_us(const struct ikm_tm *tm);
 enum ikm_ts_result {
     IKM_TS_NONE = 0,   /* not a timestamp shape */
     IKM_TS_OK = 1,
-    IKM_TS_INVALID = 2 /* the shape of a timestamp with an impossible value; why says which */
+    IKM_TS_INVALID = 2 /* the shape of a timestamp with an impossible value; *why (a static
+                        * string, "invalid timestamp: month out of range") says which */
 };
 
 /* Parses "YYYY<d>MM<d>DD<s>HH:MM:SS[.f{1,6}]" at p, where <d> is one of date_seps (e.g. "-:"

@@ -10,6 +10,7 @@
 --   file     the offset came from another line of the same file
 --   zone     the device's zone (running-config, else show clock; sources.tz_source says which)
 --   cli      the zone given with --tz
+--   pending  not resolved yet (between a source's commit and the zone pass of the same run)
 --   assumed  nothing was known; local time taken as UTC (the report flags it)
 
 CREATE TABLE IF NOT EXISTS sources (
@@ -25,10 +26,14 @@ CREATE TABLE IF NOT EXISTS sources (
     errors        INTEGER,            -- diagnostics of severity error
     warnings      INTEGER,
     tz            TEXT,               -- e.g. "-07:00", "Europe/Berlin"
-    tz_source     TEXT,               -- line | config | clock | cli | assumed (zone.c: order of trust)
+    tz_source     TEXT,               -- line | config | clock | cli | assumed | pending (zone.c)
     tz_assumed    INTEGER NOT NULL DEFAULT 0,
     first_local_us INTEGER,           -- device-local time range of the source
     last_local_us  INTEGER,
+    ev_first      INTEGER,            -- id ranges of its events and ike_messages rows (one
+    ev_last       INTEGER,            -- transaction per source makes them contiguous)
+    msg_first     INTEGER,
+    msg_last      INTEGER,
     ingested_at   TEXT NOT NULL
 );
 
@@ -258,7 +263,8 @@ CREATE INDEX IF NOT EXISTS events_ts ON events(ts_us);
 CREATE INDEX IF NOT EXISTS events_peer_ts ON events(peer_ip, ts_us);
 CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts_us);
 CREATE INDEX IF NOT EXISTS ike_messages_ts ON ike_messages(ts_us);
-CREATE INDEX IF NOT EXISTS ike_messages_peer_ts ON ike_messages(dst_ip, ts_us);
+CREATE INDEX IF NOT EXISTS ike_messages_dst_ts ON ike_messages(dst_ip, ts_us);
+CREATE INDEX IF NOT EXISTS ike_messages_src_ts ON ike_messages(src_ip, ts_us);
 -- partial: log-origin messages have no SPIs, and pairing rewrites their message ids
 CREATE INDEX IF NOT EXISTS ike_messages_spi ON ike_messages(ispi, rspi, msg_id) WHERE ispi IS NOT NULL;
 CREATE INDEX IF NOT EXISTS exchanges_request ON exchanges(request_id);

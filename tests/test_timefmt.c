@@ -38,9 +38,9 @@ START_TEST(datetime_shapes)
     ck_assert_int_eq(ikm_parse_datetime("2016-03-01 14:32:24 [INFO]", 26, "-:", " T", &tm, &used, &why), IKM_TS_OK);
     ck_assert_uint_eq(used, 19);
     ck_assert_int_eq(ikm_parse_datetime("2024-13-15 10:55:41", 19, "-:", " T", &tm, &used, &why), IKM_TS_INVALID);
-    ck_assert_str_eq(why, "month out of range");
+    ck_assert_str_eq(why, "invalid timestamp: month out of range");
     ck_assert_int_eq(ikm_parse_datetime("2023-02-29 10:55:41", 19, "-:", " T", &tm, &used, &why), IKM_TS_INVALID);
-    ck_assert_str_eq(why, "day out of range");
+    ck_assert_str_eq(why, "invalid timestamp: day out of range");
     ck_assert_int_eq(ikm_parse_datetime("2024-07-15 24:00:00", 19, "-:", " T", &tm, &used, &why), IKM_TS_INVALID);
     ck_assert_int_eq(ikm_parse_datetime("2024-07-15-10:55:41", 19, "-:", " T", &tm, &used, &why), IKM_TS_NONE);
     ck_assert_int_eq(ikm_parse_datetime("2024-07:15 10:55:41", 19, "-:", " T", &tm, &used, &why), IKM_TS_NONE);

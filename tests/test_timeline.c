@@ -5,6 +5,7 @@
  */
 #include "../analyzer/pairing.h"
 #include "../analyzer/timeline.h"
+#include "../analyzer/zone.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -64,7 +65,7 @@ START_TEST(fresh_db_renamed_into_place)
     struct ikm_source_stats st = stats_for(1, 0);
     struct tl_source_result res;
     char err[512];
-    ck_assert_int_eq(tl_source_end(t, &st, "aa", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_end(t, &st, "aa", &res, err, sizeof err), TL_END_STORED);
     ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
     ck_assert_int_eq(access(path, F_OK), 0);
     ck_assert_int_eq(tu_sql_int(path, "PRAGMA user_version"), TL_SCHEMA_VERSION);
@@ -99,7 +100,7 @@ START_TEST(duplicate_source_rolled_back)
         struct ikm_sink s = tl_source_sink(t);
         add_event(&s, 1, 1000000, IKM_TZ_LINE, "m", 1);
         struct ikm_source_stats st = stats_for(1, 0);
-        enum tl_end_result r = tl_source_end(t, &st, "samehash", NULL, &res, err, sizeof err);
+        enum tl_end_result r = tl_source_end(t, &st, "samehash", &res, err, sizeof err);
         ck_assert_int_eq(r, i ? TL_END_DUPLICATE : TL_END_STORED);
     }
     ck_assert_int_eq(res.duplicate_of, 1);
@@ -144,8 +145,9 @@ static void resolve_with(const char *name, struct ikm_source_stats st, const str
     add_event(&s, 1, local, IKM_TZ_PENDING, "m", 1);
     char err[512];
     struct tl_source_result res;
-    ck_assert_int_eq(tl_source_end(t, &st, name, tz, &res, err, sizeof err), TL_END_STORED);
-    ck_assert_str_eq(res.tz_source, want_source);
+    ck_assert_int_eq(tl_source_end(t, &st, name, &res, err, sizeof err), TL_END_STORED);
+    struct ikm_zone_stats zs;
+    ck_assert_msg(ikm_zone_resolve(tl_sqlite(t), tz, NULL, &zs, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
     ck_assert_int_eq(tu_sql_int(path, "SELECT ts_us FROM events"), want_utc);
     char *state = tu_sql_text(path, "SELECT tz_state FROM events");
@@ -224,7 +226,7 @@ START_TEST(pairing_log_messages)
     struct ikm_source_stats st = stats_for(11, 0);
     char err[512];
     struct tl_source_result res;
-    ck_assert_int_eq(tl_source_end(t, &st, "pairhash", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_end(t, &st, "pairhash", &res, err, sizeof err), TL_END_STORED);
     struct ikm_pair_stats ps;
     ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
     /* idempotent: a second run rebuilds the same table */
@@ -264,12 +266,12 @@ START_TEST(pairing_across_rotations)
     add_msg(&s, 1, 200.001, IKM_DIR_RECV, 76, 1, 42);
     add_msg(&s, 2, 205.000, IKM_DIR_SENT, 76, -1, -1);
     struct ikm_source_stats st = stats_for(2, 0);
-    ck_assert_int_eq(tl_source_end(t, &st, "newer", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_end(t, &st, "newer", &res, err, sizeof err), TL_END_STORED);
     ck_assert_int_eq(tl_source_begin(t, "ikemgr.log.1", "ikemgr-log", NULL, NULL), 0);
     s = tl_source_sink(t);
     add_msg(&s, 7, 190.000, IKM_DIR_SENT, 76, -1, -1);
     add_msg(&s, 8, 199.999, IKM_DIR_SENT, 76, -1, -1);
-    ck_assert_int_eq(tl_source_end(t, &st, "older", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_end(t, &st, "older", &res, err, sizeof err), TL_END_STORED);
     struct ikm_pair_stats ps;
     ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
@@ -314,7 +316,7 @@ START_TEST(pairing_captures)
     struct ikm_sink s = tl_source_sink(t);
     add_msg(&s, 1, 1.0, IKM_DIR_SENT, 76, -1, -1); /* 10.0.0.1 -> 10.0.0.2 */
     struct ikm_source_stats st = stats_for(1, 0);
-    ck_assert_int_eq(tl_source_end(t, &st, "log", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_end(t, &st, "log", &res, err, sizeof err), TL_END_STORED);
     ck_assert_int_eq(tl_source_begin(t, "ikemgr.pcap", "pcap", NULL, NULL), 0);
     s = tl_source_sink(t);
     /* IKEv2: request, retransmit, response (R flag) */
@@ -331,7 +333,7 @@ START_TEST(pairing_captures)
     /* a response whose request was not captured */
     add_cap(&s, 9, 40.0, "10.0.0.2", "10.0.0.1", 0xC3, 2, 1, 3, 76);
     st = stats_for(9, 0);
-    ck_assert_int_eq(tl_source_end(t, &st, "pcap", NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_end(t, &st, "pcap", &res, err, sizeof err), TL_END_STORED);
     struct ikm_pair_stats ps;
     ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);

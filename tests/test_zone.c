@@ -23,8 +23,7 @@ static struct tl_db *open_new(const char *path)
 }
 
 /* A source with one event per local time given; offset_min < -2000 means "no offset". */
-static void add_source(struct tl_db *t, const char *name, const int64_t *local, size_t n, int offset_min,
-                       const struct ikm_tz *cli)
+static void add_source(struct tl_db *t, const char *name, const int64_t *local, size_t n, int offset_min)
 {
     ck_assert_int_eq(tl_source_begin(t, name, "test", NULL, NULL), 0);
     struct ikm_sink s = tl_source_sink(t);
@@ -56,7 +55,7 @@ static void add_source(struct tl_db *t, const char *name, const int64_t *local, 
     }
     char err[512];
     struct tl_source_result res;
-    ck_assert_int_eq(tl_source_end(t, &st, name, cli, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_end(t, &st, name, &res, err, sizeof err), TL_END_STORED);
 }
 
 static void add_fact(struct tl_db *t, const char *name, const char *key, const char *value)
@@ -69,13 +68,18 @@ static void add_fact(struct tl_db *t, const char *name, const char *key, const c
     ikm_source_stats_init(&st);
     char err[512];
     struct tl_source_result res;
-    ck_assert_int_eq(tl_source_end(t, &st, name, NULL, &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_source_end(t, &st, name, &res, err, sizeof err), TL_END_STORED);
+}
+
+static void resolve_cli(struct tl_db *t, const struct ikm_tz *cli, struct ikm_zone_stats *zs)
+{
+    char err[512];
+    ck_assert_msg(ikm_zone_resolve(tl_sqlite(t), cli, NULL, zs, err, sizeof err) == 0, "%s", err);
 }
 
 static void resolve(struct tl_db *t, struct ikm_zone_stats *zs)
 {
-    char err[512];
-    ck_assert_msg(ikm_zone_resolve(tl_sqlite(t), NULL, zs, err, sizeof err) == 0, "%s", err);
+    resolve_cli(t, NULL, zs);
 }
 
 START_TEST(config_zone_with_dst)
@@ -87,10 +91,12 @@ START_TEST(config_zone_with_dst)
     struct ikm_tz cli;
     char err[256];
     ck_assert_int_eq(ikm_tz_parse("+09:00", &cli, err, sizeof err), 0);
-    add_source(t, "show_log_system.txt", local, 4, -9999, &cli); /* --tz is weaker than the config */
-    add_fact(t, "running-config.xml", "timezone", "America/Los_Angeles");
+    add_source(t, "show_log_system.txt", local, 4, -9999);
     struct ikm_zone_stats zs;
-    resolve(t, &zs);
+    resolve_cli(t, &cli, &zs); /* first --tz, ... */
+    ck_assert_int_eq(zs.sources_resolved, 1);
+    add_fact(t, "running-config.xml", "timezone", "America/Los_Angeles");
+    resolve_cli(t, &cli, &zs); /* ... then the config, which is trusted more */
     ck_assert_int_eq(zs.sources_resolved, 1);
     ck_assert_str_eq(zs.zone, "America/Los_Angeles");
     ck_assert_str_eq(zs.zone_source, "running-config");
@@ -111,7 +117,7 @@ START_TEST(clock_abbreviation_and_trust_order)
     const char *path = tu_path("zone2.db");
     struct tl_db *t = open_new(path);
     const int64_t local[] = {1551893187000000LL};
-    add_source(t, "a.txt", local, 1, -9999, NULL);
+    add_source(t, "a.txt", local, 1, -9999);
     add_fact(t, "techsupport.txt", "clock-zone", "PST");
     struct ikm_zone_stats zs;
     resolve(t, &zs);
@@ -134,7 +140,7 @@ START_TEST(ambiguous_and_unknown_clock_zones_warn)
     const char *path = tu_path("zone3.db");
     struct tl_db *t = open_new(path);
     const int64_t local[] = {1551893187000000LL};
-    add_source(t, "a.txt", local, 1, -9999, NULL);
+    add_source(t, "a.txt", local, 1, -9999);
     add_fact(t, "techsupport.txt", "clock-zone", "CST");
     struct ikm_zone_stats zs;
     resolve(t, &zs);
@@ -152,8 +158,8 @@ START_TEST(line_offsets_win_and_disagreement_warns)
     const char *path = tu_path("zone4.db");
     struct tl_db *t = open_new(path);
     const int64_t local[] = {1551893187000000LL};
-    add_source(t, "ikemgr.log", local, 1, -480, NULL); /* says -08:00 */
-    add_source(t, "ikemgr-other.log", local, 1, 60, NULL); /* says +01:00: wrong for the device */
+    add_source(t, "ikemgr.log", local, 1, -480); /* says -08:00 */
+    add_source(t, "ikemgr-other.log", local, 1, 60); /* says +01:00: wrong for the device */
     add_fact(t, "running-config.xml", "timezone", "America/Los_Angeles");
     struct ikm_zone_stats zs;
     resolve(t, &zs);

@@ -35,7 +35,8 @@
 #define KEYS_MAX (1 << 20)                 /* peers or IKE SAs tracked */
 #define SA_WINDOW 8                        /* concurrent requests tracked per IKE SA */
 #define ADDR_MAX 64
-#define MERGE_SOURCES_MAX 64
+#define MERGE_SOURCES_MAX 512
+#define PEER_ANSWER_US (5LL * 1000000) /* our answer to a peer's request follows within this */
 
 /* ---- a string-keyed open-addressing map to indexes of a caller's array ------------------- */
 
@@ -137,8 +138,10 @@ struct pending {
     char src[ADDR_MAX], dst[ADDR_MAX];
 };
 
-struct log_peer { /* per device and remote address */
+struct log_peer { /* per device, local and remote address */
     struct pending out, in;
+    struct pending answered; /* the peer's last answered request, to recognise its resends */
+    int reanswer;            /* the peer resent it: our next send answers it again */
 };
 
 struct ike_sa { /* per device and initiator SPI */
@@ -147,12 +150,15 @@ struct ike_sa { /* per device and initiator SPI */
 
 struct pair_ctx {
     sqlite3 *db;
-    sqlite3_stmt *ins_x, *ins_upd;
+    sqlite3_stmt *ins_x, *ins_upd, *bump_x;
     const char *origin;
     struct strmap keys;
     void *slots; /* struct log_peer[] or struct ike_sa[] */
     size_t slot_size, nslots, slots_cap;
     struct strmap local_addrs; /* device '\x1f' ip of the device's own addresses */
+    struct strmap last_local;  /* log pass: device '\x1f' remote -> index into locals */
+    char (*locals)[ADDR_MAX];
+    size_t nlocals;
     struct ikm_pair_stats *stats;
     int overflow;
 };
@@ -218,7 +224,11 @@ static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t res
     sqlite3_bind_int64(st, 2, p->id);
     if (response_id > 0) {
         sqlite3_bind_int64(st, 3, response_id);
-        sqlite3_bind_int64(st, 4, response_us - p->last_us);
+        /* a clock stepped back between the two lines: the pairing stands, the RTT does not */
+        if (response_us >= p->last_us)
+            sqlite3_bind_int64(st, 4, response_us - p->last_us);
+        else
+            sqlite3_bind_null(st, 4);
         c->stats->answered++;
     } else {
         sqlite3_bind_null(st, 3);
@@ -278,11 +288,13 @@ static void open_pending(struct pending *p, int64_t id, int64_t ts, int64_t leng
 }
 
 /* The columns every scan reads, by index. */
-#define MSG_COLUMNS "id, ts_us, dir, src_ip, dst_ip, length, is_response, msg_id, exch_type, device, ispi, version"
-enum { C_ID, C_TS, C_DIR, C_SRC, C_DST, C_LEN, C_RESP, C_MSGID, C_EXCH, C_DEVICE, C_ISPI, C_VERSION };
+#define MSG_COLUMNS                                                                                \
+    "id, ts_us, dir, src_ip, dst_ip, length, is_response, msg_id, exch_type, device, ispi, version, "      \
+    "expected_msg_id"
+enum { C_ID, C_TS, C_DIR, C_SRC, C_DST, C_LEN, C_RESP, C_MSGID, C_EXCH, C_DEVICE, C_ISPI, C_VERSION, C_EXPECTED };
 
 struct msg {
-    int64_t id, ts, length, msg_id;
+    int64_t id, ts, length, msg_id, expected;
     int is_resp, exch, version;
     const char *dir, *src, *dst, *device, *ispi;
 };
@@ -306,6 +318,33 @@ static void read_msg(sqlite3_stmt *q, struct msg *m)
     m->device = (const char *)sqlite3_column_text(q, C_DEVICE);
     m->ispi = (const char *)sqlite3_column_text(q, C_ISPI);
     m->version = (int)col_i64(q, C_VERSION, -1);
+    m->expected = col_i64(q, C_EXPECTED, -1);
+}
+
+/* The local address of a log message: the sender of a send; for a received message the
+ * receiver when the parser knew it, else the local end last used towards that remote. */
+static const char *log_local(struct pair_ctx *c, const struct msg *m, int sent)
+{
+    char key[ADDR_MAX + 200];
+    const char *remote = sent ? m->dst : m->src, *local = sent ? m->src : m->dst;
+    snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", remote);
+    if (local && local[0]) {
+        int added;
+        int64_t i = strmap_get(&c->last_local, key, (uint32_t)c->nlocals, &added);
+        if (i >= 0 && added) {
+            char(*nl)[ADDR_MAX] = realloc(c->locals, (c->nlocals + 1) * sizeof *nl);
+            if (!nl)
+                return local;
+            c->locals = nl;
+            c->nlocals++;
+        }
+        if (i >= 0)
+            snprintf(c->locals[i], ADDR_MAX, "%s", local);
+        return local;
+    }
+    int added;
+    int64_t i = strmap_has(&c->last_local, key) ? strmap_get(&c->last_local, key, 0, &added) : -1;
+    return i >= 0 ? c->locals[i] : "";
 }
 
 static int on_log_message(struct pair_ctx *c, const struct msg *m)
@@ -316,15 +355,23 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
     const char *remote = sent ? m->dst : m->src;
     if (!remote)
         return 0;
-    char key[ADDR_MAX + 200];
-    snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", remote);
+    char key[2 * ADDR_MAX + 200];
+    snprintf(key, sizeof key, "%s\x1f%s\x1f%s", m->device ? m->device : "", log_local(c, m, sent), remote);
     struct log_peer *p = slot_get(c, key);
     if (!p)
         return c->overflow ? 0 : -1;
     if (sent) {
+        /* our answer follows the peer's request closely; later, the request went unanswered */
+        if (p->in.active && m->ts - p->in.last_us > PEER_ANSWER_US && close_pending(c, &p->in, "peer") < 0)
+            return -1;
+        if (p->reanswer && m->ts - p->answered.last_us <= PEER_ANSWER_US) {
+            p->reanswer = 0; /* the same answer again, for the peer's resend */
+            return put_update(c, m->id, p->answered.msg_id, p->answered.exch_type, 1, 0, NULL);
+        }
+        p->reanswer = 0;
         if (p->in.active) {
-            /* our answer to the peer's request */
             p->in.active = 0;
+            p->answered = p->in;
             if (put_exchange(c, &p->in, m->id, m->ts, "peer") < 0 ||
                 put_update(c, m->id, p->in.msg_id, p->in.exch_type, 1, 0, NULL) < 0)
                 return -1;
@@ -355,8 +402,22 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
             p->in.last_us = m->ts;
             return put_update(c, m->id, -1, -1, -1, p->in.id, NULL);
         }
+        if (p->answered.id && m->msg_id >= 0 && m->msg_id == p->answered.msg_id &&
+            m->ts - p->answered.last_us <= RETRANSMIT_GAP_US) {
+            /* the peer resent a request we answered: our answer did not reach it */
+            p->answered.last_us = m->ts;
+            p->reanswer = 1;
+            sqlite3_stmt *st = c->bump_x;
+            sqlite3_bind_int64(st, 1, p->answered.id);
+            if (step(st) < 0)
+                return -1;
+            return put_update(c, m->id, -1, -1, -1, p->answered.id, NULL);
+        }
         if (close_pending(c, &p->in, "peer") < 0)
             return -1;
+        /* ikemgr drops a request whose id is not the one it expects: nothing will answer it */
+        if (m->expected >= 0 && m->msg_id >= 0 && m->expected != m->msg_id)
+            return 0;
         open_pending(&p->in, m->id, m->ts, m->length, m->msg_id, m->exch, m->src, m->dst);
     }
     return 0;
@@ -482,11 +543,9 @@ static int scan_messages(struct pair_ctx *c, int (*on)(struct pair_ctx *, const 
     int live[MERGE_SOURCES_MAX];
     int n = 0, rc = -1, r;
     if (sqlite3_prepare_v2(db,
-                           "SELECT source_id, min(id), max(id) FROM ike_messages WHERE origin = ? "
-                           "GROUP BY source_id ORDER BY source_id",
+                           "SELECT id, msg_first, msg_last FROM sources WHERE msg_first IS NOT NULL ORDER BY id",
                            -1, &ranges, NULL) != SQLITE_OK)
         goto dberr;
-    sqlite3_bind_text(ranges, 1, c->origin, -1, SQLITE_STATIC);
     while ((r = sqlite3_step(ranges)) == SQLITE_ROW) {
         if (n == MERGE_SOURCES_MAX) {
             n++; /* too many: fall back below */
@@ -633,6 +692,8 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
                            "retransmit_of = COALESCE(excluded.retransmit_of, retransmit_of), "
                            "dir = COALESCE(excluded.dir, dir)",
                            -1, &c.ins_upd, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "UPDATE exchanges SET retransmits = retransmits + 1 WHERE request_id = ?", -1,
+                           &c.bump_x, NULL) != SQLITE_OK ||
         load_local_addrs(&c) < 0) {
         snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
         goto out;
@@ -673,8 +734,11 @@ out:
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(c.ins_x);
     sqlite3_finalize(c.ins_upd);
+    sqlite3_finalize(c.bump_x);
     strmap_free(&c.keys);
     strmap_free(&c.local_addrs);
+    strmap_free(&c.last_local);
+    free(c.locals);
     free(c.slots);
     return rc;
 }

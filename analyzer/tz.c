@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,7 +55,8 @@ int ikm_tz_parse(const char *s, struct ikm_tz *tz, char *err, size_t errsz)
     const char *dir = getenv("TZDIR");
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", s);
-    if (access(path, R_OK) != 0) {
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || access(path, R_OK) != 0) { /* "America" is a folder */
         snprintf(err, errsz, "time zone '%s': unknown zone (not in %s)", s,
                  dir && *dir ? dir : "/usr/share/zoneinfo");
         return -1;

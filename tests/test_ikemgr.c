@@ -405,6 +405,97 @@ START_TEST(peer_joined_from_gateway_context)
 }
 END_TEST
 
+/* Cases a review found: each must keep holding. */
+START_TEST(review_regressions)
+{
+    struct memsink ms = {0};
+    /* a message starting with "Z" is not a UTC offset */
+    ms_parse_ikemgr(&ms, S("2016-03-01 14:32:20 Zombie IKE SA reaped: aborting IKEv2 SA GW:6\n"), 0);
+    ck_assert_uint_eq(ms.n_ev, 1);
+    ck_assert_int_eq(ms.ev[0].state, IKM_TZ_PENDING);
+    ck_assert_int_eq(ms.st.has_offset, 0);
+    memsink_free(&ms);
+
+    /* a later message-id line of another SA does not rewrite the pending received message */
+    memset(&ms, 0, sizeof ms);
+    ms_parse_ikemgr(&ms, S("2024-07-15 10:55:41.007 -0700 [DEBG]: 76 bytes message received from 10.46.36.240\n"
+                           "2024-07-15 10:55:41.007 -0700 [DEBG]: { 2: }: [IKE Initiator] response message_id 704 expected 704\n"
+                           "2024-07-15 10:55:41.013 -0700 [DEBG]: { 2: }: response exch type 37\n"
+                           "2024-07-15 10:55:50.000 -0700 [DEBG]: { 7: }: [IKE Responder] request message_id 3 expected 3\n"), 0);
+    ck_assert_uint_eq(ms.n_msg, 1);
+    ck_assert_int_eq(ms.msg[0].msg_id, 704);
+    ck_assert_int_eq(ms.msg[0].is_response, 1);
+    memsink_free(&ms);
+
+    /* three start-ups separated by other records are three restarts */
+    memset(&ms, 0, sizeof ms);
+    ms_parse_ikemgr(&ms, S("2017-06-22 09:26:45.169 -0700 IKE FSM thread: 3966: starting up...\n"
+                           "2017-06-22 09:26:45.170 -0700 [INFO]: reading config /etc/vpn/ikemgr.conf\n"
+                           "2017-06-22 09:27:00.000 -0700 [INFO]: {    1:    1}: DPD down, rekey vpn tunnel <t>, SA state ESTABLISHED\n"
+                           "2017-06-22 09:27:45.169 -0700 [INFO]: reading config /etc/vpn/ikemgr.conf\n"
+                           "2017-06-22 09:28:45.169 -0700 IKE FSM thread: 4200: starting up...\n"), 0);
+    ck_assert_int_eq(ms.st.events_by_kind[IKM_EV_DAEMON_RESTART], 3);
+    memsink_free(&ms);
+
+    /* racoon2's "sent to ADDR" form keeps the destination */
+    memset(&ms, 0, sizeof ms);
+    ms_parse_ikemgr(&ms, S("2016-03-01 14:32:24 [DEBUG]: sockmisc.c:100:sendfromto(): 1 times of 76 bytes message will be sent to 2.2.2.2[500]\n"), 0);
+    ck_assert_uint_eq(ms.n_msg, 1);
+    ck_assert_str_eq(ms.msg[0].dst_ip, "2.2.2.2");
+    ck_assert_int_eq(ms.msg[0].dst_port, 500);
+    memsink_free(&ms);
+
+    /* a source location does not hide a plumbing line from the catalog */
+    memset(&ms, 0, sizeof ms);
+    ms_parse_ikemgr(&ms, S("2017-06-22 09:26:48.300 -0700 Error: pan_cfgagent_get_config(pan_cfgagent.c:100): failed\n"
+                           "2017-06-22 09:26:48.301 -0700 [INFO]: rcf_fix_remote: nothing to fix\n"), 0);
+    ck_assert_int_eq(ms.st.parsed, 2);
+    memsink_free(&ms);
+
+    /* the peer's retransmissions seen by ikemgr are evidence, not noise */
+    memset(&ms, 0, sizeof ms);
+    ms_parse_ikemgr(&ms, S("2017-06-22 09:26:48.300 -0700 [INFO]: the packet is retransmitted by 10.1.1.1[500] (1).\n"), 0);
+    ck_assert_uint_eq(ms.n_ev, 1);
+    ck_assert_int_eq(ms.ev[0].kind, IKM_EV_RETRANSMIT);
+    memsink_free(&ms);
+}
+END_TEST
+
+START_TEST(continuations_grow_linearly)
+{
+    /* 40000 continuation lines after one event: the message stops at 64 KiB, memory stays small */
+    size_t n = sizeof seed_dpd - 1 + 40000 * 3;
+    char *buf = malloc(n);
+    ck_assert_ptr_nonnull(buf);
+    memcpy(buf, seed_dpd, sizeof seed_dpd - 1);
+    for (size_t i = 0; i < 40000; i++)
+        memcpy(buf + sizeof seed_dpd - 1 + 3 * i, "xx\n", 3);
+    struct memsink ms = {0};
+    ms_parse_ikemgr(&ms, buf, n, 0);
+    ck_assert_uint_eq(ms.n_ev, 1);
+    ck_assert_uint_le(strlen(ms.ev[0].msg), 64 * 1024);
+    ck_assert_uint_ge(strlen(ms.ev[0].msg), 60 * 1024);
+    ck_assert_int_eq(ms.st.parsed, 40001);
+    memsink_free(&ms);
+    free(buf);
+}
+END_TEST
+
+START_TEST(sniff_rotation_starting_mid_record)
+{
+    /* a rotated file may begin with the tail of a hex dump (formats.md §1.1) */
+    char buf[8192];
+    size_t at = 0;
+    for (int i = 0; i < 25; i++)
+        at += (size_t)snprintf(buf + at, sizeof buf - at, "  0000: 4a 13 1c 81 07 03 58 45 5c 57 28 f2 0e 95 45 2f\n");
+    at += (size_t)snprintf(buf + at, sizeof buf - at, "%s", seed_debug);
+    int m, l;
+    ikemgr_sniff(buf, at, &m, &l);
+    ck_assert_int_eq(m, 7);
+    ck_assert_int_eq(l, 32);
+}
+END_TEST
+
 START_TEST(unrecognised_and_continuations)
 {
     struct memsink ms = {0};
@@ -617,6 +708,9 @@ Suite *ikemgr_suite(void)
     tcase_add_test(t, status_notifies_are_not_errors);
     tcase_add_test(t, peer_joined_from_gateway_context);
     tcase_add_test(t, sniff);
+    tcase_add_test(t, review_regressions);
+    tcase_add_test(t, continuations_grow_linearly);
+    tcase_add_test(t, sniff_rotation_starting_mid_record);
     suite_add_tcase(s, t);
     TCase *h = tcase_create("hostile");
     tcase_set_timeout(h, 30);

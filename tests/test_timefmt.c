@@ -92,6 +92,7 @@ START_TEST(zones)
     ck_assert_int_eq(ikm_tz_parse("../etc/passwd", &tz, err, sizeof err), -1);
     ck_assert_int_eq(ikm_tz_parse("Mars/Olympus_Mons", &tz, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "unknown zone"));
+    ck_assert_int_eq(ikm_tz_parse("America", &tz, err, sizeof err), -1); /* a folder of zones */
     if (ikm_tz_parse("Europe/Berlin", &tz, err, sizeof err) == 0) {
         /* summer (CEST, +2) and winter (CET, +1) */
         ck_assert_int_eq(ikm_tz_local_to_utc(&tz, 1721044800000000LL), 1721037600000000LL);

@@ -355,6 +355,75 @@ START_TEST(pairing_captures)
 }
 END_TEST
 
+/* A log message between explicit addresses; expected < 0: none. */
+static void add_logmsg(struct ikm_sink *s, int64_t line, double t_s, enum ikm_dir dir, const char *local,
+                       const char *remote, int is_resp, int64_t msg_id, int64_t expected)
+{
+    struct ikm_ike_msg m;
+    ikm_ike_msg_init(&m, IKM_ORIGIN_LOG);
+    m.unit = line;
+    m.t.utc_us = m.t.local_us = (int64_t)(t_s * 1e6);
+    m.t.state = IKM_TZ_LINE;
+    m.dir = dir;
+    m.length = 76;
+    strcpy(m.src_ip, dir == IKM_DIR_SENT ? local : remote);
+    strcpy(m.dst_ip, dir == IKM_DIR_SENT ? remote : local);
+    if (dir == IKM_DIR_RECV) {
+        m.is_response = is_resp;
+        m.msg_id = msg_id;
+        m.expected_msg_id = expected;
+        m.exch_type = 37;
+    }
+    ck_assert_int_eq(s->ike_message(s->ctx, &m), 0);
+}
+
+START_TEST(pairing_review_cases)
+{
+    const char *path = tu_path("pair3.db");
+    struct tl_db *t = open_new(path);
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_begin(t, "ikemgr.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    /* a peer request ikemgr dropped (id 9, expected 8), then our own liveness request */
+    add_logmsg(&s, 1, 10.0, IKM_DIR_RECV, "10.0.0.1", "10.0.0.2", 0, 9, 8);
+    add_logmsg(&s, 2, 15.0, IKM_DIR_SENT, "10.0.0.1", "10.0.0.2", -1, -1, -1);
+    add_logmsg(&s, 3, 15.002, IKM_DIR_RECV, "10.0.0.1", "10.0.0.2", 1, 20, 20);
+    /* the peer asks, we answer, the peer asks the same again, we answer again */
+    add_logmsg(&s, 4, 30.0, IKM_DIR_RECV, "10.0.0.1", "10.0.0.2", 0, 9, 9);
+    add_logmsg(&s, 5, 30.001, IKM_DIR_SENT, "10.0.0.1", "10.0.0.2", -1, -1, -1);
+    add_logmsg(&s, 6, 32.0, IKM_DIR_RECV, "10.0.0.1", "10.0.0.2", 0, 9, 10);
+    add_logmsg(&s, 7, 32.001, IKM_DIR_SENT, "10.0.0.1", "10.0.0.2", -1, -1, -1);
+    /* two spokes (different local addresses) probing the same hub */
+    add_logmsg(&s, 8, 50.0, IKM_DIR_SENT, "10.1.0.1", "10.9.9.9", -1, -1, -1);
+    add_logmsg(&s, 9, 50.5, IKM_DIR_SENT, "10.2.0.1", "10.9.9.9", -1, -1, -1);
+    add_logmsg(&s, 10, 50.6, IKM_DIR_RECV, "10.2.0.1", "10.9.9.9", 1, 4, 4);
+    add_logmsg(&s, 11, 50.7, IKM_DIR_RECV, "10.1.0.1", "10.9.9.9", 1, 5, 5);
+    /* a response whose local end the log did not say goes to the local end last used */
+    add_logmsg(&s, 12, 60.0, IKM_DIR_SENT, "10.2.0.1", "10.9.9.9", -1, -1, -1);
+    add_logmsg(&s, 13, 60.1, IKM_DIR_RECV, "", "10.9.9.9", 1, 6, 6);
+    struct ikm_source_stats st = stats_for(13, 0);
+    ck_assert_int_eq(tl_source_end(t, &st, "review", &res, err, sizeof err), TL_END_STORED);
+    struct ikm_pair_stats ps;
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    /* our request 2 is answered by 3, not taken as the answer to the dropped request */
+    ck_assert_int_eq(tu_sql_int(path, "SELECT response_unit FROM exchange_detail WHERE request_unit=2"), 3);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=1"), 0);
+    /* the resend of request 9 is a retransmit of exchange 4, and 7 answers it again */
+    ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=4"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=6"), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT retransmit_of = (SELECT id FROM ike_messages WHERE frame_or_line=4) "
+                                      "FROM ike_messages WHERE frame_or_line=6"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT msg_id FROM ike_messages WHERE frame_or_line=7 AND is_response=1"), 9);
+    /* the spokes are two exchanges, not a retransmit */
+    ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=8"), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT response_unit FROM exchange_detail WHERE request_unit=8"), 11);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT response_unit FROM exchange_detail WHERE request_unit=9"), 10);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT response_unit FROM exchange_detail WHERE request_unit=12"), 13);
+}
+END_TEST
+
 Suite *timeline_suite(void);
 Suite *timeline_suite(void)
 {
@@ -368,6 +437,7 @@ Suite *timeline_suite(void)
     tcase_add_test(t, pairing_log_messages);
     tcase_add_test(t, pairing_across_rotations);
     tcase_add_test(t, pairing_captures);
+    tcase_add_test(t, pairing_review_cases);
     suite_add_tcase(s, t);
     return s;
 }

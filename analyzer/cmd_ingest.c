@@ -5,11 +5,11 @@
  */
 #include "cli.h"
 #include "input.h"
+#include "kinds.h"
 #include "pairing.h"
 #include "timeline.h"
 #include "zone.h"
 
-#include "../parsers/ikemgr.h"
 #include "../parsers/timefmt.h"
 
 #include <getopt.h>
@@ -20,11 +20,19 @@
 static const char ingest_usage[] =
     "Usage: ikemortem ingest --db FILE [--tz ZONE] [-v | -q] INPUT...\n"
     "\n"
-    "Parses each INPUT into the timeline database FILE: the IKE daemon log (ikemgr.log,\n"
-    "ikemgr-ng.log and their rotations, plain or gzip-compressed). Kinds are detected by\n"
-    "content, not by name. FILE is created when missing (built under a temporary name and\n"
-    "renamed into place when complete) and extended otherwise; an input whose content is\n"
-    "already in FILE is skipped.\n"
+    "Parses each INPUT into the timeline database FILE. Inputs, plain or compressed (gzip,\n"
+    "bzip2, xz), recognised by content (the file name only breaks ties):\n"
+    "  ikemgr.log / ikemgr-ng.log and rotations   the IKE daemon's log\n"
+    "  show_log_system.txt                        `show log system` output\n"
+    "  syslog / CSV exports                       SYSTEM and CONFIG logs (7.x to 11.x layouts)\n"
+    "  techsupport_*.txt                          CLI outputs (show clock, vpn, counters, routes)\n"
+    "  routed.log, frr logs                       routing daemons\n"
+    "  running-config.xml                         gateways, tunnels, hostname, time zone\n"
+    "  ikemgr.pcap, dataplane captures            IKE and ESP packets (pcap, pcapng)\n"
+    "FILE is created when missing (built under a temporary name and renamed into place when\n"
+    "complete) and extended otherwise; an input whose content is already in FILE is skipped.\n"
+    "Times without a UTC offset take the device's zone (running-config, else show clock),\n"
+    "else --tz, else UTC (flagged as assumed).\n"
     "\n"
     "Options:\n"
     "  --db FILE      timeline database to create or extend (required)\n"
@@ -100,7 +108,7 @@ static void print_summary(struct tl_db *db, const struct stored *s)
 
 enum input_outcome { IN_STORED, IN_SKIPPED, IN_FAILED, IN_FATAL };
 
-static enum input_outcome ingest_one(struct tl_db *db, const struct ikemgr_catalog *cat, const char *path,
+static enum input_outcome ingest_one(struct tl_db *db, struct ikm_parsers *parsers, const char *path,
                                      const struct ingest_opts *o, int *partial, struct stored *out)
 {
     struct ikm_input in;
@@ -114,7 +122,8 @@ static enum input_outcome ingest_one(struct tl_db *db, const struct ikemgr_catal
     enum ikm_kind kind = ikm_detect(in.peek, in.peek_len, path, why, sizeof why);
     if (o->verbose)
         fprintf(stderr, "%s: %s (%s; compression: %s)\n", path, ikm_kind_name(kind), why, in.filter);
-    if (kind != IKM_KIND_IKEMGR_LOG) {
+    const struct ikm_kind_info *ki = ikm_kind_info(kind);
+    if (!ki) {
         char msg[400];
         snprintf(msg, sizeof msg, "not understood: %s", why);
         fprintf(stderr, "%s: %s\n", path, msg);
@@ -129,7 +138,8 @@ static enum input_outcome ingest_one(struct tl_db *db, const struct ikemgr_catal
     }
     struct ikm_sink sink = tl_source_sink(db);
     struct ikm_source_stats st;
-    int r = ikemgr_parse_stream(cat, ikm_input_stream(&in), &sink, &st);
+    ikm_source_stats_init(&st);
+    int r = ki->parse(parsers, ikm_input_stream(&in), &sink, &st);
     char sha[65];
     int hash_ok = ikm_input_sha256(&in, sha) == 0;
     ikm_input_close(&in);
@@ -204,8 +214,8 @@ int ikm_cmd_ingest(int argc, char **argv)
         fputs(ingest_usage, stderr);
         return IKM_EXIT_USAGE;
     }
-    struct ikemgr_catalog *cat = ikemgr_catalog_new(err, sizeof err);
-    if (!cat) {
+    struct ikm_parsers parsers;
+    if (ikm_parsers_init(&parsers, err, sizeof err) < 0) {
         fprintf(stderr, "ikemortem: %s\n", err);
         return IKM_EXIT_NOTHING;
     }
@@ -213,7 +223,7 @@ int ikm_cmd_ingest(int argc, char **argv)
     struct tl_db *db = tl_open(o.db, &created, err, sizeof err);
     if (!db) {
         fprintf(stderr, "ikemortem: %s\n", err);
-        ikemgr_catalog_free(cat);
+        ikm_parsers_free(&parsers);
         return IKM_EXIT_NOTHING;
     }
     int partial = 0, stored = 0, skipped = 0, failed = 0, fatal = 0;
@@ -221,11 +231,11 @@ int ikm_cmd_ingest(int argc, char **argv)
     if (!done) {
         fprintf(stderr, "ikemortem: out of memory\n");
         tl_close(db, 0, err, sizeof err);
-        ikemgr_catalog_free(cat);
+        ikm_parsers_free(&parsers);
         return IKM_EXIT_NOTHING;
     }
     for (int i = optind; i < argc && !fatal; i++) {
-        switch (ingest_one(db, cat, argv[i], &o, &partial, &done[stored])) {
+        switch (ingest_one(db, &parsers, argv[i], &o, &partial, &done[stored])) {
         case IN_STORED:
             stored++;
             break;
@@ -240,7 +250,7 @@ int ikm_cmd_ingest(int argc, char **argv)
             break;
         }
     }
-    ikemgr_catalog_free(cat);
+    ikm_parsers_free(&parsers);
     /* Derived state covers the whole database, so it is rebuilt whenever this run committed
      * anything — also after a later input failed, or the committed sources would stay
      * unresolved for good (a rerun skips them as already stored). */

@@ -6,7 +6,6 @@
  */
 #include "input.h"
 
-#include "../parsers/ikemgr.h"
 
 #include <archive.h>
 #include <errno.h>
@@ -176,48 +175,3 @@ void ikm_input_close(struct ikm_input *in)
     memset(in, 0, sizeof *in);
 }
 
-const char *ikm_kind_name(enum ikm_kind k)
-{
-    switch (k) {
-    case IKM_KIND_IKEMGR_LOG:
-        return "ikemgr-log";
-    case IKM_KIND_EMPTY:
-        return "empty";
-    default:
-        return "unknown";
-    }
-}
-
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
-enum ikm_kind ikm_detect(const char *peek, size_t n, const char *path, char *why, size_t whysz)
-{
-    int name_hint = strncmp(base_name(path), "ikemgr", 6) == 0;
-    if (n == 0) {
-        snprintf(why, whysz, "empty file");
-        return name_hint ? IKM_KIND_IKEMGR_LOG : IKM_KIND_EMPTY;
-    }
-    int matching, looked;
-    ikemgr_sniff(peek, n, &matching, &looked);
-    if (matching == 0) {
-        snprintf(why, whysz, "no line of the first %d starts with an ikemgr timestamp", looked);
-        return IKM_KIND_UNKNOWN;
-    }
-    /* other PAN daemons share the timestamp family: ask for something IKE-specific, unless
-     * the file is named like the IKE daemon's log */
-    static const char *const markers[] = {"[DEBG]", "isakmp", "IKE", "ikev2", "message_id",
-                                          "DPD", "vpn tunnel", "ike_sa", "phase 1", "phase1"};
-    int marked = 0;
-    for (size_t i = 0; i < sizeof markers / sizeof markers[0] && !marked; i++)
-        marked = memmem(peek, n, markers[i], strlen(markers[i])) != NULL;
-    if (!marked && !name_hint) {
-        snprintf(why, whysz, "timestamps like ikemgr's but nothing IKE-related in the first %zu bytes", n);
-        return IKM_KIND_UNKNOWN;
-    }
-    snprintf(why, whysz, "%d of %d first lines have ikemgr timestamps", matching, looked);
-    return IKM_KIND_IKEMGR_LOG;
-}

@@ -44,10 +44,4 @@ struct ikm_stream ikm_input_stream(struct ikm_input *in);
 int ikm_input_sha256(struct ikm_input *in, char hex[65]);
 void ikm_input_close(struct ikm_input *in);
 
-/* Input kinds this build can read. */
-enum ikm_kind { IKM_KIND_UNKNOWN = 0, IKM_KIND_EMPTY, IKM_KIND_IKEMGR_LOG };
-const char *ikm_kind_name(enum ikm_kind k);
-/* Decides the kind from the first bytes, with the file name as a tie-breaker only. */
-enum ikm_kind ikm_detect(const char *peek, size_t n, const char *path, char *why, size_t whysz);
-
 #endif

@@ -92,7 +92,7 @@ struct ikm_str {
     size_t len;
 };
 
-#define IKM_ATTRS_MAX 12
+#define IKM_ATTRS_MAX 16
 struct ikm_attr {
     const char *key;   /* static string */
     struct ikm_str value;

@@ -64,6 +64,33 @@ START_TEST(seed_into_timeline)
 }
 END_TEST
 
+/* The seed's two system-log lines carry no zone: the running config's zone places them. */
+START_TEST(system_log_with_device_zone)
+{
+    const char *db = tu_path("zone.db");
+    unlink(db);
+    char *out, *err;
+    int rc = tu_run(&out, &err, "ingest", "--db", db, tu_src("testdata/seed/show_log_system.txt"),
+                    tu_src("testdata/seed/running-config.xml"), SEED_LOG, NULL);
+    ck_assert_msg(rc == 0, "exit %d, stderr:\n%s", rc, err);
+    assert_contains(out, "system-log-cli, 3 lines: 3 parsed, 0 unparsed");
+    assert_contains(out, "running-config, 51 lines: 51 parsed, 0 unparsed");
+    assert_contains(out, "device time zone: America/Los_Angeles (from running-config), applied to 1 source");
+    free(out);
+    free(err);
+    char *t = tu_sql_text(db, "SELECT group_concat(strftime('%Y-%m-%dT%H:%M:%SZ', ts_us/1000000, 'unixepoch'), ' ') "
+                              "FROM (SELECT ts_us FROM events e JOIN sources s ON s.id = e.source_id "
+                              "WHERE s.kind = 'system-log-cli' AND e.kind = 'dpd-down' ORDER BY ts_us)");
+    ck_assert_str_eq(t, "2019-03-07T01:26:27Z 2019-03-07T02:24:04Z");
+    free(t);
+    t = tu_sql_text(db, "SELECT tz || ' ' || tz_source FROM sources WHERE kind = 'system-log-cli'");
+    ck_assert_str_eq(t, "America/Los_Angeles config");
+    free(t);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT liveness_interval_s FROM cfg_gateways WHERE name = 'seapa-gw'"), 5);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM diagnostics WHERE check_name = 'timezone'"), 0);
+}
+END_TEST
+
 START_TEST(gzip_rotation)
 {
     const char *db = tu_path("gz.db");
@@ -272,6 +299,7 @@ Suite *e2e_suite(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, seed_into_timeline);
     tcase_add_test(t, gzip_rotation);
+    tcase_add_test(t, system_log_with_device_zone);
     tcase_add_test(t, truncated_gzip);
     tcase_add_test(t, hostile_file_accounting);
     tcase_add_test(t, offsetless_log_with_tz);

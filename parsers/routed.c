@@ -1,0 +1,953 @@
+/*
+ * routed.c — the routing daemon log parser (../shared/formats.md §4.1, §4.2).
+ *
+ * Line grammar (a record per timestamped line; lines without a timestamp continue the
+ * previous record):
+ *
+ *   L  YYYY-MM-DD HH:MM:SS[.f] [+ZZZZ] [Level:] [func(file.c:N):] MESSAGE      routed.log (INFERRED)
+ *   F  YYYY/MM/DD HH:MM:SS[.f] DAEMON: [[XXXXX-XXXXX]][[EC n]] MESSAGE         FRR (frr_export.log, ns<N>_frr_*.log)
+ *   H  #LR:<name> (<n>)                                                       FRR file header: the logical router
+ *
+ *   L  2024-07-15 10:55:41.005 -0700 Info: pan_rt_pathmon(pathmon.c:311): Path monitor ... is down
+ *   F  2026/09/29 18:25:00 BGP: %ADJCHANGE: neighbor 10.77.0.2(PEER_ROUTER_B) in vrf default Down Admin. shutdown
+ *   F  2026/08/25 19:13:33 OSPF: [Y05P2-YJVXY] AdjChg: Nbr 10.255.0.3, NbrIP 10.0.23.2 (default) on eth2:10.0.23.1: Full -> Deleted (KillNbr)
+ *   H  #LR:default (1)
+ *
+ * FRR lines carry no UTC offset: their times are IKM_TZ_PENDING until the device zone is known
+ * (or IKM_TZ_FILE after a line of the same file that had one, as in the ikemgr parser).
+ *
+ * Messages are classified by a small catalog of PCRE2 patterns (each with a sample line the
+ * tests check); a combined alternation says first whether any can match. A match becomes a
+ * route-change event; other records are parsed with no row.
+ */
+#include "routed.h"
+
+#include "timefmt.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- catalog ---------------------------------------------------------------------------------- */
+
+enum rt_what { RW_NEIGHBOR, RW_PATHMON, RW_ROUTE };
+
+struct rt_pattern {
+    const char *name;
+    enum rt_what what;
+    const char *proto; /* protocol when the pattern implies it, else NULL */
+    const char *pattern;
+    const char *sample;
+};
+
+#define RT_IP "[0-9A-Fa-f]*[.:][0-9A-Fa-f.:]*[0-9A-Fa-f]"
+#define RT_PREFIX                                                                                   \
+    "(?<![0-9.])(?:[0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}(?![0-9])"                                 \
+    "|(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}/[0-9]{1,3}(?![0-9])"
+
+/* First match wins. Samples: FRR lines as published in FRR's and Cumulus' documentation and in
+ * FRR's own format strings (bgp_fsm.c, ospfd); the PAN routed.log wordings are INFERRED. */
+static const struct rt_pattern rt_patterns[] = {
+    {"bgp-adjchange", RW_NEIGHBOR, "bgp",
+     "%ADJCHANGE: neighbor (?<neighbor>" RT_IP ")(?:\\([^)]*\\))?(?: in vrf (?<vrf>\\S+))? "
+     "(?<state>Up|Down)\\b(?: (?<cause>.+))?",
+     "%ADJCHANGE: neighbor 10.77.0.2(PEER_ROUTER_B) in vrf default Down Admin. shutdown"},
+    {"bgp-fsm", RW_NEIGHBOR, "bgp",
+     "^(?<neighbor>" RT_IP ") \\[FSM\\] (?<cause>\\S+) \\((?<from>[A-Za-z]+)->(?<to>[A-Za-z]+)\\)",
+     "10.0.0.2 [FSM] Receive_KEEPALIVE_message (OpenConfirm->Established), fd 23"},
+    {"bgp-went-from", RW_NEIGHBOR, "bgp",
+     "^(?<neighbor>" RT_IP ")(?: fd -?[0-9]+)? went from (?<from>[A-Za-z]+) to (?<to>[A-Za-z]+)",
+     "10.0.0.2 went from OpenConfirm to Established"},
+    {"bgp-peer-session", RW_NEIGHBOR, "bgp",
+     "BGP peer session enters (?<to>[A-Za-z]+) state\\. peer name: (?<name>[^,]*), peer IP: "
+     "(?<neighbor>" RT_IP ")",
+     "BGP peer session enters established state. peer name: branch7, peer IP: 10.255.0.2."},
+    {"ospf-adjchg", RW_NEIGHBOR, "ospf",
+     "AdjChg: Nbr (?<neighbor>" RT_IP ")(?:\\([^)]*\\))?(?:, NbrIP (?<nbrip>" RT_IP "))?.*?: "
+     "(?<from>[A-Za-z0-9/-]+) -> (?<to>[A-Za-z0-9/-]+)(?: \\((?<cause>[^)]*)\\))?",
+     "AdjChg: Nbr 10.255.0.3, NbrIP 10.0.23.2 (default) on eth2:10.0.23.1: Full -> Deleted (KillNbr)"},
+    {"neighbor-state", RW_NEIGHBOR, NULL,
+     "\\b(?<proto>BGP|OSPFv3|OSPF)\\b.*?\\b(?:peer|neighbou?r|nbr)\\b\\s+(?<neighbor>" RT_IP ")\\b"
+     ".*?\\bfrom\\s+(?<from>[A-Za-z][A-Za-z0-9/_-]*)\\s+to\\s+(?<to>[A-Za-z][A-Za-z0-9/_-]*)",
+     "BGP peer 10.255.0.2 state changed from OpenConfirm to Established"},
+    {"path-monitor", RW_PATHMON, NULL,
+     "^(?=.*?\\bpath[- ]?monitor)(?:(?=.*?(?<prefix>" RT_PREFIX "))|).*\\b(?<state>up|down)\\b",
+     "Path monitor for static route 0.0.0.0/0 destination 8.8.8.8 in virtual router default is down"},
+    {"route-change", RW_ROUTE, NULL,
+     "^(?=.*\\b(?:routes?|rib|fib|rn)\\b)(?=.*?(?<prefix>" RT_PREFIX "))"
+     "(?=.*?\\b(?<action>add(?:ed|ing)?|install(?:ed|ing)?|insert(?:ed|ing)?|delet(?:e|ed|ing)"
+     "|remov(?:e|ed|ing)|withdraw(?:n|ing)?|uninstall(?:ed|ing)?|chang(?:e|ed|ing)"
+     "|updat(?:e|ed|ing)|replac(?:e|ed|ing))\\b)",
+     "rib_add_multipath_nhe: 0:10.8.0.0/16: Inserting route rn 0x55d5c1a0, re 0x55d5c2b0 (type 11) existing (nil)"},
+};
+#define RT_N (sizeof rt_patterns / sizeof rt_patterns[0])
+
+enum rt_cap { C_NEIGHBOR, C_STATE, C_FROM, C_TO, C_PREFIX, C_ACTION, C_PROTO, C_CAUSE, C_VRF, C_NAME, C_NBRIP, C_N };
+static const char *const rt_cap_names[C_N] = {"neighbor", "state", "from", "to", "prefix", "action",
+                                              "proto", "cause", "vrf", "name", "nbrip"};
+
+struct rt_catalog {
+    int ok;
+    pcre2_code *any;
+    pcre2_code *re[RT_N];
+    int group[RT_N][C_N];
+    uint32_t max_groups;
+};
+
+static struct rt_catalog g_cat;
+static pthread_once_t g_cat_once = PTHREAD_ONCE_INIT;
+
+static pcre2_code *rt_compile(const char *pattern, uint32_t extra)
+{
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS | extra,
+                                   &ec, &off, NULL);
+    if (re)
+        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* an optimisation only */
+    return re;
+}
+
+/* Built once per process and never freed: the patterns are constant data. */
+static void rt_catalog_build(void)
+{
+    size_t total = 16;
+    for (size_t i = 0; i < RT_N; i++)
+        total += strlen(rt_patterns[i].pattern) + 8;
+    char *all = malloc(total);
+    if (!all)
+        return;
+    size_t at = 0;
+    for (size_t i = 0; i < RT_N; i++)
+        at += (size_t)snprintf(all + at, total - at, "%s(?:%s)", i ? "|" : "", rt_patterns[i].pattern);
+    g_cat.any = rt_compile(all, PCRE2_DUPNAMES);
+    free(all);
+    if (!g_cat.any)
+        return;
+    for (size_t i = 0; i < RT_N; i++) {
+        if (!(g_cat.re[i] = rt_compile(rt_patterns[i].pattern, 0)))
+            return;
+        uint32_t n = 0;
+        pcre2_pattern_info(g_cat.re[i], PCRE2_INFO_CAPTURECOUNT, &n);
+        if (n + 1 > g_cat.max_groups)
+            g_cat.max_groups = n + 1;
+        for (int c = 0; c < C_N; c++) {
+            int g = pcre2_substring_number_from_name(g_cat.re[i], (PCRE2_SPTR)rt_cap_names[c]);
+            g_cat.group[i][c] = g > 0 ? g : -1;
+        }
+    }
+    g_cat.ok = 1;
+}
+
+static const struct rt_catalog *rt_catalog(void)
+{
+    pthread_once(&g_cat_once, rt_catalog_build);
+    return g_cat.ok ? &g_cat : NULL;
+}
+
+size_t routed_pattern_count(void)
+{
+    return RT_N;
+}
+const char *routed_pattern_name(size_t i)
+{
+    return i < RT_N ? rt_patterns[i].name : NULL;
+}
+const char *routed_pattern_sample(size_t i)
+{
+    return i < RT_N ? rt_patterns[i].sample : NULL;
+}
+
+/* Index of the first pattern matching s, or -1; md receives its captures. */
+static int rt_match(const struct rt_catalog *cat, const char *s, size_t n, pcre2_match_data *md)
+{
+    /* >= 0: 0 means matched with an ovector too small, which the prefilter does not need */
+    if (pcre2_match(cat->any, (PCRE2_SPTR)s, n, 0, 0, md, NULL) < 0)
+        return -1;
+    for (size_t i = 0; i < RT_N; i++)
+        if (pcre2_match(cat->re[i], (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 0)
+            return (int)i;
+    return -1;
+}
+
+int routed_classify(const char *msg, size_t len)
+{
+    const struct rt_catalog *cat = rt_catalog();
+    if (!cat)
+        return -1;
+    pcre2_match_data *md = pcre2_match_data_create(cat->max_groups, NULL);
+    if (!md)
+        return -1;
+    int r = rt_match(cat, msg, len, md);
+    pcre2_match_data_free(md);
+    return r;
+}
+
+static struct ikm_str cap(const struct rt_catalog *cat, pcre2_match_data *md, int e, enum rt_cap c,
+                          const char *s)
+{
+    int g = cat->group[e][c];
+    if (g < 0 || (uint32_t)g >= pcre2_get_ovector_count(md))
+        return ikm_str_none();
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    if (ov[2 * g] == PCRE2_UNSET)
+        return ikm_str_none();
+    return ikm_str_of(s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+}
+
+/* ---- small lexical helpers ---------------------------------------------------------------- */
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static int is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static char lower(char c)
+{
+    return is_upper(c) ? (char)(c - 'A' + 'a') : c;
+}
+
+static size_t skip_spaces(const char *p, size_t n, size_t i)
+{
+    while (i < n && is_space(p[i]))
+        i++;
+    return i;
+}
+
+static int ieq(const char *p, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    if (n != l)
+        return 0;
+    for (size_t i = 0; i < l; i++)
+        if (lower(p[i]) != lit[i])
+            return 0;
+    return 1;
+}
+
+static int istarts(const char *p, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    return n >= l && ieq(p, l, lit);
+}
+
+/* ---- per-file state ------------------------------------------------------------------------- */
+
+#define DIAG_PER_CHECK_MAX 20
+#define CONT_TEXT_MAX ((size_t)64 << 10)
+#define RT_LR_MAX 128
+
+enum rec_state { REC_NONE, REC_PARSED, REC_UNPARSED };
+enum diag_check { DG_LONG, DG_NUL, DG_UTF8, DG_TS, DG_READ, DG_CRLF, DG_N };
+static const char *const diag_check_name[DG_N] = {"line-length", "nul-bytes", "utf8", "timestamp",
+                                                  "read", "line-endings"};
+
+/* The last event, held with copies of its strings until the next record: continuation lines
+ * may still extend its message. */
+#define PEND_STRS (2 + IKM_ATTRS_MAX) /* level_raw, msg, attribute values */
+struct rt_pending {
+    int active;
+    struct ikm_event ev;
+    char *buf;
+    size_t len, cap;
+    long off[PEND_STRS];
+    long t_off;
+    size_t msg_idx; /* index of msg in pend_strings */
+};
+
+struct rt_file {
+    const struct ikm_sink *sink;
+    const struct rt_catalog *cat;
+    pcre2_match_data *md;
+    struct ikm_source_stats st;
+    int failed;
+    int diag_count[DG_N];
+    int saw_crlf;
+    int have_offset, last_offset;
+    enum rec_state rec;
+    int64_t rec_line;
+    char lr[RT_LR_MAX];
+    size_t lr_len;
+    struct rt_pending pend;
+};
+
+static void emit_diag(struct rt_file *f, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
+                      int64_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void emit_diag(struct rt_file *f, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
+                      int64_t off, const char *fmt, ...)
+{
+    if (sev == IKM_DIAG_ERROR)
+        f->st.errors++;
+    else
+        f->st.warnings++;
+    if (++f->diag_count[c] > DIAG_PER_CHECK_MAX || f->failed || !f->sink->diag)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct ikm_diag d = {sev, line, off, diag_check_name[c], msg};
+    if (f->sink->diag(f->sink->ctx, &d) < 0)
+        f->failed = 1;
+}
+
+/* Offset of the first invalid UTF-8 sequence, or (size_t)-1 (same check as ikemgr.c). */
+static size_t invalid_utf8_at(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            need = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            need = 3, cp = c & 0x07;
+        else
+            return i;
+        if (n - i - 1 < need)
+            return i;
+        for (size_t k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return i;
+        i += need + 1;
+    }
+    return (size_t)-1;
+}
+
+static void check_bytes(struct rt_file *f, const struct ikm_line *ln)
+{
+    const char *nul = memchr(ln->ptr, '\0', ln->len);
+    if (nul)
+        emit_diag(f, DG_NUL, IKM_DIAG_WARNING, ln->number, ln->offset + (nul - ln->ptr),
+                  "NUL byte at column %zu", (size_t)(nul - ln->ptr) + 1);
+    size_t bad = invalid_utf8_at((const unsigned char *)ln->ptr, ln->len);
+    if (bad != (size_t)-1)
+        emit_diag(f, DG_UTF8, IKM_DIAG_WARNING, ln->number, ln->offset + (int64_t)bad,
+                  "invalid UTF-8 at column %zu (kept, escaped on output)", bad + 1);
+    if (ln->had_cr && !f->saw_crlf) {
+        f->saw_crlf = 1;
+        emit_diag(f, DG_CRLF, IKM_DIAG_WARNING, ln->number, ln->offset,
+                  "CRLF line endings (carriage returns removed)");
+    }
+}
+
+static void emit_unparsed(struct rt_file *f, const struct ikm_line *ln, const char *reason)
+{
+    f->st.unparsed++;
+    if (f->failed || !f->sink->unparsed)
+        return;
+    struct ikm_unparsed u = {ln->number, ln->offset, reason, {ln->ptr, ln->len}};
+    if (f->sink->unparsed(f->sink->ctx, &u) < 0)
+        f->failed = 1;
+}
+
+/* ---- the held event ------------------------------------------------------------------------- */
+
+/* The event's strings; the message comes last so that continuation lines grow it in place. */
+static size_t pend_strings(struct ikm_event *ev, struct ikm_str **out)
+{
+    size_t n = 0;
+    out[n++] = &ev->level_raw;
+    for (size_t i = 0; i < ev->n_attrs; i++)
+        out[n++] = &ev->attrs[i].value;
+    out[n++] = &ev->msg;
+    return n;
+}
+
+static void flush_event(struct rt_file *f)
+{
+    struct rt_pending *pe = &f->pend;
+    if (!pe->active)
+        return;
+    pe->active = 0;
+    struct ikm_str *strs[PEND_STRS];
+    size_t ns = pend_strings(&pe->ev, strs);
+    for (size_t i = 0; i < ns; i++)
+        strs[i]->ptr = pe->off[i] < 0 ? NULL : pe->buf + pe->off[i];
+    pe->ev.t.text = pe->buf + pe->t_off;
+    f->st.events_by_kind[pe->ev.kind]++;
+    if (pe->ev.t.state == IKM_TZ_PENDING)
+        f->st.pending_rows++;
+    if (!f->failed && f->sink->event && f->sink->event(f->sink->ctx, &pe->ev) < 0)
+        f->failed = 1;
+}
+
+static int pend_reserve(struct rt_pending *pe, size_t n)
+{
+    if (pe->len + n <= pe->cap)
+        return 0;
+    size_t cap = pe->cap ? pe->cap : 512;
+    while (cap < pe->len + n)
+        cap *= 2;
+    char *nb = realloc(pe->buf, cap);
+    if (!nb)
+        return -1;
+    pe->buf = nb;
+    pe->cap = cap;
+    return 0;
+}
+
+/* Appends bytes and a NUL; returns where they start, or -1. */
+static long pend_append(struct rt_pending *pe, const char *p, size_t n)
+{
+    if (pend_reserve(pe, n + 1) < 0)
+        return -1;
+    if (n)
+        memcpy(pe->buf + pe->len, p, n);
+    long at = (long)pe->len;
+    pe->len += n;
+    pe->buf[pe->len++] = '\0';
+    return at;
+}
+
+static void hold_event(struct rt_file *f, const struct ikm_event *ev)
+{
+    flush_event(f);
+    struct rt_pending *pe = &f->pend;
+    pe->len = 0;
+    pe->ev = *ev;
+    if ((pe->t_off = pend_append(pe, ev->t.text, ev->t.text_len)) < 0) {
+        f->failed = 1;
+        return;
+    }
+    struct ikm_str *strs[PEND_STRS];
+    size_t ns = pend_strings(&pe->ev, strs);
+    for (size_t i = 0; i < ns; i++) {
+        pe->off[i] = -1;
+        if (strs[i]->ptr && (pe->off[i] = pend_append(pe, strs[i]->ptr, strs[i]->len)) < 0) {
+            f->failed = 1;
+            return;
+        }
+    }
+    pe->msg_idx = ns - 1;
+    pe->active = 1;
+}
+
+/* A continuation line: appended to the held message (the last string of the buffer, so it
+ * grows in place), up to CONT_TEXT_MAX in all. */
+static void extend_event(struct rt_file *f, const char *p, size_t n)
+{
+    struct rt_pending *pe = &f->pend;
+    size_t old = pe->ev.msg.len;
+    if (!pe->active || pe->off[pe->msg_idx] < 0 || old + 1 >= CONT_TEXT_MAX)
+        return;
+    if (n > CONT_TEXT_MAX - old - 1)
+        n = CONT_TEXT_MAX - old - 1;
+    if (pend_reserve(pe, n + 1) < 0) {
+        f->failed = 1;
+        return;
+    }
+    pe->buf[pe->len - 1] = '\n'; /* the message's NUL becomes the separator */
+    memcpy(pe->buf + pe->len, p, n);
+    pe->len += n;
+    pe->buf[pe->len++] = '\0';
+    pe->ev.msg.len = old + 1 + n;
+}
+
+/* ---- one line ------------------------------------------------------------------------------- */
+
+struct rt_prefix {
+    struct ikm_time t;
+    enum ikm_level level;
+    struct ikm_str level_raw;
+    struct ikm_str daemon; /* FRR: "BGP", "OSPF", "ZEBRA"... */
+    struct ikm_str srcloc;
+    struct ikm_str msg;    /* everything after the timestamp and level */
+    struct ikm_str core;   /* the message proper, after daemon, tags and source location */
+};
+
+static void time_from_tm(struct rt_file *f, const struct ikm_tm *tm, int has_off, int off,
+                         const char *text, size_t text_len, struct ikm_time *t)
+{
+    t->local_us = ikm_tm_to_us(tm);
+    t->text = text;
+    t->text_len = text_len;
+    if (has_off) {
+        t->state = IKM_TZ_LINE;
+        t->offset_min = off;
+        if (!f->have_offset)
+            f->st.first_offset_min = off;
+        f->have_offset = 1;
+        f->st.has_offset = 1;
+        f->last_offset = off;
+    } else if (f->have_offset) {
+        t->state = IKM_TZ_FILE;
+        t->offset_min = f->last_offset;
+    } else {
+        t->state = IKM_TZ_PENDING;
+        t->offset_min = 0;
+    }
+    t->utc_us = t->local_us - (int64_t)t->offset_min * 60 * 1000000;
+    if (f->st.first_local_us == INT64_MIN || t->local_us < f->st.first_local_us)
+        f->st.first_local_us = t->local_us;
+    if (f->st.last_local_us == INT64_MIN || t->local_us > f->st.last_local_us)
+        f->st.last_local_us = t->local_us;
+}
+
+/* "Info:", "warning:", "[INFO]:" */
+static size_t read_level(const char *p, size_t n, size_t i, struct rt_prefix *px)
+{
+    static const struct {
+        const char *w;
+        enum ikm_level lvl;
+    } words[] = {
+        {"debug", IKM_LVL_DEBUG},     {"debg", IKM_LVL_DEBUG},    {"info", IKM_LVL_INFO},
+        {"notice", IKM_LVL_NOTICE},   {"warning", IKM_LVL_WARNING}, {"warn", IKM_LVL_WARNING},
+        {"error", IKM_LVL_ERROR},     {"err", IKM_LVL_ERROR},     {"critical", IKM_LVL_CRITICAL},
+        {"crit", IKM_LVL_CRITICAL},
+    };
+    size_t j = i, b = 0;
+    if (j < n && p[j] == '[')
+        b = 1, j++;
+    size_t s = j;
+    while (j < n && j - s < 10 && ((p[j] >= 'a' && p[j] <= 'z') || is_upper(p[j])))
+        j++;
+    size_t wl = j - s;
+    if (b && !(j < n && p[j] == ']'))
+        return i;
+    j += b;
+    if (wl == 0 || j >= n || p[j] != ':')
+        return i;
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+        if (ieq(p + s, wl, words[k].w)) {
+            px->level = words[k].lvl;
+            px->level_raw = ikm_str_of(p + s, wl);
+            return skip_spaces(p, n, j + 1);
+        }
+    return i;
+}
+
+/* FRR "DAEMON:" — upper case letters and digits. */
+static size_t read_daemon(const char *p, size_t n, size_t i, struct rt_prefix *px)
+{
+    size_t j = i;
+    while (j < n && j - i <= 12 && (is_upper(p[j]) || is_digit(p[j])))
+        j++;
+    if (j - i < 2 || j >= n || p[j] != ':' || !is_upper(p[i]))
+        return i;
+    px->daemon = ikm_str_of(p + i, j - i);
+    return skip_spaces(p, n, j + 1);
+}
+
+/* FRR tags "[Y05P2-YJVXY]" and "[EC 33554452]", possibly glued together. */
+static size_t skip_tags(const char *p, size_t n, size_t i)
+{
+    while (i < n && p[i] == '[') {
+        size_t j = i + 1;
+        while (j < n && j - i < 24 && (is_upper(p[j]) || is_digit(p[j]) || p[j] == '-' || p[j] == ' '))
+            j++;
+        if (j >= n || p[j] != ']' || j == i + 1)
+            break;
+        i = skip_spaces(p, n, j + 1);
+    }
+    return i;
+}
+
+/* "func(path/file.c:NNN): " (the PAN standard family) */
+static size_t read_srcloc(const char *p, size_t n, size_t i, struct rt_prefix *px)
+{
+    size_t j = i;
+    while (j < n && (p[j] == '_' || (p[j] >= 'a' && p[j] <= 'z') || is_upper(p[j]) || is_digit(p[j])))
+        j++;
+    if (j == i || j >= n || p[j] != '(')
+        return i;
+    size_t k = j + 1;
+    while (k < n && p[k] != ':' && p[k] != ')' && p[k] != ' ')
+        k++;
+    if (k + 1 >= n || p[k] != ':' || !is_digit(p[k + 1]))
+        return i;
+    k++;
+    while (k < n && is_digit(p[k]))
+        k++;
+    if (k + 1 >= n || p[k] != ')' || p[k + 1] != ':')
+        return i;
+    px->srcloc = ikm_str_of(p + i, k + 1 - i);
+    return skip_spaces(p, n, k + 2);
+}
+
+/* 1: a record; 0: no timestamp (a continuation); -1: a timestamp shape with impossible
+ * values (*why says which). */
+static int parse_prefix(struct rt_file *f, const char *p, size_t n, struct rt_prefix *px,
+                        const char **why)
+{
+    struct ikm_tm tm;
+    size_t used;
+    enum ikm_ts_result r = ikm_parse_datetime(p, n, "-", " T", &tm, &used, why);
+    if (r == IKM_TS_NONE)
+        r = ikm_parse_datetime(p, n, "/", " ", &tm, &used, why);
+    if (r == IKM_TS_NONE)
+        return 0;
+    if (r == IKM_TS_INVALID)
+        return -1;
+    memset(px, 0, sizeof *px);
+    size_t ts_len = used;
+    size_t i = skip_spaces(p, n, used);
+    int off = 0, has_off = 0;
+    size_t ou = 0;
+    int o = ikm_parse_utc_offset(p + i, n - i, &off, &ou);
+    /* an offset is a token of its own: "Z" only glued to the time, and either form followed
+     * by the end or a blank — "2026/08/25 19:13:32 ZEBRA:" has no offset */
+    if (o < 0) {
+        /* out of range: ou is unset, so measure the token ("+2500" is one, "+25000" is not) */
+        size_t tl = 0;
+        while (i + tl < n && !is_space(p[i + tl]))
+            tl++;
+        ou = tl == 3 || tl == 5 || tl == 6 ? tl : 0;
+        if (!ou)
+            o = 0;
+    }
+    if (o != 0 && ((p[i] == 'Z' && i != used) || (i + ou < n && !is_space(p[i + ou]))))
+        o = 0;
+    if (o < 0) {
+        *why = "invalid timestamp: UTC offset out of range";
+        return -1;
+    }
+    if (o > 0) {
+        has_off = 1;
+        ts_len = i + ou;
+        i = skip_spaces(p, n, i + ou);
+    }
+    time_from_tm(f, &tm, has_off, off, p, ts_len, &px->t);
+    i = read_level(p, n, i, px);
+    px->msg = ikm_str_of(p + i, n - i);
+    if (!px->level_raw.ptr)
+        i = read_daemon(p, n, i, px);
+    i = skip_tags(p, n, i);
+    i = read_srcloc(p, n, i, px);
+    px->core = ikm_str_of(p + i, n - i);
+    return 1;
+}
+
+/* The protocol a message names, as a static string. */
+static const char *proto_of_word(const char *p, size_t n)
+{
+    static const struct {
+        const char *w, *proto;
+    } map[] = {
+        {"bgp", "bgp"},       {"ospfv3", "ospfv3"}, {"ospf6", "ospfv3"},      {"ospf", "ospf"},
+        {"static", "static"}, {"rip", "rip"},       {"connected", "connected"}, {"kernel", "kernel"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (ieq(p, n, map[i].w))
+            return map[i].proto;
+    return NULL;
+}
+
+static const char *proto_in_text(struct ikm_str s)
+{
+    size_t i = 0;
+    while (i < s.len) {
+        while (i < s.len && !((s.ptr[i] >= 'a' && s.ptr[i] <= 'z') || is_upper(s.ptr[i]) || is_digit(s.ptr[i])))
+            i++;
+        size_t b = i;
+        while (i < s.len && ((s.ptr[i] >= 'a' && s.ptr[i] <= 'z') || is_upper(s.ptr[i]) || is_digit(s.ptr[i])))
+            i++;
+        const char *pr = proto_of_word(s.ptr + b, i - b);
+        if (pr)
+            return pr;
+    }
+    return NULL;
+}
+
+static struct ikm_str lit(const char *s)
+{
+    return ikm_str_of(s, strlen(s));
+}
+
+/* zebra writes "<vrf id>:<prefix>": for IPv4 the pattern skips the id, for IPv6 the id of the
+ * default VRF ("0:2001:db8::/32") is taken off here. An address whose first group is 0 and is
+ * not compressed is not printed by FRR, so nothing real is lost. */
+static struct ikm_str strip_vrf(struct ikm_str p)
+{
+    if (p.ptr && p.len > 4 && p.ptr[0] == '0' && p.ptr[1] == ':' && memmem(p.ptr + 2, p.len - 2, "::", 2))
+        return ikm_str_of(p.ptr + 2, p.len - 2);
+    return p;
+}
+
+static const char *route_action(struct ikm_str a)
+{
+    if (istarts(a.ptr, a.len, "add") || istarts(a.ptr, a.len, "install") || istarts(a.ptr, a.len, "insert"))
+        return "add";
+    if (istarts(a.ptr, a.len, "delet") || istarts(a.ptr, a.len, "remov") ||
+        istarts(a.ptr, a.len, "withdraw") || istarts(a.ptr, a.len, "uninstall"))
+        return "delete";
+    return "change";
+}
+
+/* Builds and holds the route-change event of a classified record; none when the match says
+ * nothing changed (an FSM line from a state to itself). */
+static void classify_record(struct rt_file *f, const struct rt_prefix *px, int64_t line)
+{
+    const struct rt_catalog *cat = f->cat;
+    const char *s = px->core.ptr;
+    int e = rt_match(cat, s, px->core.len, f->md);
+    if (e < 0)
+        return;
+    const struct rt_pattern *pt = &rt_patterns[e];
+    struct ikm_str nb = cap(cat, f->md, e, C_NEIGHBOR, s), st = cap(cat, f->md, e, C_STATE, s);
+    struct ikm_str from = cap(cat, f->md, e, C_FROM, s), to = cap(cat, f->md, e, C_TO, s);
+    if (from.ptr && to.ptr && from.len == to.len) {
+        size_t k = 0;
+        while (k < from.len && lower(from.ptr[k]) == lower(to.ptr[k]))
+            k++;
+        if (k == from.len)
+            return;
+    }
+    struct ikm_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.line = line;
+    ev.t = px->t;
+    ev.kind = IKM_EV_ROUTE_CHANGE;
+    ev.level = px->level;
+    ev.level_raw = px->level_raw;
+    ev.gw_id = ev.tn_id = -1;
+    ev.msg = px->msg;
+    const char *proto = pt->proto;
+    struct ikm_str pc = cap(cat, f->md, e, C_PROTO, s);
+    if (!proto && pc.ptr)
+        proto = proto_of_word(pc.ptr, pc.len);
+    if (proto && !strcmp(proto, "ospf") && px->daemon.ptr && ieq(px->daemon.ptr, px->daemon.len, "ospf6"))
+        proto = "ospfv3";
+    if (!proto && px->daemon.ptr)
+        proto = proto_of_word(px->daemon.ptr, px->daemon.len);
+    if (!proto && pt->what != RW_NEIGHBOR)
+        proto = proto_in_text(px->core); /* "static route", "BGP route" */
+    if (proto)
+        ikm_event_add_attr(&ev, "protocol", lit(proto), 0);
+    ikm_event_add_attr(&ev, "neighbor", nb, 0);
+    ikm_event_add_attr(&ev, "state", st.ptr ? st : to, 0);
+    ikm_event_add_attr(&ev, "from_state", from, 0);
+    ikm_event_add_attr(&ev, "to_state", to, 0);
+    ikm_event_add_attr(&ev, "prefix", strip_vrf(cap(cat, f->md, e, C_PREFIX, s)), 0);
+    struct ikm_str act = cap(cat, f->md, e, C_ACTION, s);
+    if (act.ptr)
+        ikm_event_add_attr(&ev, "action", lit(route_action(act)), 0);
+    if (f->lr_len)
+        ikm_event_add_attr(&ev, "logical_router", ikm_str_of(f->lr, f->lr_len), 0);
+    ikm_event_add_attr(&ev, "neighbor_ip", cap(cat, f->md, e, C_NBRIP, s), 0);
+    ikm_event_add_attr(&ev, "cause", cap(cat, f->md, e, C_CAUSE, s), 0);
+    ikm_event_add_attr(&ev, "srcloc", px->srcloc.len ? px->srcloc : ikm_str_none(), 0);
+    ikm_event_add_attr(&ev, "pattern", lit(pt->name), 0);
+    hold_event(f, &ev);
+}
+
+/* "#LR:<name> (<n>)" */
+static int lr_header(struct rt_file *f, const char *p, size_t n)
+{
+    if (n < 5 || memcmp(p, "#LR:", 4) != 0)
+        return 0;
+    size_t i = skip_spaces(p, n, 4), e = i;
+    while (e < n && !is_space(p[e]) && p[e] != '(')
+        e++;
+    size_t l = e - i < RT_LR_MAX - 1 ? e - i : RT_LR_MAX - 1;
+    memcpy(f->lr, p + i, l);
+    f->lr[l] = '\0';
+    f->lr_len = l;
+    return 1;
+}
+
+static int rt_line(struct rt_file *f, const struct ikm_line *in)
+{
+    struct ikm_line ln = *in;
+    f->st.units++;
+    if (ln.truncated) {
+        emit_diag(f, DG_LONG, IKM_DIAG_ERROR, ln.number, ln.offset,
+                  "line of %llu bytes exceeds the %zu-byte limit; kept as unparsed (first %zu bytes)",
+                  (unsigned long long)ln.full_len, IKM_LINE_MAX, ln.len);
+        flush_event(f);
+        f->rec = REC_UNPARSED;
+        emit_unparsed(f, &ln, "line longer than 1 MiB");
+        return f->failed ? -1 : 0;
+    }
+    check_bytes(f, &ln);
+    size_t lead = 0;
+    while (lead < ln.len && ln.ptr[lead] == '\0')
+        lead++;
+    if (lead) {
+        if (lead == ln.len) {
+            emit_unparsed(f, &ln, "NUL bytes only");
+            return f->failed ? -1 : 0;
+        }
+        ln.ptr += lead;
+        ln.len -= lead;
+    }
+    size_t first = skip_spaces(ln.ptr, ln.len, 0);
+    if (first == ln.len) {
+        f->st.parsed++; /* a blank line carries nothing to lose */
+        return 0;
+    }
+    if (lr_header(f, ln.ptr, ln.len)) {
+        flush_event(f);
+        f->rec = REC_PARSED;
+        f->rec_line = ln.number;
+        f->st.parsed++;
+        return f->failed ? -1 : 0;
+    }
+    struct rt_prefix px;
+    const char *why = NULL;
+    int r = parse_prefix(f, ln.ptr, ln.len, &px, &why);
+    if (r < 0) {
+        emit_diag(f, DG_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "%s", why ? why : "invalid timestamp");
+        flush_event(f);
+        f->rec = REC_UNPARSED;
+        emit_unparsed(f, &ln, why ? why : "invalid timestamp"); /* a static string */
+        return f->failed ? -1 : 0;
+    }
+    if (r == 0) {
+        if (f->rec == REC_PARSED) {
+            f->st.parsed++;
+            if (f->pend.active && f->pend.ev.line == f->rec_line)
+                extend_event(f, ln.ptr, ln.len);
+        } else {
+            emit_unparsed(f, &ln, f->rec == REC_NONE ? "continuation line before the first record"
+                                                     : "continuation of an unparsed record");
+        }
+        return f->failed ? -1 : 0;
+    }
+    flush_event(f);
+    f->rec = REC_PARSED;
+    f->rec_line = ln.number;
+    f->st.parsed++;
+    classify_record(f, &px, ln.number);
+    return f->failed ? -1 : 0;
+}
+
+int routed_parse_stream(struct ikm_stream s, const struct ikm_sink *sink,
+                        struct ikm_source_stats *stats)
+{
+    ikm_source_stats_init(stats);
+    const struct rt_catalog *cat = rt_catalog();
+    if (!cat)
+        return -1;
+    struct ikm_linereader lr;
+    if (ikm_lr_init(&lr, s) < 0)
+        return -1;
+    struct rt_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->md = pcre2_match_data_create(cat->max_groups, NULL))) {
+        free(f);
+        ikm_lr_free(&lr);
+        return -1;
+    }
+    f->sink = sink;
+    f->cat = cat;
+    ikm_source_stats_init(&f->st);
+    struct ikm_line ln;
+    int r, rc = 0;
+    while ((r = ikm_lr_next(&lr, &ln)) == 1) {
+        if (rt_line(f, &ln) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (r < 0) {
+        emit_diag(f, DG_READ, IKM_DIAG_ERROR, lr.next_number, ikm_lr_bytes(&lr),
+                  "stream ends early after byte %lld: %s; everything before is kept",
+                  (long long)ikm_lr_bytes(&lr), ikm_lr_error(&lr) ? ikm_lr_error(&lr) : "read error");
+        rc = rc ? rc : 1;
+    }
+    flush_event(f);
+    for (int c = 0; c < DG_N; c++)
+        if (f->diag_count[c] > DIAG_PER_CHECK_MAX && f->sink->diag && !f->failed) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%d more %s problems not listed",
+                     f->diag_count[c] - DIAG_PER_CHECK_MAX, diag_check_name[c]);
+            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, diag_check_name[c], msg};
+            if (f->sink->diag(f->sink->ctx, &d) < 0)
+                f->failed = 1;
+        }
+    if (f->failed)
+        rc = -1;
+    *stats = f->st;
+    stats->bytes = ikm_lr_bytes(&lr);
+    pcre2_match_data_free(f->md);
+    free(f->pend.buf);
+    free(f);
+    ikm_lr_free(&lr);
+    return rc;
+}
+
+/* ---- sniffing --------------------------------------------------------------------------------- */
+
+int routed_sniff(const char *buf, size_t n)
+{
+    size_t i = 0;
+    int looked = 0, frr = 0, legacy = 0, lrh = 0, words = 0;
+    while (i < n && looked < 50) {
+        const char *nl = memchr(buf + i, '\n', n - i);
+        if (!nl && looked > 0)
+            break; /* a cut last line says nothing */
+        size_t len = nl ? (size_t)(nl - (buf + i)) : n - i;
+        const char *p = buf + i;
+        size_t l = len;
+        if (l > 0 && p[l - 1] == '\r')
+            l--;
+        if (skip_spaces(p, l, 0) < l) {
+            looked++;
+            struct ikm_tm tm;
+            size_t used;
+            struct rt_prefix px;
+            memset(&px, 0, sizeof px);
+            if (l >= 4 && memcmp(p, "#LR:", 4) == 0)
+                lrh++;
+            else if (ikm_parse_datetime(p, l, "/", " ", &tm, &used, NULL) == IKM_TS_OK) {
+                size_t k = skip_spaces(p, l, used);
+                if (read_daemon(p, l, k, &px) != k)
+                    frr++;
+            } else if (ikm_parse_datetime(p, l, "-", " T", &tm, &used, NULL) == IKM_TS_OK) {
+                size_t k = skip_spaces(p, l, used), ou;
+                int off;
+                if (ikm_parse_utc_offset(p + k, l - k, &off, &ou) > 0)
+                    k = skip_spaces(p, l, k + ou);
+                /* "Level:" as a word (the bracketed "[INFO]:" is ikemgr's), or a source location */
+                size_t k2 = k < l && p[k] == '[' ? k : read_level(p, l, k, &px);
+                if (k2 != k || read_srcloc(p, l, k2, &px) != k2)
+                    legacy++;
+            }
+            for (size_t j = 0; j + 4 <= l; j++)
+                if (istarts(p + j, l - j, "bgp") || istarts(p + j, l - j, "ospf") ||
+                    istarts(p + j, l - j, "route") || istarts(p + j, l - j, "path mon")) {
+                    words++;
+                    break;
+                }
+        }
+        if (!nl)
+            break;
+        i += len + 1;
+    }
+    if (!looked)
+        return 0;
+    if (lrh && frr)
+        return 95;
+    if (lrh)
+        return 80;
+    if (frr * 2 >= looked)
+        return 85;
+    if (legacy * 2 >= looked)
+        return words ? 60 : 40; /* the PAN standard family: other daemons write it too */
+    return frr || legacy ? 20 : 0;
+}

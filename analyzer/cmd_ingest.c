@@ -1,11 +1,13 @@
 /*
- * cmd_ingest.c — `ikemortem ingest --db FILE INPUT...`: detect each input's kind, parse it
- * into the timeline (one transaction per source), pair the IKE exchanges, and print a
+ * cmd_ingest.c — `ikemortem ingest --db FILE INPUT...`: walk each input (bundle, folder or
+ * file), detect every leaf's kind, parse it into the timeline (one transaction per source),
+ * name each bundle's device, apply the device zones, pair the IKE exchanges, and print a
  * per-source summary.
  */
 #include "cli.h"
 #include "input.h"
 #include "kinds.h"
+#include "walk.h"
 #include "pairing.h"
 #include "timeline.h"
 #include "zone.h"
@@ -18,10 +20,13 @@
 #include <string.h>
 
 static const char ingest_usage[] =
-    "Usage: ikemortem ingest --db FILE [--tz ZONE] [-v | -q] INPUT...\n"
+    "Usage: ikemortem ingest --db FILE [--tz ZONE] [--max-bytes N] [--max-ratio N] [-v | -q] INPUT...\n"
     "\n"
-    "Parses each INPUT into the timeline database FILE. Inputs, plain or compressed (gzip,\n"
-    "bzip2, xz), recognised by content (the file name only breaks ties):\n"
+    "Parses each INPUT into the timeline database FILE. An INPUT is a tech-support file\n"
+    "(.tgz, .tar, .zip; read as a stream, never extracted), a folder (walked, links not\n"
+    "followed), or a file. Each bundle is one device, named after its hostname. Files,\n"
+    "plain or compressed (gzip, bzip2, xz), are recognised by content (the name only breaks\n"
+    "ties); members that are none of these are listed in the inventory:\n"
     "  ikemgr.log / ikemgr-ng.log and rotations   the IKE daemon's log\n"
     "  show_log_system.txt                        `show log system` output\n"
     "  syslog / CSV exports                       SYSTEM and CONFIG logs (7.x to 11.x layouts)\n"
@@ -38,7 +43,9 @@ static const char ingest_usage[] =
     "  --db FILE      timeline database to create or extend (required)\n"
     "  --tz ZONE      zone of inputs whose lines carry no UTC offset:\n"
     "                 +HH:MM, -HHMM, UTC, or a zone name such as Europe/Berlin\n"
-    "  -v, --verbose  also say how each input's kind was decided\n"
+    "  --max-bytes N  stop decompressing an INPUT past N bytes (default 64G; K, M, G, T)\n"
+    "  --max-ratio N  stop when data expands more than N times (default 200; decompression bombs)\n"
+    "  -v, --verbose  also say how each input's kind was decided, and list warnings\n"
     "  -q, --quiet    print only problems\n"
     "  -h, --help     this text\n"
     "\n"
@@ -47,13 +54,14 @@ static const char ingest_usage[] =
 struct ingest_opts {
     const char *db;
     struct ikm_tz tz;
+    struct ikm_walk_limits limits;
     int verbose, quiet;
 };
 
 /* What one stored source said, kept until the end of the run: its time zone may still
  * change when a later input brings the device's zone. */
 struct stored {
-    const char *path;
+    char *path;
     const char *kind;
     int64_t source_id;
     struct ikm_source_stats st;
@@ -106,82 +114,160 @@ static void print_summary(struct tl_db *db, const struct stored *s)
         printf("  ike messages: %lld\n", (long long)st->ike_messages);
 }
 
-enum input_outcome { IN_STORED, IN_SKIPPED, IN_FAILED, IN_FATAL };
+/* The run's state, shared by the walk callbacks. */
+struct ingest_run {
+    struct tl_db *db;
+    struct ikm_parsers *parsers;
+    const struct ingest_opts *o;
+    struct stored *done;
+    size_t ndone, cap;
+    int stored, skipped, failed, fatal, partial;
+};
 
-static enum input_outcome ingest_one(struct tl_db *db, struct ikm_parsers *parsers, const char *path,
-                                     const struct ingest_opts *o, int *partial, struct stored *out)
+static int remember(struct ingest_run *run, const char *path, const char *kind, int64_t source_id,
+                    const struct ikm_source_stats *st)
 {
-    struct ikm_input in;
-    char why[256];
-    if (ikm_input_open(&in, path) < 0) {
-        fprintf(stderr, "%s: %s\n", path, in.err);
-        tl_input_diag(db, path, "open", in.err);
-        ikm_input_close(&in);
-        return IN_FAILED;
+    if (run->ndone == run->cap) {
+        size_t ncap = run->cap ? run->cap * 2 : 16;
+        struct stored *nd = realloc(run->done, ncap * sizeof *nd);
+        if (!nd)
+            return -1;
+        run->done = nd;
+        run->cap = ncap;
     }
-    enum ikm_kind kind = ikm_detect(in.peek, in.peek_len, path, why, sizeof why);
+    struct stored *s = &run->done[run->ndone];
+    if (!(s->path = strdup(path)))
+        return -1;
+    s->kind = kind;
+    s->source_id = source_id;
+    s->st = *st;
+    run->ndone++;
+    return 0;
+}
+
+static void on_note(void *ctx, const char *bundle, const char *member, int64_t bytes, const char *status,
+                    const char *detail, enum ikm_note_level level)
+{
+    struct ingest_run *run = ctx;
+    tl_input_diag_level(run->db, bundle, member, status, detail, level == IKM_NOTE_ERROR);
+    tl_inventory_add(run->db, bundle, member, bytes, NULL, status, detail, 0);
+    if (level == IKM_NOTE_ERROR) {
+        run->partial = 1;
+        if (!bundle && (strcmp(status, "error") == 0))
+            run->failed++;
+    }
+    if (level == IKM_NOTE_ERROR || (level == IKM_NOTE_WARNING && run->o->verbose))
+        fprintf(stderr, "%s%s%s: %s: %s\n", bundle ? bundle : "", bundle && member ? ":" : "", member ? member : "",
+                level == IKM_NOTE_ERROR ? "error" : "warning", detail);
+}
+
+/* One leaf: a file, or a member of a bundle, with its content opened. */
+static int on_leaf(void *ctx, const struct ikm_leaf *leaf)
+{
+    struct ingest_run *run = ctx;
+    const struct ingest_opts *o = run->o;
+    struct ikm_input *in = leaf->in;
+    const char *member = leaf->bundle ? leaf->name : NULL;
+    char why[256];
+    enum ikm_kind kind = ikm_detect(in->peek, in->peek_len, leaf->name, why, sizeof why);
     if (o->verbose)
-        fprintf(stderr, "%s: %s (%s; compression: %s)\n", path, ikm_kind_name(kind), why, in.filter);
+        fprintf(stderr, "%s: %s (%s; compression: %s)\n", leaf->label, ikm_kind_name(kind), why, in->filter);
     const struct ikm_kind_info *ki = ikm_kind_info(kind);
     if (!ki) {
+        /* in a bundle most members are not ours: listed, not an error; a file named alone is */
         char msg[400];
         snprintf(msg, sizeof msg, "not understood: %s", why);
-        fprintf(stderr, "%s: %s\n", path, msg);
-        tl_input_diag(db, path, "detect", msg);
-        ikm_input_close(&in);
-        return IN_FAILED;
+        tl_inventory_add(run->db, leaf->bundle, member ? member : leaf->label, in->peek_len, NULL, "not-understood",
+                         why, 0);
+        if (!leaf->bundle) {
+            fprintf(stderr, "%s: %s\n", leaf->label, msg);
+            tl_input_diag(run->db, leaf->label, "detect", msg);
+            run->failed++;
+        }
+        return 0;
     }
-    if (tl_source_begin(db, path, ikm_kind_name(kind), NULL, stderr) < 0) {
-        fprintf(stderr, "%s: database: %s\n", path, "cannot start the source");
-        ikm_input_close(&in);
-        return IN_FATAL;
+    if (tl_source_begin(run->db, leaf->label, ki->name, leaf->bundle, stderr) < 0 ||
+        tl_source_origin(run->db, leaf->bundle, member) < 0) {
+        fprintf(stderr, "%s: database: cannot start the source\n", leaf->label);
+        run->fatal = 1;
+        return -1;
     }
-    struct ikm_sink sink = tl_source_sink(db);
+    struct ikm_sink sink = tl_source_sink(run->db);
     struct ikm_source_stats st;
     ikm_source_stats_init(&st);
-    int r = ki->parse(parsers, ikm_input_stream(&in), &sink, &st);
+    int r = ki->parse(run->parsers, ikm_input_stream(in), &sink, &st);
     char sha[65];
-    int hash_ok = ikm_input_sha256(&in, sha) == 0;
-    ikm_input_close(&in);
+    int hash_ok = ikm_input_sha256(in, sha) == 0;
     if (r < 0) {
-        fprintf(stderr, "%s: stopped: the database refused a row or memory ran out\n", path);
-        tl_source_abort(db);
-        return IN_FATAL;
+        fprintf(stderr, "%s: stopped: the database refused a row or memory ran out\n", leaf->label);
+        tl_source_abort(run->db);
+        run->fatal = 1;
+        return -1;
     }
     if (!hash_ok) {
-        fprintf(stderr, "%s: error: the file could not be read to its end\n", path);
-        *partial = 1;
+        fprintf(stderr, "%s: error: could not be read to its end\n", leaf->label);
+        run->partial = 1;
     }
     if (r == 1 || st.errors > 0)
-        *partial = 1;
+        run->partial = 1;
     struct tl_source_result res;
     char err[512];
-    enum tl_end_result e = tl_source_end(db, &st, sha, &res, err, sizeof err);
+    enum tl_end_result e = tl_source_end(run->db, &st, sha, &res, err, sizeof err);
     if (e == TL_END_FAILED) {
-        fprintf(stderr, "%s: %s\n", path, err);
-        return IN_FATAL;
+        fprintf(stderr, "%s: %s\n", leaf->label, err);
+        run->fatal = 1;
+        return -1;
     }
     if (e == TL_END_DUPLICATE) {
+        tl_inventory_add(run->db, leaf->bundle, member ? member : leaf->label, in->raw_bytes, ki->name, "duplicate",
+                         res.duplicate_path, res.duplicate_of);
         if (!o->quiet)
-            printf("%s: skipped: same content as source #%lld (%s)\n", path, (long long)res.duplicate_of,
+            printf("%s: skipped: same content as source #%lld (%s)\n", leaf->label, (long long)res.duplicate_of,
                    res.duplicate_path);
-        return IN_SKIPPED;
+        run->skipped++;
+        return 0;
     }
-    out->path = path;
-    out->kind = ikm_kind_name(kind);
-    out->source_id = res.source_id;
-    out->st = st;
-    return IN_STORED;
+    tl_inventory_add(run->db, leaf->bundle, member ? member : leaf->label, in->raw_bytes, ki->name, "ingested",
+                     NULL, res.source_id);
+    run->stored++;
+    if (remember(run, leaf->label, ki->name, res.source_id, &st) < 0) {
+        run->fatal = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_size(const char *s, int64_t *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v <= 0)
+        return -1;
+    double mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1024.0; end++; break;
+    case 'm': case 'M': mul = 1024.0 * 1024; end++; break;
+    case 'g': case 'G': mul = 1024.0 * 1024 * 1024; end++; break;
+    case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (*end || v * mul > 9.0e18)
+        return -1;
+    *out = (int64_t)(v * mul);
+    return 0;
 }
 
 int ikm_cmd_ingest(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},  {"tz", required_argument, NULL, 't'},
-        {"verbose", no_argument, NULL, 'v'},   {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},        {"tz", required_argument, NULL, 't'},
+        {"max-bytes", required_argument, NULL, 'B'}, {"max-ratio", required_argument, NULL, 'R'},
+        {"verbose", no_argument, NULL, 'v'},         {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     struct ingest_opts o = {0};
+    o.limits.max_bytes = IKM_DEFAULT_MAX_BYTES;
+    o.limits.max_ratio = IKM_DEFAULT_MAX_RATIO;
     char err[512];
     int c;
     while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
@@ -195,6 +281,22 @@ int ikm_cmd_ingest(int argc, char **argv)
                 return IKM_EXIT_USAGE;
             }
             break;
+        case 'B':
+            if (parse_size(optarg, &o.limits.max_bytes) < 0) {
+                fprintf(stderr, "ikemortem ingest: --max-bytes: a size like 500M, 64G (got '%s')\n", optarg);
+                return IKM_EXIT_USAGE;
+            }
+            break;
+        case 'R': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 1000000) {
+                fprintf(stderr, "ikemortem ingest: --max-ratio: a whole number from 1 to 1000000 (got '%s')\n", optarg);
+                return IKM_EXIT_USAGE;
+            }
+            o.limits.max_ratio = v;
+            break;
+        }
         case 'v':
             o.verbose = 1;
             break;
@@ -226,28 +328,22 @@ int ikm_cmd_ingest(int argc, char **argv)
         ikm_parsers_free(&parsers);
         return IKM_EXIT_NOTHING;
     }
-    int partial = 0, stored = 0, skipped = 0, failed = 0, fatal = 0;
-    struct stored *done = calloc((size_t)(argc - optind), sizeof *done);
-    if (!done) {
-        fprintf(stderr, "ikemortem: out of memory\n");
-        tl_close(db, 0, err, sizeof err);
-        ikm_parsers_free(&parsers);
-        return IKM_EXIT_NOTHING;
-    }
-    for (int i = optind; i < argc && !fatal; i++) {
-        switch (ingest_one(db, &parsers, argv[i], &o, &partial, &done[stored])) {
-        case IN_STORED:
-            stored++;
-            break;
-        case IN_SKIPPED:
-            skipped++;
-            break;
-        case IN_FAILED:
-            failed++;
-            break;
-        case IN_FATAL:
-            fatal = 1;
-            break;
+    struct ingest_run run = {.db = db, .parsers = &parsers, .o = &o};
+    struct ikm_walk_cb cb = {&run, on_leaf, on_note};
+    for (int i = optind; i < argc && !run.fatal; i++) {
+        int before = run.stored + run.skipped;
+        int w = ikm_walk(argv[i], &o.limits, &cb);
+        if (w == -2)
+            run.failed++;
+        /* a bundle is one device: name it after the hostname its own files give */
+        if (!run.fatal && run.stored + run.skipped > before) {
+            char device[256];
+            if (tl_name_bundle_device(db, argv[i], device, sizeof device) < 0) {
+                fprintf(stderr, "ikemortem: database: cannot name the device of %s\n", argv[i]);
+                run.fatal = 1;
+            } else if (device[0] && !o.quiet) {
+                printf("%s: device %s\n", argv[i], device);
+            }
         }
     }
     ikm_parsers_free(&parsers);
@@ -255,7 +351,7 @@ int ikm_cmd_ingest(int argc, char **argv)
      * anything — also after a later input failed, or the committed sources would stay
      * unresolved for good (a rerun skips them as already stored). */
     int derived_ok = 1;
-    if (stored > 0 || skipped > 0) {
+    if (run.stored > 0 || run.skipped > 0) {
         /* the device zone first: it moves times, and pairing orders by time */
         struct ikm_zone_stats zs;
         struct ikm_pair_stats ps;
@@ -263,8 +359,8 @@ int ikm_cmd_ingest(int argc, char **argv)
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
-        for (int i = 0; i < stored && !o.quiet; i++)
-            print_summary(db, &done[i]);
+        for (size_t i = 0; i < run.ndone && !o.quiet; i++)
+            print_summary(db, &run.done[i]);
         if (zs.zone[0] && !o.quiet)
             printf("device time zone: %s (from %s), applied to %d source%s\n", zs.zone, zs.zone_source,
                    zs.sources_resolved, zs.sources_resolved == 1 ? "" : "s");
@@ -278,10 +374,12 @@ int ikm_cmd_ingest(int argc, char **argv)
                    (long long)ps.answered, (long long)(ps.exchanges - ps.answered));
         }
     }
-    free(done);
+    for (size_t i = 0; i < run.ndone; i++)
+        free(run.done[i].path);
+    free(run.done);
     /* a new database is kept only when complete; an existing one keeps what was committed */
-    int nothing = stored == 0 && skipped == 0;
-    int keep = !nothing && (!fatal || !created) && (derived_ok || !created);
+    int nothing = run.stored == 0 && run.skipped == 0;
+    int keep = !nothing && (!run.fatal || !created) && (derived_ok || !created);
     if (tl_close(db, keep, err, sizeof err) < 0) {
         fprintf(stderr, "ikemortem: %s\n", err);
         return IKM_EXIT_NOTHING;
@@ -291,5 +389,5 @@ int ikm_cmd_ingest(int argc, char **argv)
             fprintf(stderr, "ikemortem: nothing complete to keep; %s not created\n", o.db);
         return IKM_EXIT_NOTHING;
     }
-    return (failed || partial || fatal || !derived_ok) ? IKM_EXIT_PARTIAL : IKM_EXIT_OK;
+    return (run.failed || run.partial || run.fatal || !derived_ok) ? IKM_EXIT_PARTIAL : IKM_EXIT_OK;
 }

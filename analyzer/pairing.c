@@ -26,107 +26,18 @@
  */
 #include "pairing.h"
 
+#include "strmap.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RETRANSMIT_GAP_US (150LL * 1000000) /* above the longest backoff step (60-64 s) */
-#define KEYS_MAX (1 << 20)                 /* peers or IKE SAs tracked */
 #define SA_WINDOW 8                        /* concurrent requests tracked per IKE SA */
 #define ADDR_MAX 64
 #define MERGE_SOURCES_MAX 512
 #define PEER_ANSWER_US (5LL * 1000000) /* our answer to a peer's request follows within this */
-
-/* ---- a string-keyed open-addressing map to indexes of a caller's array ------------------- */
-
-struct strmap {
-    char **keys;
-    uint32_t *vals;
-    size_t cap, used;
-};
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
-static int strmap_grow(struct strmap *m)
-{
-    size_t ncap = m->cap ? m->cap * 2 : 256;
-    char **nk = calloc(ncap, sizeof *nk);
-    uint32_t *nv = calloc(ncap, sizeof *nv);
-    if (!nk || !nv) {
-        free(nk);
-        free(nv);
-        return -1;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
-            continue;
-        size_t j = hash_str(m->keys[i]) & (ncap - 1);
-        while (nk[j])
-            j = (j + 1) & (ncap - 1);
-        nk[j] = m->keys[i];
-        nv[j] = m->vals[i];
-    }
-    free(m->keys);
-    free(m->vals);
-    m->keys = nk;
-    m->vals = nv;
-    m->cap = ncap;
-    return 0;
-}
-
-/* Index stored for key; when absent, stores `next` and sets *added. -1: full or no memory. */
-static int64_t strmap_get(struct strmap *m, const char *key, uint32_t next, int *added)
-{
-    *added = 0;
-    if (m->cap) {
-        size_t j = hash_str(key) & (m->cap - 1);
-        while (m->keys[j]) {
-            if (strcmp(m->keys[j], key) == 0)
-                return m->vals[j];
-            j = (j + 1) & (m->cap - 1);
-        }
-    }
-    if (m->used >= KEYS_MAX || ((m->used + 1) * 2 > m->cap && strmap_grow(m) < 0))
-        return -1;
-    size_t j = hash_str(key) & (m->cap - 1);
-    while (m->keys[j])
-        j = (j + 1) & (m->cap - 1);
-    if (!(m->keys[j] = strdup(key)))
-        return -1;
-    m->vals[j] = next;
-    m->used++;
-    *added = 1;
-    return next;
-}
-
-static int strmap_has(const struct strmap *m, const char *key)
-{
-    if (!m->cap)
-        return 0;
-    size_t j = hash_str(key) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (strcmp(m->keys[j], key) == 0)
-            return 1;
-        j = (j + 1) & (m->cap - 1);
-    }
-    return 0;
-}
-
-static void strmap_free(struct strmap *m)
-{
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->keys[i]);
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
 
 /* ---- pairing state ------------------------------------------------------------------------ */
 
@@ -152,11 +63,11 @@ struct pair_ctx {
     sqlite3 *db;
     sqlite3_stmt *ins_x, *ins_upd, *bump_x;
     const char *origin;
-    struct strmap keys;
+    struct ikm_strmap keys;
     void *slots; /* struct log_peer[] or struct ike_sa[] */
     size_t slot_size, nslots, slots_cap;
-    struct strmap local_addrs; /* device '\x1f' ip of the device's own addresses */
-    struct strmap last_local;  /* log pass: device '\x1f' remote -> index into locals */
+    struct ikm_strmap local_addrs; /* device '\x1f' ip of the device's own addresses */
+    struct ikm_strmap last_local;  /* log pass: device '\x1f' remote -> index into locals */
     char (*locals)[ADDR_MAX];
     size_t nlocals;
     struct ikm_pair_stats *stats;
@@ -167,7 +78,7 @@ struct pair_ctx {
 static void *slot_get(struct pair_ctx *c, const char *key)
 {
     int added;
-    int64_t i = strmap_get(&c->keys, key, (uint32_t)c->nslots, &added);
+    int64_t i = ikm_strmap_get(&c->keys, key, (uint32_t)c->nslots, &added);
     if (i < 0) {
         c->overflow = 1;
         return NULL;
@@ -189,7 +100,7 @@ static void *slot_get(struct pair_ctx *c, const char *key)
 
 static void reset_slots(struct pair_ctx *c, size_t slot_size)
 {
-    strmap_free(&c->keys);
+    ikm_strmap_free(&c->keys);
     free(c->slots);
     c->slots = NULL;
     c->nslots = c->slots_cap = 0;
@@ -208,10 +119,10 @@ static const char *initiator_of(struct pair_ctx *c, const char *device, const st
 {
     char key[ADDR_MAX + 200];
     snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", p->src);
-    if (strmap_has(&c->local_addrs, key))
+    if (ikm_strmap_has(&c->local_addrs, key))
         return "local";
     snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", p->dst);
-    if (strmap_has(&c->local_addrs, key))
+    if (ikm_strmap_has(&c->local_addrs, key))
         return "peer";
     return NULL;
 }
@@ -330,7 +241,7 @@ static const char *log_local(struct pair_ctx *c, const struct msg *m, int sent)
     snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", remote);
     if (local && local[0]) {
         int added;
-        int64_t i = strmap_get(&c->last_local, key, (uint32_t)c->nlocals, &added);
+        int64_t i = ikm_strmap_get(&c->last_local, key, (uint32_t)c->nlocals, &added);
         if (i >= 0 && added) {
             char(*nl)[ADDR_MAX] = realloc(c->locals, (c->nlocals + 1) * sizeof *nl);
             if (!nl)
@@ -343,7 +254,7 @@ static const char *log_local(struct pair_ctx *c, const struct msg *m, int sent)
         return local;
     }
     int added;
-    int64_t i = strmap_has(&c->last_local, key) ? strmap_get(&c->last_local, key, 0, &added) : -1;
+    int64_t i = ikm_strmap_has(&c->last_local, key) ? ikm_strmap_get(&c->last_local, key, 0, &added) : -1;
     return i >= 0 ? c->locals[i] : "";
 }
 
@@ -428,10 +339,10 @@ static const char *capture_dir(struct pair_ctx *c, const struct msg *m)
 {
     char key[ADDR_MAX + 200];
     snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", m->src ? m->src : "");
-    if (strmap_has(&c->local_addrs, key))
+    if (ikm_strmap_has(&c->local_addrs, key))
         return "sent";
     snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", m->dst ? m->dst : "");
-    if (strmap_has(&c->local_addrs, key))
+    if (ikm_strmap_has(&c->local_addrs, key))
         return "recv";
     return NULL;
 }
@@ -625,7 +536,7 @@ static int load_local_addrs(struct pair_ctx *c)
         if (slash)
             *slash = '\0';
         int added;
-        if (strmap_get(&c->local_addrs, key, 0, &added) < 0)
+        if (ikm_strmap_get(&c->local_addrs, key, 0, &added) < 0)
             break;
     }
     sqlite3_finalize(st);
@@ -735,9 +646,9 @@ out:
     sqlite3_finalize(c.ins_x);
     sqlite3_finalize(c.ins_upd);
     sqlite3_finalize(c.bump_x);
-    strmap_free(&c.keys);
-    strmap_free(&c.local_addrs);
-    strmap_free(&c.last_local);
+    ikm_strmap_free(&c.keys);
+    ikm_strmap_free(&c.local_addrs);
+    ikm_strmap_free(&c.last_local);
     free(c.locals);
     free(c.slots);
     return rc;

@@ -597,6 +597,15 @@ struct ikm_sink tl_source_sink(struct tl_db *t)
     return s;
 }
 
+int tl_input_diag_level(struct tl_db *t, const char *bundle, const char *member, const char *check,
+                        const char *message, int is_error)
+{
+    char path[1600];
+    snprintf(path, sizeof path, "%s%s%s", bundle ? bundle : "", bundle && member ? ":" : "", member ? member : "");
+    struct ikm_diag d = {is_error ? IKM_DIAG_ERROR : IKM_DIAG_WARNING, 0, -1, check, message};
+    return insert_diag(t, path, 0, &d);
+}
+
 int tl_input_diag(struct tl_db *t, const char *path, const char *check, const char *message)
 {
     struct ikm_diag d = {IKM_DIAG_ERROR, 0, -1, check, message};
@@ -657,6 +666,84 @@ void tl_before_bulk_update(struct tl_db *t)
 {
     if (t->tmp_path)
         sqlite3_exec(t->db, "PRAGMA journal_mode=OFF", NULL, NULL, NULL);
+}
+
+int tl_source_origin(struct tl_db *t, const char *bundle, const char *member)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(t->db, "UPDATE sources SET bundle = ?, member = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    bind_cstr(st, 1, bundle);
+    bind_cstr(st, 2, member);
+    sqlite3_bind_int64(st, 3, t->source_id);
+    int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return r;
+}
+
+int tl_inventory_add(struct tl_db *t, const char *bundle, const char *member, int64_t bytes, const char *kind,
+                     const char *status, const char *detail, int64_t source_id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(t->db,
+                           "INSERT INTO inventory(bundle, member, bytes, kind, status, detail, source_id) "
+                           "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    bind_cstr(st, 1, bundle);
+    bind_cstr(st, 2, member);
+    bind_opt_int(st, 3, bytes);
+    bind_cstr(st, 4, kind);
+    sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
+    if (detail && *detail) {
+        struct ikm_textbuf tb = {0};
+        const char *safe = ikm_text_safe(&tb, detail, strlen(detail), 0);
+        sqlite3_bind_text(st, 6, safe ? safe : "", -1, SQLITE_TRANSIENT);
+        ikm_textbuf_free(&tb);
+    }
+    if (source_id > 0)
+        sqlite3_bind_int64(st, 7, source_id);
+    int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return r;
+}
+
+int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, size_t devsz)
+{
+    device[0] = '\0';
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(t->db,
+                           "SELECT f.value FROM device_facts f JOIN sources s ON s.id = f.source_id "
+                           "WHERE s.bundle = ? AND f.key = ? AND f.value <> '' ORDER BY f.id LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    static const char *const keys[] = {"hostname", "serial"};
+    for (size_t i = 0; i < 2 && !device[0]; i++) {
+        sqlite3_bind_text(st, 1, bundle, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, keys[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(device, devsz, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (!device[0])
+        return 0;
+    static const char *const tables[] = {"events", "ike_messages", "cli_values", "device_facts", "cfg_gateways",
+                                         "cfg_tunnels", "esp_counts"};
+    char err[256];
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        char *sql = sqlite3_mprintf("UPDATE %s SET device = %Q WHERE source_id IN "
+                                    "(SELECT id FROM sources WHERE bundle = %Q)",
+                                    tables[i], device, bundle);
+        int r = sql ? exec(t, sql, err, sizeof err) : -1;
+        sqlite3_free(sql);
+        if (r < 0)
+            return -1;
+    }
+    char *sql = sqlite3_mprintf("UPDATE sources SET device = %Q WHERE bundle = %Q", device, bundle);
+    int r = sql ? exec(t, sql, err, sizeof err) : -1;
+    sqlite3_free(sql);
+    return r;
 }
 
 void tl_source_abort(struct tl_db *t)

@@ -37,6 +37,8 @@ struct sqlite3 *tl_sqlite(struct tl_db *t);
  * `diag_out` (may be NULL) prefixed with `path`. */
 int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const char *device,
                     FILE *diag_out);
+/* Where the current source came from (both may be NULL: a loose file). */
+int tl_source_origin(struct tl_db *t, const char *bundle, const char *member);
 /* The sink that writes rows of the current source. */
 struct ikm_sink tl_source_sink(struct tl_db *t);
 
@@ -65,6 +67,16 @@ void tl_before_bulk_update(struct tl_db *t);
 /* The zone a stored source's times were resolved with, and how it was found (sources.tz,
  * sources.tz_source); empty strings when none. */
 void tl_source_zone(struct tl_db *t, int64_t source_id, char *tz, size_t tzsz, char *src, size_t srcsz);
+/* One line of the inventory (source_id <= 0: none). */
+int tl_inventory_add(struct tl_db *t, const char *bundle, const char *member, int64_t bytes, const char *kind,
+                     const char *status, const char *detail, int64_t source_id);
+/* Names the device of a bundle's sources after its hostname (else serial) found in them, on
+ * every row they produced. Returns 0 and the name used in device (empty when none found), or
+ * -1 on a database error. */
+int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, size_t devsz);
+/* Records a problem with an input or bundle member that never became a source. */
+int tl_input_diag_level(struct tl_db *t, const char *bundle, const char *member, const char *check,
+                        const char *message, int is_error);
 /* Records a problem with an input that never became a source (unreadable, unknown kind). */
 int tl_input_diag(struct tl_db *t, const char *path, const char *check, const char *message);
 

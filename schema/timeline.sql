@@ -15,7 +15,9 @@
 
 CREATE TABLE IF NOT EXISTS sources (
     id            INTEGER PRIMARY KEY,
-    path          TEXT NOT NULL,      -- as given on the command line (or member path)
+    path          TEXT NOT NULL,      -- what the user sees: a file path, or "bundle.tgz:member/path"
+    bundle        TEXT,               -- the archive or folder it came from (NULL: a loose file)
+    member        TEXT,               -- its path inside the bundle
     kind          TEXT NOT NULL,      -- ikemgr-log, ...
     device        TEXT,               -- hostname/serial when known
     sha256        TEXT UNIQUE,        -- of the bytes as stored (compressed if .gz)
@@ -148,6 +150,19 @@ CREATE TABLE IF NOT EXISTS diagnostics (
     severity    TEXT NOT NULL CHECK (severity IN ('warning', 'error')),
     check_name  TEXT NOT NULL,
     message     TEXT NOT NULL
+);
+
+-- Everything found in the inputs, understood or not: a tech-support file holds hundreds of
+-- members and each one is accounted for (ingested, duplicate, not understood, refused...).
+CREATE TABLE IF NOT EXISTS inventory (
+    id          INTEGER PRIMARY KEY,
+    bundle      TEXT,
+    member      TEXT,
+    bytes       INTEGER,
+    kind        TEXT,
+    status      TEXT NOT NULL,
+    detail      TEXT,
+    source_id   INTEGER REFERENCES sources(id)
 );
 
 -- Values of CLI outputs (techsupport "> command" sections): one row per key of an object.

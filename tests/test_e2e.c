@@ -151,7 +151,7 @@ START_TEST(truncated_gzip)
     unlink(db2);
     rc = tu_run(&out, &err, "ingest", "--db", db2, tiny, NULL);
     ck_assert_msg(rc == 3, "exit %d, stderr:\n%s", rc, err);
-    assert_contains(err, "ikemgr.log.3.gz: cannot read");
+    assert_contains(err, "ikemgr.log.3.gz: error: cannot read");
     free(out);
     free(err);
 }

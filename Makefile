@@ -128,12 +128,14 @@ demo: deps
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+# the archive walker's fuzz target needs the input layer too
+FUZZ_SRC     := $(PARSER_SRC) analyzer/input.c analyzer/walk.c analyzer/strmap.c
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PARSER_SRC) $(HEADERS)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(HEADERS)
 	@mkdir -p $(@D)
 	@echo "FUZZ-CC $@"
-	@$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(PARSER_SRC) $(PKG_LIBS)
+	@$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS)
 
 # A short run on the committed corpus, part of `make check` when clang can build fuzzers.
 fuzz-smoke:

@@ -87,8 +87,8 @@ static const char *tz_source_text(const char *src)
 static void print_summary(struct tl_db *db, const struct stored *s)
 {
     const struct ikm_source_stats *st = &s->st;
-    printf("%s: %s, %lld lines: %lld parsed, %lld unparsed", s->path, s->kind, (long long)st->units,
-           (long long)st->parsed, (long long)st->unparsed);
+    printf("%s: %s, %lld %s: %lld parsed, %lld unparsed", s->path, s->kind, (long long)st->units,
+           strcmp(s->kind, "pcap") == 0 ? "frames" : "lines", (long long)st->parsed, (long long)st->unparsed);
     if (st->errors || st->warnings)
         printf(" (%lld errors, %lld warnings)", (long long)st->errors, (long long)st->warnings);
     printf("\n");

@@ -159,7 +159,25 @@ static int walk_content(struct walker *w, struct ikm_input *in, const char *labe
     return w->stopped ? -1 : 0;
 }
 
-static int walk_file(struct walker *w, const char *path, const char *name)
+/* A byte source opened as an archive or one leaf. A top-level archive becomes the bundle;
+ * an archive found in a folder stays part of the folder's bundle. */
+static int walk_opened(struct walker *w, const char *label, const char *name, struct ikm_stream src, int top)
+{
+    struct ikm_input in;
+    int r;
+    if (ikm_input_open(&in, src, 1) < 0) {
+        note(w, name, -1, "error", in.err, IKM_NOTE_ERROR);
+        r = -2;
+    } else {
+        if (top && in.is_archive)
+            w->bundle = label;
+        r = walk_content(w, &in, label, name, 0);
+    }
+    ikm_input_close(&in);
+    return r;
+}
+
+static int walk_file(struct walker *w, const char *path, const char *name, int top)
 {
     struct ikm_file_src fs;
     struct ikm_stream src;
@@ -168,15 +186,7 @@ static int walk_file(struct walker *w, const char *path, const char *name)
         note(w, name, -1, "error", err, IKM_NOTE_ERROR);
         return -2;
     }
-    struct ikm_input in;
-    int r;
-    if (ikm_input_open(&in, src, 1) < 0) {
-        note(w, name, -1, "error", in.err, IKM_NOTE_ERROR);
-        r = -2;
-    } else {
-        r = walk_content(w, &in, path, name, 0);
-    }
-    ikm_input_close(&in);
+    int r = walk_opened(w, path, name, src, top);
     ikm_file_stream_close(&fs);
     return r;
 }
@@ -233,7 +243,7 @@ static int walk_folder(struct walker *w, const char *dir, const char *rel, int d
         } else if (S_ISDIR(sb.st_mode)) {
             r = walk_folder(w, path, sub, depth + 1);
         } else if (S_ISREG(sb.st_mode)) {
-            if (walk_file(w, path, sub) == -1)
+            if (walk_file(w, path, sub, 0) == -1)
                 r = -1;
         } else {
             note(w, sub, 0, "special", "device node, fifo or socket: no content to read", IKM_NOTE_WARNING);
@@ -243,6 +253,22 @@ static int walk_folder(struct walker *w, const char *dir, const char *rel, int d
         free(names[i]);
     free(names);
     return r;
+}
+
+static int walk_result(const struct walker *w, int r)
+{
+    if (r == -1 || w->stopped)
+        return -1;
+    if (r == -2)
+        return -2;
+    return w->problems ? 1 : 0;
+}
+
+int ikm_walk_stream(const char *label, struct ikm_stream src, const struct ikm_walk_limits *lim,
+                    const struct ikm_walk_cb *cb)
+{
+    struct walker w = {lim, cb, NULL, lim->max_bytes > 0 ? lim->max_bytes : IKM_DEFAULT_MAX_BYTES, 0, 0};
+    return walk_result(&w, walk_opened(&w, label, label, src, 1));
 }
 
 int ikm_walk(const char *path, const struct ikm_walk_limits *lim, const struct ikm_walk_cb *cb)
@@ -260,29 +286,7 @@ int ikm_walk(const char *path, const struct ikm_walk_limits *lim, const struct i
         w.bundle = path;
         r = walk_folder(&w, path, "", 0);
     } else {
-        /* a file is a bundle when it turns out to be an archive: walk_content knows */
-        struct ikm_file_src fs;
-        struct ikm_stream src;
-        char err[512];
-        if (ikm_file_stream_open(&fs, path, &src, err, sizeof err) < 0) {
-            note(&w, path, -1, "error", err, IKM_NOTE_ERROR);
-            return -2;
-        }
-        struct ikm_input in;
-        if (ikm_input_open(&in, src, 1) < 0) {
-            note(&w, path, -1, "error", in.err, IKM_NOTE_ERROR);
-            r = -2;
-        } else {
-            if (in.is_archive)
-                w.bundle = path;
-            r = walk_content(&w, &in, path, path, 0);
-        }
-        ikm_input_close(&in);
-        ikm_file_stream_close(&fs);
+        r = walk_file(&w, path, path, 1);
     }
-    if (r == -1 || w.stopped)
-        return -1;
-    if (r == -2)
-        return -2;
-    return w.problems ? 1 : 0;
+    return walk_result(&w, r);
 }

@@ -49,5 +49,8 @@ struct ikm_walk_cb {
 /* Walks one input. Returns 0, 1 when problems were noted (errors), -1 when the leaf callback
  * stopped the walk, -2 when the input itself could not be opened (noted). */
 int ikm_walk(const char *path, const struct ikm_walk_limits *lim, const struct ikm_walk_cb *cb);
+/* The same over bytes already open as a stream, labelled `label`. */
+int ikm_walk_stream(const char *label, struct ikm_stream src, const struct ikm_walk_limits *lim,
+                    const struct ikm_walk_cb *cb);
 
 #endif

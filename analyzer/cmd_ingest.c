@@ -4,11 +4,13 @@
  * name each bundle's device, apply the device zones, pair the IKE exchanges, and print a
  * per-source summary.
  */
+#include "artifacts.h"
 #include "cli.h"
 #include "input.h"
 #include "kinds.h"
 #include "walk.h"
 #include "pairing.h"
+#include "rotation.h"
 #include "timeline.h"
 #include "zone.h"
 
@@ -352,18 +354,30 @@ int ikm_cmd_ingest(int argc, char **argv)
      * unresolved for good (a rerun skips them as already stored). */
     int derived_ok = 1;
     if (run.stored > 0 || run.skipped > 0) {
-        /* the device zone first: it moves times, and pairing orders by time */
+        /* overlaps first (they would pair with themselves), then the device zone (it moves
+         * times), then pairing (it orders by time) */
         struct ikm_zone_stats zs;
         struct ikm_pair_stats ps;
+        int64_t dups = 0;
+        if (ikm_drop_rotation_overlaps(tl_sqlite(db), &dups, err, sizeof err) < 0) {
+            fprintf(stderr, "ikemortem: %s\n", err);
+            derived_ok = 0;
+        }
         if (ikm_zone_resolve(tl_sqlite(db), &o.tz, stderr, &zs, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
         for (size_t i = 0; i < run.ndone && !o.quiet; i++)
             print_summary(db, &run.done[i]);
+        if (dups > 0 && !o.quiet)
+            printf("overlapping rotations: %lld duplicate rows dropped\n", (long long)dups);
         if (zs.zone[0] && !o.quiet)
             printf("device time zone: %s (from %s), applied to %d source%s\n", zs.zone, zs.zone_source,
                    zs.sources_resolved, zs.sources_resolved == 1 ? "" : "s");
+        if (ikm_artifacts_rebuild(tl_sqlite(db), err, sizeof err) < 0) {
+            fprintf(stderr, "ikemortem: %s\n", err);
+            derived_ok = 0;
+        }
         tl_before_bulk_update(db);
         if (ikm_pair_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);

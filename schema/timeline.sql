@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS sources (
     ev_last       INTEGER,            -- transaction per source makes them contiguous)
     msg_first     INTEGER,
     msg_last      INTEGER,
+    dup_rows      INTEGER,            -- rows dropped as already held by an overlapping source
     ingested_at   TEXT NOT NULL
 );
 
@@ -163,6 +164,17 @@ CREATE TABLE IF NOT EXISTS inventory (
     status      TEXT NOT NULL,
     detail      TEXT,
     source_id   INTEGER REFERENCES sources(id)
+);
+
+-- The second seed's case-data checklist per device (artifacts.c): present or not, and why it
+-- matters; the report turns it into "what to ask the customer for".
+CREATE TABLE IF NOT EXISTS artifacts (
+    id      INTEGER PRIMARY KEY,
+    device  TEXT,
+    item    TEXT NOT NULL,
+    present INTEGER NOT NULL,
+    detail  TEXT,
+    why     TEXT
 );
 
 -- Values of CLI outputs (techsupport "> command" sections): one row per key of an object.

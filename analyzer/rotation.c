@@ -1,0 +1,165 @@
+/*
+ * rotation.c — drops the rows that two sources of one device and kind both hold: the lines
+ * repeated at a rotation boundary (ikemgr.log.1 ends where ikemgr.log begins), and the days two
+ * tech-support files of the same firewall have in common. Without this one incident would be
+ * seen twice and a liveness request counted as its own retransmit.
+ *
+ * Sources are taken in order of their first device-local time; where a source's range
+ * overlaps the previous one, its rows identical to a row of the previous source (same local
+ * time, kind and text for events; same local time, direction, length and addresses for IKE
+ * messages) are deleted and counted in sources.dup_rows. Rows of a source are one id range
+ * (one transaction per source), so every statement is a range scan.
+ */
+#include "rotation.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct src {
+    int64_t id, first, last, ev_first, ev_last, msg_first, msg_last;
+};
+
+static int exec_fmt(sqlite3 *db, char *err, size_t errsz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    if (!sql) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    char *msg = NULL;
+    int r = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    sqlite3_free(sql);
+    if (r != SQLITE_OK) {
+        snprintf(err, errsz, "rotation overlap: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Deletes b's events that a also has within [lo, hi]; returns how many, or -1. */
+static int64_t drop_events(sqlite3 *db, const struct src *a, const struct src *b, int64_t lo, int64_t hi, char *err,
+                           size_t errsz)
+{
+    if (!a->ev_first || !b->ev_first)
+        return 0;
+    if (exec_fmt(db, err, errsz,
+                 "DROP TABLE IF EXISTS temp.rot_keys;"
+                 "CREATE TEMP TABLE rot_keys AS SELECT ts_local_us, kind, msg FROM events "
+                 " WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld;"
+                 "CREATE INDEX temp.rot_keys_ts ON rot_keys(ts_local_us);"
+                 "DELETE FROM events WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld "
+                 " AND EXISTS (SELECT 1 FROM rot_keys k WHERE k.ts_local_us = events.ts_local_us "
+                 " AND k.kind = events.kind AND k.msg = events.msg)",
+                 (long long)a->ev_first, (long long)a->ev_last, (long long)lo, (long long)hi,
+                 (long long)b->ev_first, (long long)b->ev_last, (long long)lo, (long long)hi) < 0)
+        return -1;
+    return sqlite3_changes64(db);
+}
+
+/* Deletes b's IKE messages that a also has within [lo, hi]; returns how many, or -1. */
+static int64_t drop_messages(sqlite3 *db, const struct src *a, const struct src *b, int64_t lo, int64_t hi,
+                             char *err, size_t errsz)
+{
+    if (!a->msg_first || !b->msg_first)
+        return 0;
+    if (exec_fmt(db, err, errsz,
+                 "DROP TABLE IF EXISTS temp.rot_msgs;"
+                 "CREATE TEMP TABLE rot_msgs AS SELECT ts_local_us, dir, length, src_ip, dst_ip "
+                 " FROM ike_messages WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld;"
+                 "CREATE INDEX temp.rot_msgs_ts ON rot_msgs(ts_local_us);"
+                 "DELETE FROM ike_messages WHERE id BETWEEN %lld AND %lld "
+                 " AND ts_local_us BETWEEN %lld AND %lld AND EXISTS (SELECT 1 FROM rot_msgs k "
+                 " WHERE k.ts_local_us = ike_messages.ts_local_us AND k.dir IS ike_messages.dir "
+                 " AND k.length IS ike_messages.length AND k.src_ip IS ike_messages.src_ip "
+                 " AND k.dst_ip IS ike_messages.dst_ip)",
+                 (long long)a->msg_first, (long long)a->msg_last, (long long)lo, (long long)hi,
+                 (long long)b->msg_first, (long long)b->msg_last, (long long)lo, (long long)hi) < 0)
+        return -1;
+    return sqlite3_changes64(db);
+}
+
+int ikm_drop_rotation_overlaps(sqlite3 *db, int64_t *dropped, char *err, size_t errsz)
+{
+    *dropped = 0;
+    sqlite3_stmt *st;
+    /* device and kind groups, each in order of first local time; a source already checked
+     * against its predecessor (dup_checked) is not checked again */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, first_local_us, last_local_us, COALESCE(ev_first, 0), COALESCE(ev_last, 0), "
+                           "COALESCE(msg_first, 0), COALESCE(msg_last, 0), device, kind FROM sources "
+                           "WHERE first_local_us IS NOT NULL ORDER BY device, kind, first_local_us, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "rotation overlap: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    struct src *all = NULL;
+    char **group = NULL;
+    size_t n = 0, cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 32;
+            struct src *na = realloc(all, ncap * sizeof *na);
+            char **ng = realloc(group, ncap * sizeof *ng);
+            if (na)
+                all = na;
+            if (ng)
+                group = ng;
+            if (!na || !ng)
+                break;
+            cap = ncap;
+        }
+        struct src *s = &all[n];
+        s->id = sqlite3_column_int64(st, 0);
+        s->first = sqlite3_column_int64(st, 1);
+        s->last = sqlite3_column_int64(st, 2);
+        s->ev_first = sqlite3_column_int64(st, 3);
+        s->ev_last = sqlite3_column_int64(st, 4);
+        s->msg_first = sqlite3_column_int64(st, 5);
+        s->msg_last = sqlite3_column_int64(st, 6);
+        const char *d = (const char *)sqlite3_column_text(st, 7), *k = (const char *)sqlite3_column_text(st, 8);
+        group[n] = sqlite3_mprintf("%s\x1f%s", d ? d : "", k ? k : "");
+        n++;
+    }
+    sqlite3_finalize(st);
+    int rc = exec_fmt(db, err, errsz, "BEGIN");
+    size_t reach = 0; /* the earlier source of the group that reaches furthest */
+    for (size_t i = 1; i < n && rc == 0; i++) {
+        if (!group[i] || !group[i - 1] || strcmp(group[i], group[i - 1]) != 0) {
+            reach = i;
+            continue;
+        }
+        const struct src *a = &all[reach], *b = &all[i];
+        if (b->last > a->last)
+            reach = i;
+        if (b->first > a->last)
+            continue;
+        int64_t hi = a->last < b->last ? a->last : b->last;
+        int64_t e = drop_events(db, a, b, b->first, hi, err, errsz);
+        int64_t m = e < 0 ? -1 : drop_messages(db, a, b, b->first, hi, err, errsz);
+        if (e < 0 || m < 0) {
+            rc = -1;
+            break;
+        }
+        if (e + m > 0) {
+            *dropped += e + m;
+            rc = exec_fmt(db, err, errsz, "UPDATE sources SET dup_rows = COALESCE(dup_rows, 0) + %lld WHERE id = %lld",
+                          (long long)(e + m), (long long)b->id);
+        }
+    }
+    if (rc == 0)
+        rc = exec_fmt(db, err, errsz, "DROP TABLE IF EXISTS temp.rot_keys; DROP TABLE IF EXISTS temp.rot_msgs; COMMIT");
+    if (rc < 0)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    for (size_t i = 0; i < n; i++)
+        sqlite3_free(group[i]);
+    free(group);
+    free(all);
+    return rc;
+}

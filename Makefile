@@ -164,8 +164,12 @@ $(BUILD)/bench/gen_ikemgr_log: bench/gen_ikemgr_log.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $<
 
+BENCH_SYSLOG_MB ?= 256
+BENCH_PACKETS   ?= 1000000
 bench: $(BUILD)/ikemortem $(BUILD)/bench/gen_ikemgr_log
 	BENCH_MB=$(BENCH_MB) BUILD=$(BUILD) bench/run.sh
+	BENCH_MB=$(BENCH_SYSLOG_MB) BUILD=$(BUILD) bench/run_syslog.sh
+	BENCH_PACKETS=$(BENCH_PACKETS) BUILD=$(BUILD) bench/run_pcap.sh
 
 install: $(BUILD)/ikemortem
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char ingest_usage[] =
     "Usage: ikemortem ingest --db FILE [--tz ZONE] [--max-bytes N] [--max-ratio N] [-v | -q] INPUT...\n"
@@ -239,6 +240,37 @@ static int on_leaf(void *ctx, const struct ikm_leaf *leaf)
     return 0;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Peak resident memory so far in KiB (Linux), or -1. */
+static long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long v = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &v) == 1)
+            break;
+    fclose(f);
+    return v;
+}
+
+/* -v: where the time and memory went, phase by phase */
+static void phase(const struct ingest_opts *o, const char *name, double *t)
+{
+    double n = now_s();
+    if (o->verbose)
+        fprintf(stderr, "time: %-22s %8.3f s, peak memory %ld MiB\n", name, n - *t, peak_rss_kib() / 1024);
+    *t = n;
+}
+
 static int parse_size(const char *s, int64_t *out)
 {
     char *end;
@@ -331,6 +363,7 @@ int ikm_cmd_ingest(int argc, char **argv)
         return IKM_EXIT_NOTHING;
     }
     struct ingest_run run = {.db = db, .parsers = &parsers, .o = &o};
+    double t = now_s();
     struct ikm_walk_cb cb = {&run, on_leaf, on_note};
     for (int i = optind; i < argc && !run.fatal; i++) {
         int before = run.stored + run.skipped;
@@ -349,6 +382,7 @@ int ikm_cmd_ingest(int argc, char **argv)
         }
     }
     ikm_parsers_free(&parsers);
+    phase(&o, "reading inputs", &t);
     /* Derived state covers the whole database, so it is rebuilt whenever this run committed
      * anything — also after a later input failed, or the committed sources would stay
      * unresolved for good (a rerun skips them as already stored). */
@@ -363,10 +397,12 @@ int ikm_cmd_ingest(int argc, char **argv)
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
+        phase(&o, "rotation overlaps", &t);
         if (ikm_zone_resolve(tl_sqlite(db), &o.tz, stderr, &zs, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
+        phase(&o, "time zones", &t);
         for (size_t i = 0; i < run.ndone && !o.quiet; i++)
             print_summary(db, &run.done[i]);
         if (dups > 0 && !o.quiet)
@@ -378,6 +414,7 @@ int ikm_cmd_ingest(int argc, char **argv)
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
+        phase(&o, "checklist", &t);
         tl_before_bulk_update(db);
         if (ikm_pair_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
@@ -388,6 +425,7 @@ int ikm_cmd_ingest(int argc, char **argv)
                    (long long)ps.answered, (long long)(ps.exchanges - ps.answered));
         }
     }
+    phase(&o, "pairing", &t);
     for (size_t i = 0; i < run.ndone; i++)
         free(run.done[i].path);
     free(run.done);
@@ -398,6 +436,7 @@ int ikm_cmd_ingest(int argc, char **argv)
         fprintf(stderr, "ikemortem: %s\n", err);
         return IKM_EXIT_NOTHING;
     }
+    phase(&o, "indexes and close", &t);
     if (!keep) {
         if (created)
             fprintf(stderr, "ikemortem: nothing complete to keep; %s not created\n", o.db);

@@ -34,7 +34,7 @@
 #include <string.h>
 
 #define RETRANSMIT_GAP_US (150LL * 1000000) /* above the longest backoff step (60-64 s) */
-#define SA_WINDOW 8                        /* concurrent requests tracked per IKE SA */
+#define SA_WINDOW 4                        /* concurrent requests tracked per IKE SA */
 #define ADDR_MAX 64
 #define MERGE_SOURCES_MAX 512
 #define PEER_ANSWER_US (5LL * 1000000) /* our answer to a peer's request follows within this */
@@ -42,11 +42,11 @@
 /* ---- pairing state ------------------------------------------------------------------------ */
 
 struct pending {
-    int active;
     int64_t id, last_us, length, msg_id;
-    int exch_type;
-    int retransmits;
-    char src[ADDR_MAX], dst[ADDR_MAX];
+    int32_t exch_type;
+    int32_t retransmits;
+    uint32_t src, dst; /* interned addresses (pair_ctx.addrs) */
+    int active;
 };
 
 struct log_peer { /* per device, local and remote address */
@@ -70,6 +70,9 @@ struct pair_ctx {
     struct ikm_strmap last_local;  /* log pass: device '\x1f' remote -> index into locals */
     char (*locals)[ADDR_MAX];
     size_t nlocals;
+    struct ikm_strmap addr_ids;    /* every address seen -> index into addrs */
+    char (*addrs)[ADDR_MAX];
+    size_t naddrs;
     struct ikm_pair_stats *stats;
     int overflow;
 };
@@ -114,14 +117,45 @@ static int step(sqlite3_stmt *st)
     return r == SQLITE_DONE ? 0 : -1;
 }
 
+/* The interned id of an address (0 is the empty address). */
+static uint32_t addr_id(struct pair_ctx *c, const char *ip)
+{
+    if (!ip || !*ip)
+        return 0;
+    if (c->naddrs == 0) { /* id 0: the empty address */
+        c->addrs = calloc(1, sizeof *c->addrs);
+        if (!c->addrs)
+            return 0;
+        c->naddrs = 1;
+    }
+    int added;
+    int64_t i = ikm_strmap_get(&c->addr_ids, ip, (uint32_t)c->naddrs, &added);
+    if (i < 0)
+        return 0;
+    if (added) {
+        char(*na)[ADDR_MAX] = realloc(c->addrs, (c->naddrs + 1) * sizeof *na);
+        if (!na)
+            return 0;
+        c->addrs = na;
+        snprintf(c->addrs[c->naddrs], ADDR_MAX, "%s", ip);
+        c->naddrs++;
+    }
+    return (uint32_t)i;
+}
+
+static const char *addr_of(const struct pair_ctx *c, uint32_t id)
+{
+    return id && id < c->naddrs ? c->addrs[id] : "";
+}
+
 /* 'local' / 'peer' when the request's ends say which is the device, else NULL. */
 static const char *initiator_of(struct pair_ctx *c, const char *device, const struct pending *p)
 {
     char key[ADDR_MAX + 200];
-    snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", p->src);
+    snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", addr_of(c, p->src));
     if (ikm_strmap_has(&c->local_addrs, key))
         return "local";
-    snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", p->dst);
+    snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", addr_of(c, p->dst));
     if (ikm_strmap_has(&c->local_addrs, key))
         return "peer";
     return NULL;
@@ -184,8 +218,8 @@ static int close_pending(struct pair_ctx *c, struct pending *p, const char *init
     return put_exchange(c, p, 0, 0, initiator);
 }
 
-static void open_pending(struct pending *p, int64_t id, int64_t ts, int64_t length, int64_t msg_id, int exch,
-                         const char *src, const char *dst)
+static void open_pending(struct pair_ctx *c, struct pending *p, int64_t id, int64_t ts, int64_t length,
+                         int64_t msg_id, int exch, const char *src, const char *dst)
 {
     p->active = 1;
     p->id = id;
@@ -194,8 +228,8 @@ static void open_pending(struct pending *p, int64_t id, int64_t ts, int64_t leng
     p->msg_id = msg_id;
     p->exch_type = exch;
     p->retransmits = 0;
-    snprintf(p->src, sizeof p->src, "%s", src ? src : "");
-    snprintf(p->dst, sizeof p->dst, "%s", dst ? dst : "");
+    p->src = addr_id(c, src);
+    p->dst = addr_id(c, dst);
 }
 
 /* The columns every scan reads, by index. */
@@ -295,7 +329,7 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
         }
         if (close_pending(c, &p->out, "local") < 0)
             return -1;
-        open_pending(&p->out, m->id, m->ts, m->length, -1, -1, m->src, m->dst);
+        open_pending(c, &p->out, m->id, m->ts, m->length, -1, -1, m->src, m->dst);
         return put_update(c, m->id, -1, -1, 0, 0, NULL);
     }
     if (m->is_resp == 1) {
@@ -329,7 +363,7 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
         /* ikemgr drops a request whose id is not the one it expects: nothing will answer it */
         if (m->expected >= 0 && m->msg_id >= 0 && m->expected != m->msg_id)
             return 0;
-        open_pending(&p->in, m->id, m->ts, m->length, m->msg_id, m->exch, m->src, m->dst);
+        open_pending(c, &p->in, m->id, m->ts, m->length, m->msg_id, m->exch, m->src, m->dst);
     }
     return 0;
 }
@@ -374,14 +408,14 @@ static int on_capture_message(struct pair_ctx *c, const struct msg *m)
     }
     /* IKEv2 says it (R flag); otherwise a message from the other end answers */
     int is_resp = m->version == 2 && m->is_resp >= 0 ? m->is_resp
-                                                      : (p && strcmp(m->src, p->dst) == 0 && strcmp(m->dst, p->src) == 0);
+                                                      : (p && addr_id(c, m->src) == p->dst && addr_id(c, m->dst) == p->src);
     if (is_resp) {
-        if (!p || strcmp(m->src, p->dst) != 0)
+        if (!p || addr_id(c, m->src) != p->dst)
             return 0; /* a response whose request was not captured, or a duplicate */
         p->active = 0;
         return put_exchange(c, p, m->id, m->ts, initiator_of(c, m->device, p));
     }
-    if (p && strcmp(m->src, p->src) == 0 && m->length == p->length && m->ts - p->last_us <= RETRANSMIT_GAP_US) {
+    if (p && addr_id(c, m->src) == p->src && m->length == p->length && m->ts - p->last_us <= RETRANSMIT_GAP_US) {
         p->retransmits++;
         p->last_us = m->ts;
         return put_update(c, m->id, -1, -1, -1, p->id, NULL);
@@ -396,7 +430,7 @@ static int on_capture_message(struct pair_ctx *c, const struct msg *m)
             return -1;
         free_slot = oldest;
     }
-    open_pending(free_slot, m->id, m->ts, m->length, m->msg_id, m->exch, m->src, m->dst);
+    open_pending(c, free_slot, m->id, m->ts, m->length, m->msg_id, m->exch, m->src, m->dst);
     return 0;
 }
 
@@ -650,6 +684,8 @@ out:
     ikm_strmap_free(&c.local_addrs);
     ikm_strmap_free(&c.last_local);
     free(c.locals);
+    ikm_strmap_free(&c.addr_ids);
+    free(c.addrs);
     free(c.slots);
     return rc;
 }

@@ -121,7 +121,7 @@ check-valgrind: $(BUILD)/ikemortem
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/ikemortem
 	@rm -f $(BUILD)/demo.db
-	$(BUILD)/ikemortem ingest --db $(BUILD)/demo.db testdata/sample/ikemgr.log testdata/sample/ikemgr.log.1.gz
+	$(BUILD)/ikemortem ingest --db $(BUILD)/demo.db testdata/sample
 	@echo "timeline written to $(BUILD)/demo.db (open it with sqlite3)"
 
 # ---- fuzzing (clang/libFuzzer) --------------------------------------------------------------

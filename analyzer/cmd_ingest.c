@@ -393,6 +393,7 @@ int ikm_cmd_ingest(int argc, char **argv)
         struct ikm_zone_stats zs;
         struct ikm_pair_stats ps;
         int64_t dups = 0;
+        tl_before_bulk_update(db);
         if (ikm_drop_rotation_overlaps(tl_sqlite(db), &dups, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
@@ -415,7 +416,6 @@ int ikm_cmd_ingest(int argc, char **argv)
             derived_ok = 0;
         }
         phase(&o, "checklist", &t);
-        tl_before_bulk_update(db);
         if (ikm_pair_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;

@@ -1,41 +1,22 @@
 /*
- * textsafe.c — UTF-8 validation and lossless escaping of input bytes (see textsafe.h).
+ * textsafe.c — lossless escaping of input bytes (see textsafe.h). What valid UTF-8 is comes
+ * from parsers/utf8.h, the definition the parsers' checks use.
  */
 #include "textsafe.h"
 
-#include <stdint.h>
+#include "../parsers/utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the byte there cannot start one
- * or the sequence is invalid, overlong, a surrogate, or cut by n. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+/* Length of the clean sequence at s (1..4): valid UTF-8 that is not NUL, DEL or a C0 control
+ * other than tab; 0 when the byte there must be escaped. */
+static size_t clean_seq(const unsigned char *s, size_t n)
 {
-    unsigned char c = s[0];
-    size_t need;
-    uint32_t cp;
-    if (c < 0x80)
-        return (c >= 0x20 || c == '\t') && c != 0x7f ? 1 : 0;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        need = 2, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        need = 3, cp = c & 0x07;
-    else
-        return 0;
-    if (n - 1 < need)
-        return 0;
-    for (size_t k = 1; k <= need; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[k] & 0x3F);
-    }
-    if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return need + 1;
+    if (s[0] < 0x80)
+        return (s[0] >= 0x20 || s[0] == '\t') && s[0] != 0x7f ? 1 : 0;
+    return ikm_utf8_seq(s, n);
 }
 
 int ikm_text_is_clean(const char *s, size_t n)
@@ -47,7 +28,7 @@ int ikm_text_is_clean(const char *s, size_t n)
             i++;
             continue;
         }
-        size_t l = utf8_seq(u + i, n - i);
+        size_t l = clean_seq(u + i, n - i);
         if (!l)
             return 0;
         i += l;
@@ -84,7 +65,7 @@ const char *ikm_text_safe(struct ikm_textbuf *tb, const char *s, size_t n, size_
             tb->p[o++] = (char)u[i++];
             continue;
         }
-        size_t l = utf8_seq(u + i, n - i);
+        size_t l = clean_seq(u + i, n - i);
         if (l) {
             memcpy(tb->p + o, u + i, l);
             o += l;

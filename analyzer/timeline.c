@@ -668,6 +668,12 @@ void tl_before_bulk_update(struct tl_db *t)
         sqlite3_exec(t->db, "PRAGMA journal_mode=OFF", NULL, NULL, NULL);
 }
 
+void tl_after_bulk_update(struct tl_db *t)
+{
+    if (t->tmp_path)
+        sqlite3_exec(t->db, "PRAGMA journal_mode=MEMORY", NULL, NULL, NULL);
+}
+
 int tl_source_origin(struct tl_db *t, const char *bundle, const char *member)
 {
     sqlite3_stmt *st;
@@ -728,6 +734,8 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, siz
     sqlite3_finalize(st);
     if (!device[0])
         return 0;
+    /* every row of the bundle is rewritten: no in-memory journal of all those pages */
+    tl_before_bulk_update(t);
     static const char *const tables[] = {"events", "ike_messages", "cli_values", "device_facts", "cfg_gateways",
                                          "cfg_tunnels", "esp_counts"};
     char err[256];
@@ -737,12 +745,15 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, siz
                                     tables[i], device, bundle);
         int r = sql ? exec(t, sql, err, sizeof err) : -1;
         sqlite3_free(sql);
-        if (r < 0)
+        if (r < 0) {
+            tl_after_bulk_update(t);
             return -1;
+        }
     }
     char *sql = sqlite3_mprintf("UPDATE sources SET device = %Q WHERE bundle = %Q", device, bundle);
     int r = sql ? exec(t, sql, err, sizeof err) : -1;
     sqlite3_free(sql);
+    tl_after_bulk_update(t);
     return r;
 }
 

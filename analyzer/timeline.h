@@ -64,6 +64,8 @@ void tl_source_abort(struct tl_db *t);
  * since a failure discards the whole file anyway and an in-memory journal of every rewritten
  * page would grow with the input. No effect on an existing database. */
 void tl_before_bulk_update(struct tl_db *t);
+/* Back to the rollback-capable in-memory journal (a later source may be a duplicate). */
+void tl_after_bulk_update(struct tl_db *t);
 /* The zone a stored source's times were resolved with, and how it was found (sources.tz,
  * sources.tz_source); empty strings when none. */
 void tl_source_zone(struct tl_db *t, int64_t source_id, char *tz, size_t tzsz, char *src, size_t srcsz);

@@ -25,12 +25,12 @@
  */
 #include "ikemgr.h"
 
+#include "parsekit.h"
 #include "timefmt.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
 #include <pcre2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +299,6 @@ static int read_endpoint(const char *p, size_t n, size_t *i, char ip[IKM_IP_MAX]
 
 /* ---- per-file state ----------------------------------------------------------------------- */
 
-#define DIAG_PER_CHECK_MAX 20
 #define CONT_TEXT_MAX ((size_t)64 << 10)
 #define PEER_MAP_SIZE 1024 /* remote → local endpoint, for received messages */
 #define RESTART_MERGE_US (120LL * 1000000)
@@ -324,21 +323,18 @@ struct pending_event {
     long t_off;
 };
 
-enum diag_check { DG_LONG, DG_NUL, DG_UTF8, DG_TS, DG_READ, DG_CRLF, DG_N };
+static const char *const ikemgr_checks[] = {PK_LINE_CHECKS};
 
 struct ikemgr_file {
     const struct ikemgr_catalog *cat;
-    const struct ikm_sink *sink;
     pcre2_match_data *md, *md2;
-    struct ikm_source_stats st;
-    int failed;
+    struct pk_out out; /* sink, stats, failure, diagnostics, offset state */
 
     enum rec_state rec;
     int64_t rec_line;
     struct ikm_time rec_time; /* its text points at rec_ts: lines do not outlive a call */
     char rec_ts[48];
     char recv_ts[48];         /* the pending received message's timestamp text */
-    int have_offset, last_offset;
     int64_t last_restart_us;
     int restart_open; /* a start-up's banner lines are being merged into one event */
     int restart_kept; /* the current record was a start-up line */
@@ -348,39 +344,9 @@ struct ikemgr_file {
 
     struct pending_event pend;
 
-    int diag_count[DG_N];
-    int saw_crlf;
-
     struct peer_slot peers[PEER_MAP_SIZE];
     char gw_peer[GW_MAP_SIZE][IKM_IP_MAX];
 };
-
-static const char *const diag_check_name[DG_N] = {
-    "line-length", "nul-bytes", "utf8", "timestamp", "read", "line-endings",
-};
-
-static void emit_diag(struct ikemgr_file *f, enum diag_check c, enum ikm_diag_severity sev,
-                      int64_t line, int64_t off, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static void emit_diag(struct ikemgr_file *f, enum diag_check c, enum ikm_diag_severity sev,
-                      int64_t line, int64_t off, const char *fmt, ...)
-{
-    if (sev == IKM_DIAG_ERROR)
-        f->st.errors++;
-    else
-        f->st.warnings++;
-    if (++f->diag_count[c] > DIAG_PER_CHECK_MAX || f->failed)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct ikm_diag d = {sev, line, off, diag_check_name[c], msg};
-    if (f->sink->diag && f->sink->diag(f->sink->ctx, &d) < 0)
-        f->failed = 1;
-}
 
 struct ikemgr_file *ikemgr_file_new(const struct ikemgr_catalog *cat, const struct ikm_sink *sink)
 {
@@ -388,15 +354,13 @@ struct ikemgr_file *ikemgr_file_new(const struct ikemgr_catalog *cat, const stru
     if (!f)
         return NULL;
     f->cat = cat;
-    f->sink = sink;
+    pk_out_init(&f->out, sink, ikemgr_checks, sizeof ikemgr_checks / sizeof ikemgr_checks[0]);
     f->md = pcre2_match_data_create(cat->max_groups, NULL);
     f->md2 = pcre2_match_data_create(cat->max_groups, NULL);
     if (!f->md || !f->md2) {
         ikemgr_file_free(f);
         return NULL;
     }
-    f->st.first_local_us = INT64_MIN;
-    f->st.last_local_us = INT64_MIN;
     return f;
 }
 
@@ -455,36 +419,12 @@ static void copy_time_text(struct ikm_time *t, char *buf, size_t bufsz)
 
 /* ---- emission ----------------------------------------------------------------------------- */
 
-static void count_parsed(struct ikemgr_file *f)
-{
-    f->st.parsed++;
-}
-
-static void emit_unparsed(struct ikemgr_file *f, const struct ikm_line *ln, const char *reason)
-{
-    f->st.unparsed++;
-    if (f->failed)
-        return;
-    struct ikm_unparsed u = {ln->number, ln->offset, reason, {ln->ptr, ln->len}};
-    if (f->sink->unparsed && f->sink->unparsed(f->sink->ctx, &u) < 0)
-        f->failed = 1;
-}
-
-static void note_time_row(struct ikemgr_file *f, const struct ikm_time *t)
-{
-    if (t->state == IKM_TZ_PENDING)
-        f->st.pending_rows++;
-}
-
 static void flush_recv(struct ikemgr_file *f)
 {
     if (!f->have_recv)
         return;
     f->have_recv = 0;
-    f->st.ike_messages++;
-    note_time_row(f, &f->recv.t);
-    if (!f->failed && f->sink->ike_message(f->sink->ctx, &f->recv) < 0)
-        f->failed = 1;
+    pk_ike_message(&f->out, &f->recv);
 }
 
 /* The strings of the pending event, in the order of pending_event.off; the message comes
@@ -513,10 +453,7 @@ static void flush_event(struct ikemgr_file *f)
     for (size_t i = 0; i < ns; i++)
         strs[i]->ptr = pe->off[i] < 0 ? NULL : pe->buf + pe->off[i];
     pe->ev.t.text = pe->buf + pe->t_off;
-    f->st.events_by_kind[pe->ev.kind]++;
-    note_time_row(f, &pe->ev.t);
-    if (!f->failed && f->sink->event(f->sink->ctx, &pe->ev) < 0)
-        f->failed = 1;
+    pk_event(&f->out, &pe->ev);
 }
 
 static int pend_reserve(struct pending_event *pe, size_t n)
@@ -555,7 +492,7 @@ static void hold_event(struct ikemgr_file *f, const struct ikm_event *ev)
     pe->len = 0;
     pe->ev = *ev;
     if ((pe->t_off = pend_append(pe, ev->t.text, ev->t.text_len)) < 0) {
-        f->failed = 1;
+        f->out.failed = 1;
         return;
     }
     struct ikm_str *strs[5 + IKM_ATTRS_MAX];
@@ -563,7 +500,7 @@ static void hold_event(struct ikemgr_file *f, const struct ikm_event *ev)
     for (size_t i = 0; i < ns; i++) {
         pe->off[i] = -1;
         if (strs[i]->ptr && (pe->off[i] = pend_append(pe, strs[i]->ptr, strs[i]->len)) < 0) {
-            f->failed = 1;
+            f->out.failed = 1;
             return;
         }
     }
@@ -582,7 +519,7 @@ static void extend_event(struct ikemgr_file *f, const char *p, size_t n)
     if (n > CONT_TEXT_MAX - old_len - 1)
         n = CONT_TEXT_MAX - old_len - 1;
     if (pend_reserve(pe, n + 1) < 0) {
-        f->failed = 1;
+        f->out.failed = 1;
         return;
     }
     pe->buf[pe->len - 1] = '\n'; /* the message's NUL becomes the separator */
@@ -778,34 +715,6 @@ static size_t read_endpoints(const char *p, size_t n, size_t i, struct prefix *p
     return skip_spaces(p, n, j);
 }
 
-static void time_from_tm(struct ikemgr_file *f, const struct ikm_tm *tm, int has_off, int off,
-                         const char *text, size_t text_len, struct ikm_time *t)
-{
-    t->local_us = ikm_tm_to_us(tm);
-    t->text = text;
-    t->text_len = text_len;
-    if (has_off) {
-        t->state = IKM_TZ_LINE;
-        t->offset_min = off;
-        if (!f->have_offset)
-            f->st.first_offset_min = off;
-        f->have_offset = 1;
-        f->st.has_offset = 1;
-        f->last_offset = off;
-    } else if (f->have_offset) {
-        t->state = IKM_TZ_FILE;
-        t->offset_min = f->last_offset;
-    } else {
-        t->state = IKM_TZ_PENDING;
-        t->offset_min = 0;
-    }
-    t->utc_us = t->local_us - (int64_t)t->offset_min * 60 * 1000000;
-    if (f->st.first_local_us == INT64_MIN || t->local_us < f->st.first_local_us)
-        f->st.first_local_us = t->local_us;
-    if (f->st.last_local_us == INT64_MIN || t->local_us > f->st.last_local_us)
-        f->st.last_local_us = t->local_us;
-}
-
 /* Parses the record prefix. Returns 1 on a record, 0 for a continuation line, -1 for a line
  * that has a timestamp shape with impossible values (*why says which). */
 static int parse_prefix(struct ikemgr_file *f, const char *p, size_t n, struct prefix *px,
@@ -840,7 +749,7 @@ static int parse_prefix(struct ikemgr_file *f, const char *p, size_t n, struct p
         ts_len = i + ou;
         i = skip_spaces(p, n, i + ou);
     }
-    time_from_tm(f, &tm, has_off, off, p, ts_len, &px->t);
+    pk_time_from_tm(&f->out, &tm, has_off, off, p, ts_len, &px->t);
     if (i < n && p[i] == '[' && i + 1 < n && is_digit(p[i + 1])) {
         const char *close = memchr(p + i, ']', n - i < 32 ? n - i : 32);
         if (close) {
@@ -931,10 +840,7 @@ static int try_send(struct ikemgr_file *f, const struct prefix *px, int64_t line
             }
         }
     }
-    f->st.ike_messages++;
-    note_time_row(f, &m.t);
-    if (!f->failed && f->sink->ike_message(f->sink->ctx, &m) < 0)
-        f->failed = 1;
+    pk_ike_message(&f->out, &m);
     return 1;
 }
 
@@ -1191,80 +1097,25 @@ static int try_catalog(struct ikemgr_file *f, const struct prefix *px, int64_t l
     return 1;
 }
 
-/* Fast check that a line is 7-bit clean; only otherwise is it validated as UTF-8. */
-static size_t invalid_utf8_at(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            need = 2, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            need = 3, cp = c & 0x07;
-        else
-            return i;
-        if (n - i - 1 < need)
-            return i;
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += need + 1;
-    }
-    return (size_t)-1;
-}
-
-static void check_bytes(struct ikemgr_file *f, const struct ikm_line *ln)
-{
-    const char *nul = memchr(ln->ptr, '\0', ln->len);
-    if (nul)
-        emit_diag(f, DG_NUL, IKM_DIAG_WARNING, ln->number, ln->offset + (nul - ln->ptr),
-                  "NUL byte at column %zu", (size_t)(nul - ln->ptr) + 1);
-    size_t bad = invalid_utf8_at((const unsigned char *)ln->ptr, ln->len);
-    if (bad != (size_t)-1)
-        emit_diag(f, DG_UTF8, IKM_DIAG_WARNING, ln->number, ln->offset + (int64_t)bad,
-                  "invalid UTF-8 at column %zu (kept, escaped on output)", bad + 1);
-    if (ln->had_cr && !f->saw_crlf) {
-        f->saw_crlf = 1;
-        emit_diag(f, DG_CRLF, IKM_DIAG_WARNING, ln->number, ln->offset,
-                  "CRLF line endings (carriage returns removed)");
-    }
-}
-
 int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
 {
     struct ikm_line ln = *in;
-    f->st.units++;
+    struct pk_out *o = &f->out;
+    o->st.units++;
     if (ln.truncated) {
-        emit_diag(f, DG_LONG, IKM_DIAG_ERROR, ln.number, ln.offset,
-                  "line of %llu bytes exceeds the %zu-byte limit; kept as unparsed (first %zu bytes)",
-                  (unsigned long long)ln.full_len, IKM_LINE_MAX, ln.len);
+        pk_long_line(o, &ln);
         flush_recv(f);
         flush_event(f);
         f->rec = REC_UNPARSED;
-        emit_unparsed(f, &ln, "line longer than 1 MiB");
-        return f->failed ? -1 : 0;
+        pk_unparsed_line(o, &ln, "line longer than 1 MiB");
+        return o->failed ? -1 : 0;
     }
-    check_bytes(f, &ln);
-    /* zero-filled blocks (a file cut by a crash or power loss) glue NULs to the next line */
-    size_t lead = 0;
-    while (lead < ln.len && ln.ptr[lead] == '\0')
-        lead++;
+    pk_check_bytes(o, &ln);
+    size_t lead = pk_leading_nuls(ln.ptr, ln.len);
     if (lead) {
         if (lead == ln.len) {
-            emit_unparsed(f, &ln, "NUL bytes only");
-            return f->failed ? -1 : 0;
+            pk_unparsed_line(o, &ln, "NUL bytes only");
+            return o->failed ? -1 : 0;
         }
         ln.ptr += lead;
         ln.len -= lead;
@@ -1272,24 +1123,24 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
     }
     size_t first = skip_spaces(ln.ptr, ln.len, 0);
     if (first == ln.len) {
-        count_parsed(f); /* a blank line carries nothing to lose */
+        pk_parsed(o); /* a blank line carries nothing to lose */
         return 0;
     }
     struct prefix px;
     const char *why = NULL;
     int r = parse_prefix(f, ln.ptr, ln.len, &px, &why);
     if (r < 0) {
-        emit_diag(f, DG_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "%s", why ? why : "invalid timestamp");
+        pk_diag(o, PK_CK_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "%s", why ? why : "invalid timestamp");
         flush_recv(f);
         flush_event(f);
         f->rec = REC_UNPARSED;
-        emit_unparsed(f, &ln, why ? why : "invalid timestamp");
-        return f->failed ? -1 : 0;
+        pk_unparsed_line(o, &ln, why ? why : "invalid timestamp");
+        return o->failed ? -1 : 0;
     }
     if (r == 0) {
         /* a continuation of the previous record */
         if (f->rec == REC_PARSED) {
-            count_parsed(f);
+            pk_parsed(o);
             if (f->pend.active && f->pend.ev.line == f->rec_line)
                 extend_event(f, ln.ptr, ln.len);
             /* start-up banners are continuation lines ("IKE DAEMON START on ...") */
@@ -1300,10 +1151,10 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
             if (memmem(ln.ptr, ln.len, "DAEMON START", 12))
                 try_catalog(f, &cp, ln.number);
         } else {
-            emit_unparsed(f, &ln, f->rec == REC_NONE ? "continuation line before the first record"
-                                                     : "continuation of an unparsed record");
+            pk_unparsed_line(o, &ln, f->rec == REC_NONE ? "continuation line before the first record"
+                                                        : "continuation of an unparsed record");
         }
-        return f->failed ? -1 : 0;
+        return o->failed ? -1 : 0;
     }
     f->restart_kept = 0;
     f->rec_line = ln.number;
@@ -1333,30 +1184,25 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
     if (!f->restart_kept)
         f->restart_open = 0;
     if (ok) {
-        count_parsed(f);
+        pk_parsed(o);
         f->rec = REC_PARSED;
     } else {
         f->rec = REC_UNPARSED;
-        emit_unparsed(f, &ln, "unrecognised message");
+        pk_unparsed_line(o, &ln, "unrecognised message");
     }
-    return f->failed ? -1 : 0;
+    return o->failed ? -1 : 0;
 }
 
 int ikemgr_file_finish(struct ikemgr_file *f, struct ikm_source_stats *stats)
 {
     flush_recv(f);
     flush_event(f);
-    for (int c = 0; c < DG_N; c++)
-        if (f->diag_count[c] > DIAG_PER_CHECK_MAX && f->sink->diag && !f->failed) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "%d more %s problems not listed", f->diag_count[c] - DIAG_PER_CHECK_MAX,
-                     diag_check_name[c]);
-            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, diag_check_name[c], msg};
-            if (f->sink->diag(f->sink->ctx, &d) < 0)
-                f->failed = 1;
-        }
-    *stats = f->st;
-    return f->failed ? -1 : 0;
+    return pk_finish(&f->out, stats);
+}
+
+static void feed_line(void *f, const struct ikm_line *ln)
+{
+    (void)ikemgr_file_line(f, ln); /* a failure is seen in f->out.failed */
 }
 
 int ikemgr_parse_stream(const struct ikemgr_catalog *cat, struct ikm_stream stream,
@@ -1370,20 +1216,7 @@ int ikemgr_parse_stream(const struct ikemgr_catalog *cat, struct ikm_stream stre
         ikm_lr_free(&lr);
         return -1;
     }
-    struct ikm_line ln;
-    int r, rc = 0;
-    while ((r = ikm_lr_next(&lr, &ln)) == 1) {
-        if (ikemgr_file_line(f, &ln) < 0) {
-            rc = -1;
-            break;
-        }
-    }
-    if (r < 0) {
-        emit_diag(f, DG_READ, IKM_DIAG_ERROR, lr.next_number, ikm_lr_bytes(&lr),
-                  "stream ends early after byte %lld: %s; everything before is kept",
-                  (long long)ikm_lr_bytes(&lr), ikm_lr_error(&lr));
-        rc = rc ? rc : 1;
-    }
+    int rc = pk_feed_lines(&f->out, &lr, feed_line, f);
     if (ikemgr_file_finish(f, stats) < 0)
         rc = -1;
     stats->bytes = ikm_lr_bytes(&lr);

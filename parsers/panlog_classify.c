@@ -1,6 +1,6 @@
 /*
- * panlog_classify.c — the system-log classifier (../shared/formats.md §2.3) and the output
- * bookkeeping shared by panlog_cli.c and panlog_csv.c.
+ * panlog_classify.c — the system-log classifier (../shared/formats.md §2.3), shared by
+ * panlog_cli.c and panlog_csv.c.
  *
  * An entry is classified in three steps:
  *  1. its family is decided by hand from the subtype and the event-id prefix (vpn, routing,
@@ -25,7 +25,6 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -847,149 +846,7 @@ int panlog_classify(struct panlog_cls *c, const struct panlog_entry *e, struct i
     return chosen;
 }
 
-/* ---- output bookkeeping ---------------------------------------------------------------------- */
-
-static const char *const check_name[PL_DG_N] = {
-    "line-length", "nul-bytes", "utf8", "timestamp", "read", "line-endings", "csv",
-};
-
-void panlog_out_init(struct panlog_out *o, const struct ikm_sink *sink)
-{
-    memset(o, 0, sizeof *o);
-    o->sink = sink;
-    ikm_source_stats_init(&o->st);
-}
-
-void panlog_diag(struct panlog_out *o, enum panlog_check c, enum ikm_diag_severity sev, int64_t line, int64_t off,
-                 const char *fmt, ...)
-{
-    if (sev == IKM_DIAG_ERROR)
-        o->st.errors++;
-    else
-        o->st.warnings++;
-    if (++o->diag_count[c] > PANLOG_DIAG_PER_CHECK_MAX || o->failed || !o->sink->diag)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct ikm_diag d = {sev, line, off, check_name[c], msg};
-    if (o->sink->diag(o->sink->ctx, &d) < 0)
-        o->failed = 1;
-}
-
-void panlog_count_parsed(struct panlog_out *o)
-{
-    o->st.parsed++;
-}
-
-void panlog_unparsed(struct panlog_out *o, int64_t line, int64_t off, const char *reason, const char *text,
-                     size_t len)
-{
-    o->st.unparsed++;
-    if (o->failed || !o->sink->unparsed)
-        return;
-    struct ikm_unparsed u = {line, off, reason, {text, len}};
-    if (o->sink->unparsed(o->sink->ctx, &u) < 0)
-        o->failed = 1;
-}
-
-void panlog_emit_event(struct panlog_out *o, const struct ikm_event *ev)
-{
-    if ((unsigned)ev->kind < IKM_EV_COUNT)
-        o->st.events_by_kind[ev->kind]++;
-    if (ev->t.state == IKM_TZ_PENDING)
-        o->st.pending_rows++;
-    if (o->st.first_local_us == INT64_MIN || ev->t.local_us < o->st.first_local_us)
-        o->st.first_local_us = ev->t.local_us;
-    if (o->st.last_local_us == INT64_MIN || ev->t.local_us > o->st.last_local_us)
-        o->st.last_local_us = ev->t.local_us;
-    if (ev->t.state == IKM_TZ_LINE) {
-        if (!o->st.has_offset)
-            o->st.first_offset_min = ev->t.offset_min;
-        o->st.has_offset = 1;
-    }
-    if (!o->failed && o->sink->event && o->sink->event(o->sink->ctx, ev) < 0)
-        o->failed = 1;
-}
-
-/* Offset of the first invalid UTF-8 sequence, or (size_t)-1. */
-static size_t invalid_utf8_at(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        /* 7-bit text eight bytes at a time: nearly every line is plain ASCII */
-        while (n - i >= 8) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (w & 0x8080808080808080ULL)
-                break;
-            i += 8;
-        }
-        if (i >= n)
-            break;
-        unsigned char ch = p[i];
-        if (ch < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp;
-        if (ch >= 0xC2 && ch <= 0xDF)
-            need = 1, cp = ch & 0x1F;
-        else if (ch >= 0xE0 && ch <= 0xEF)
-            need = 2, cp = ch & 0x0F;
-        else if (ch >= 0xF0 && ch <= 0xF4)
-            need = 3, cp = ch & 0x07;
-        else
-            return i;
-        if (n - i - 1 < need)
-            return i;
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += need + 1;
-    }
-    return (size_t)-1;
-}
-
-void panlog_check_bytes(struct panlog_out *o, const struct ikm_line *ln)
-{
-    const char *nul = memchr(ln->ptr, '\0', ln->len);
-    if (nul)
-        panlog_diag(o, PL_DG_NUL, IKM_DIAG_WARNING, ln->number, ln->offset + (nul - ln->ptr),
-                    "NUL byte at column %zu", (size_t)(nul - ln->ptr) + 1);
-    size_t bad = invalid_utf8_at((const unsigned char *)ln->ptr, ln->len);
-    if (bad != (size_t)-1)
-        panlog_diag(o, PL_DG_UTF8, IKM_DIAG_WARNING, ln->number, ln->offset + (int64_t)bad,
-                    "invalid UTF-8 at column %zu (kept, escaped on output)", bad + 1);
-    if (ln->had_cr && !o->saw_crlf) {
-        o->saw_crlf = 1;
-        panlog_diag(o, PL_DG_CRLF, IKM_DIAG_WARNING, ln->number, ln->offset,
-                    "CRLF line endings (carriage returns removed)");
-    }
-}
-
-int panlog_out_finish(struct panlog_out *o, struct ikm_source_stats *stats)
-{
-    for (int c = 0; c < PL_DG_N; c++)
-        if (o->diag_count[c] > PANLOG_DIAG_PER_CHECK_MAX && o->sink->diag && !o->failed) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "%d more %s problems not listed", o->diag_count[c] - PANLOG_DIAG_PER_CHECK_MAX,
-                     check_name[c]);
-            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, check_name[c], msg};
-            if (o->sink->diag(o->sink->ctx, &d) < 0)
-                o->failed = 1;
-        }
-    *stats = o->st;
-    return o->failed ? -1 : 0;
-}
+/* ---- timestamps ------------------------------------------------------------------------------ */
 
 const char *panlog_ts_reason(const char *why)
 {

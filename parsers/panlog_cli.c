@@ -26,6 +26,7 @@
 #include "panlog_cli.h"
 
 #include "panlog_classify.h"
+#include "parsekit.h"
 #include "timefmt.h"
 
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 #define OBJECT_WORDS_MAX 3  /* an object name with spaces: at most this many words */
 
 enum rec_state { REC_NONE, REC_PARSED, REC_UNPARSED };
+static const char *const cli_checks[] = {PK_LINE_CHECKS};
 
 struct span {
     size_t off, len; /* into the held record's buffer */
@@ -44,7 +46,7 @@ struct span {
 };
 
 struct cli_reader {
-    struct panlog_out out;
+    struct pk_out out;
     struct panlog_cls *cls;
     enum rec_state rec;
 
@@ -128,12 +130,9 @@ static void flush(struct cli_reader *r)
     ev.gw_id = ev.tn_id = -1;
     ev.msg = e.description;
     panlog_classify(r->cls, &e, &ev);
-    panlog_emit_event(&r->out, &ev);
-}
-
-static void unparsed(struct cli_reader *r, const struct ikm_line *ln, const char *p, size_t n, const char *reason)
-{
-    panlog_unparsed(&r->out, ln->number, ln->offset, reason, p, n);
+    /* the source's time range covers its entries, not lines whose columns did not parse */
+    pk_note_time(&r->out, &ev.t);
+    pk_event(&r->out, &ev);
 }
 
 /* Event ids of 7 characters or less that are whole words, not cut ones. */
@@ -167,7 +166,7 @@ static int record_line(struct cli_reader *r, const struct ikm_line *ln, const ch
     enum ikm_ts_result tr = ikm_parse_datetime(p, n, "/", " ", &tm, &used, &why);
     if (tr == IKM_TS_INVALID) {
         *reason = panlog_ts_reason(why);
-        panlog_diag(&r->out, PL_DG_TS, IKM_DIAG_WARNING, ln->number, ln->offset, "%s", *reason);
+        pk_diag(&r->out, PK_CK_TS, IKM_DIAG_WARNING, ln->number, ln->offset, "%s", *reason);
         return 0;
     }
     if (tr != IKM_TS_OK || used != 19 || (used < n && !is_space(p[used]))) {
@@ -298,60 +297,57 @@ static int is_rule(const char *p, size_t n)
     return marks >= 3;
 }
 
-static void line(struct cli_reader *r, const struct ikm_line *ln)
+static void line(void *ctx, const struct ikm_line *ln)
 {
-    r->out.st.units++;
+    struct cli_reader *r = ctx;
+    struct pk_out *o = &r->out;
+    o->st.units++;
     if (ln->truncated) {
-        panlog_diag(&r->out, PL_DG_LONG, IKM_DIAG_ERROR, ln->number, ln->offset,
-                    "line of %llu bytes exceeds the %zu-byte limit; kept as unparsed (first %zu bytes)",
-                    (unsigned long long)ln->full_len, IKM_LINE_MAX, ln->len);
+        pk_long_line(o, ln);
         flush(r);
         r->rec = REC_UNPARSED;
-        unparsed(r, ln, ln->ptr, ln->len, "line longer than 1 MiB");
+        pk_unparsed_line(o, ln, "line longer than 1 MiB");
         return;
     }
-    panlog_check_bytes(&r->out, ln);
+    pk_check_bytes(o, ln);
     const char *p = ln->ptr;
     size_t n = ln->len;
-    /* zero-filled blocks (a file cut by a crash) glue NULs to the next line */
-    size_t lead = 0;
-    while (lead < n && p[lead] == '\0')
-        lead++;
+    size_t lead = pk_leading_nuls(p, n);
     if (lead == n && n > 0) {
-        unparsed(r, ln, ln->ptr, ln->len, "NUL bytes only");
+        pk_unparsed_line(o, ln, "NUL bytes only");
         return;
     }
     p += lead;
     n -= lead;
     if (skip_spaces(p, n, 0) == n) {
-        panlog_count_parsed(&r->out); /* a blank line carries nothing to lose */
+        pk_parsed(o); /* a blank line carries nothing to lose */
         return;
     }
     if (has_date_shape(p, n)) {
         const char *reason = NULL;
         if (record_line(r, ln, p, n, &reason)) {
-            panlog_count_parsed(&r->out);
+            pk_parsed(o);
             r->rec = REC_PARSED;
         } else {
             flush(r);
             r->rec = REC_UNPARSED;
-            unparsed(r, ln, ln->ptr, ln->len, reason);
+            pk_unparsed_line(o, ln, reason);
         }
         return;
     }
     if (is_command_echo(p, n) || is_header(p, n) || is_rule(p, n)) {
         flush(r);
         r->rec = REC_NONE;
-        panlog_count_parsed(&r->out);
+        pk_parsed(o);
         return;
     }
     if (r->rec == REC_PARSED && r->pend) {
-        panlog_count_parsed(&r->out);
+        pk_parsed(o);
         extend(r, p, n);
         return;
     }
-    unparsed(r, ln, ln->ptr, ln->len,
-             r->rec == REC_UNPARSED ? "continuation of an unparsed record" : "continuation line before the first record");
+    pk_unparsed_line(o, ln, r->rec == REC_UNPARSED ? "continuation of an unparsed record"
+                                                   : "continuation line before the first record");
 }
 
 int panlog_cli_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, struct ikm_source_stats *stats)
@@ -360,7 +356,7 @@ int panlog_cli_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, st
     struct cli_reader *r = calloc(1, sizeof *r);
     if (!r)
         return -1;
-    panlog_out_init(&r->out, sink);
+    pk_out_init(&r->out, sink, cli_checks, sizeof cli_checks / sizeof cli_checks[0]);
     r->cls = panlog_cls_new();
     struct ikm_linereader lr;
     int lr_ok = r->cls && ikm_lr_init(&lr, s) == 0;
@@ -369,23 +365,9 @@ int panlog_cli_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, st
         free(r);
         return -1;
     }
-    struct ikm_line ln;
-    int got, rc = 0;
-    while ((got = ikm_lr_next(&lr, &ln)) == 1) {
-        line(r, &ln);
-        if (r->out.failed) {
-            rc = -1;
-            break;
-        }
-    }
-    if (got < 0) {
-        panlog_diag(&r->out, PL_DG_READ, IKM_DIAG_ERROR, lr.next_number, ikm_lr_bytes(&lr),
-                    "stream ends early after byte %lld: %s; everything before is kept",
-                    (long long)ikm_lr_bytes(&lr), ikm_lr_error(&lr));
-        rc = rc ? rc : 1;
-    }
+    int rc = pk_feed_lines(&r->out, &lr, line, r);
     flush(r);
-    if (panlog_out_finish(&r->out, stats) < 0)
+    if (pk_finish(&r->out, stats) < 0)
         rc = -1;
     stats->bytes = ikm_lr_bytes(&lr);
     ikm_lr_free(&lr);

@@ -33,6 +33,7 @@
 #include "panlog_csv.h"
 
 #include "panlog_classify.h"
+#include "parsekit.h"
 #include "timefmt.h"
 
 #include <stdlib.h>
@@ -49,6 +50,9 @@ enum { SYS_EVID = 8, SYS_OBJECT = 9, SYS_SEVERITY = 13, SYS_DESC = 14, SYS_HIRES
 enum { CFG_HOST = 7, CFG_CMD = 9, CFG_ADMIN = 10, CFG_CLIENT = 11, CFG_RESULT = 12, CFG_PATH = 13 };
 #define CFG_HIRES_AFTER_SEQ 11
 
+#define CK_CSV "csv" /* quoting problems */
+static const char *const csv_checks[] = {PK_LINE_CHECKS, CK_CSV};
+
 struct field {
     const char *p;
     size_t n;
@@ -62,7 +66,7 @@ struct held {
 enum pr { PR_PARSED, PR_UNPARSED, PR_JOIN };
 
 struct csv_reader {
-    struct panlog_out out;
+    struct pk_out out;
     struct panlog_cls *cls;
 
     struct field f[FIELDS_MAX];
@@ -408,8 +412,8 @@ static int row_time(struct csv_reader *r, size_t hires_idx, int64_t line, int64_
             return 0;
         }
         if (h < 0)
-            panlog_diag(&r->out, PL_DG_TS, IKM_DIAG_WARNING, line, off,
-                        "impossible high-resolution timestamp in field %zu; Generated Time used", hires_idx + 1);
+            pk_diag(&r->out, PK_CK_TS, IKM_DIAG_WARNING, line, off,
+                    "impossible high-resolution timestamp in field %zu; Generated Time used", hires_idx + 1);
     }
     size_t k = F_GEN;
     const char *why = NULL;
@@ -420,7 +424,7 @@ static int row_time(struct csv_reader *r, size_t hires_idx, int64_t line, int64_
     }
     if (g <= 0) {
         *reason = panlog_ts_reason(why);
-        panlog_diag(&r->out, PL_DG_TS, IKM_DIAG_WARNING, line, off, "%s (field %zu)", *reason, k + 1);
+        pk_diag(&r->out, PK_CK_TS, IKM_DIAG_WARNING, line, off, "%s (field %zu)", *reason, k + 1);
         return -1;
     }
     t->local_us = ikm_tm_to_us(&tm);
@@ -429,6 +433,13 @@ static int row_time(struct csv_reader *r, size_t hires_idx, int64_t line, int64_
     t->text = r->f[k].p;
     t->text_len = r->f[k].n;
     return 0;
+}
+
+/* The source's time range covers its rows' times, not those of lines that did not parse. */
+static void emit(struct csv_reader *r, const struct ikm_event *ev)
+{
+    pk_note_time(&r->out, &ev->t);
+    pk_event(&r->out, ev);
 }
 
 /* ---- SYSTEM ----------------------------------------------------------------------------------- */
@@ -450,7 +461,7 @@ static int system_row(struct csv_reader *r, int64_t line, int64_t off, const cha
     ev.gw_id = ev.tn_id = -1;
     ev.msg = e.description;
     panlog_classify(r->cls, &e, &ev);
-    panlog_emit_event(&r->out, &ev);
+    emit(r, &ev);
     return 0;
 }
 
@@ -596,7 +607,7 @@ static int config_row(struct csv_reader *r, const char *payload, size_t plen, in
     ikm_event_add_attr(&ev, "after", after, 0);
     ikm_event_add_attr(&ev, "host", fld(r, CFG_HOST), 0);
     ikm_event_add_attr(&ev, "serial", fld(r, F_SERIAL), 0);
-    panlog_emit_event(&r->out, &ev);
+    emit(r, &ev);
     return 0;
 }
 
@@ -638,11 +649,11 @@ static enum pr process(struct csv_reader *r, const char *p, size_t n, int64_t li
     if (open && allow_join)
         return PR_JOIN;
     if (open)
-        panlog_diag(&r->out, PL_DG_CSV, IKM_DIAG_WARNING, line, off,
-                    "quoted field not closed at the end of the record; read to the end");
+        pk_diag(&r->out, CK_CSV, IKM_DIAG_WARNING, line, off,
+                "quoted field not closed at the end of the record; read to the end");
     if (junk)
-        panlog_diag(&r->out, PL_DG_CSV, IKM_DIAG_WARNING, line, off,
-                    "text after a closing quote ignored (malformed CSV quoting)");
+        pk_diag(&r->out, CK_CSV, IKM_DIAG_WARNING, line, off,
+                "text after a closing quote ignored (malformed CSV quoting)");
     if (r->nf <= F_TYPE) {
         *reason = "too few fields for a PAN-OS log row";
         return PR_UNPARSED;
@@ -691,10 +702,10 @@ static void join_finish(struct csv_reader *r)
     for (size_t i = 0; i < r->nheld; i++) {
         const struct held *h = &r->held[i];
         if (pr == PR_PARSED)
-            panlog_count_parsed(&r->out);
+            pk_parsed(&r->out);
         else
-            panlog_unparsed(&r->out, h->number, h->offset, i == 0 ? reason : "continuation of an unparsed record",
-                            r->jbuf + h->start, h->len);
+            pk_unparsed(&r->out, h->number, h->offset, i == 0 ? reason : "continuation of an unparsed record",
+                        r->jbuf + h->start, h->len);
     }
     r->nheld = 0;
     r->jlen = 0;
@@ -718,26 +729,23 @@ static void join_add(struct csv_reader *r, const struct ikm_line *ln, const char
 
 /* ---- lines ---------------------------------------------------------------------------------- */
 
-static void line(struct csv_reader *r, const struct ikm_line *ln)
+static void line(void *ctx, const struct ikm_line *ln)
 {
+    struct csv_reader *r = ctx;
     r->out.st.units++;
     if (ln->truncated) {
         join_finish(r);
-        panlog_diag(&r->out, PL_DG_LONG, IKM_DIAG_ERROR, ln->number, ln->offset,
-                    "line of %llu bytes exceeds the %zu-byte limit; kept as unparsed (first %zu bytes)",
-                    (unsigned long long)ln->full_len, IKM_LINE_MAX, ln->len);
-        panlog_unparsed(&r->out, ln->number, ln->offset, "line longer than 1 MiB", ln->ptr, ln->len);
+        pk_long_line(&r->out, ln);
+        pk_unparsed_line(&r->out, ln, "line longer than 1 MiB");
         return;
     }
-    panlog_check_bytes(&r->out, ln);
+    pk_check_bytes(&r->out, ln);
     const char *p = ln->ptr;
     size_t n = ln->len;
-    size_t lead = 0;
-    while (lead < n && p[lead] == '\0')
-        lead++;
+    size_t lead = pk_leading_nuls(p, n);
     if (lead == n && n > 0) {
         join_finish(r);
-        panlog_unparsed(&r->out, ln->number, ln->offset, "NUL bytes only", ln->ptr, ln->len);
+        pk_unparsed_line(&r->out, ln, "NUL bytes only");
         return;
     }
     p += lead;
@@ -757,15 +765,15 @@ static void line(struct csv_reader *r, const struct ikm_line *ln)
     while (s < n && (p[s] == ' ' || p[s] == '\t'))
         s++;
     if (s == n) {
-        panlog_count_parsed(&r->out); /* a blank line carries nothing to lose */
+        pk_parsed(&r->out); /* a blank line carries nothing to lose */
         return;
     }
     const char *reason = NULL;
     enum pr pr = process(r, p, n, ln->number, ln->offset, n < JOIN_BYTES_MAX, &reason);
     if (pr == PR_PARSED)
-        panlog_count_parsed(&r->out);
+        pk_parsed(&r->out);
     else if (pr == PR_UNPARSED)
-        panlog_unparsed(&r->out, ln->number, ln->offset, reason, ln->ptr, ln->len);
+        pk_unparsed_line(&r->out, ln, reason);
     else
         join_start(r, ln, p, n);
 }
@@ -776,7 +784,7 @@ int panlog_csv_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, st
     struct csv_reader *r = calloc(1, sizeof *r);
     if (!r)
         return -1;
-    panlog_out_init(&r->out, sink);
+    pk_out_init(&r->out, sink, csv_checks, sizeof csv_checks / sizeof csv_checks[0]);
     r->cls = panlog_cls_new();
     struct ikm_linereader lr;
     if (!r->cls || ikm_lr_init(&lr, s) < 0) {
@@ -784,23 +792,9 @@ int panlog_csv_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, st
         free(r);
         return -1;
     }
-    struct ikm_line ln;
-    int got, rc = 0;
-    while ((got = ikm_lr_next(&lr, &ln)) == 1) {
-        line(r, &ln);
-        if (r->out.failed) {
-            rc = -1;
-            break;
-        }
-    }
-    if (got < 0) {
-        panlog_diag(&r->out, PL_DG_READ, IKM_DIAG_ERROR, lr.next_number, ikm_lr_bytes(&lr),
-                    "stream ends early after byte %lld: %s; everything before is kept",
-                    (long long)ikm_lr_bytes(&lr), ikm_lr_error(&lr));
-        rc = rc ? rc : 1;
-    }
+    int rc = pk_feed_lines(&r->out, &lr, line, r);
     join_finish(r);
-    if (panlog_out_finish(&r->out, stats) < 0)
+    if (pk_finish(&r->out, stats) < 0)
         rc = -1;
     stats->bytes = ikm_lr_bytes(&lr);
     ikm_lr_free(&lr);

@@ -22,12 +22,12 @@
  */
 #include "routed.h"
 
+#include "parsekit.h"
 #include "timefmt.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,14 +244,11 @@ static int istarts(const char *p, size_t n, const char *lit)
 
 /* ---- per-file state ------------------------------------------------------------------------- */
 
-#define DIAG_PER_CHECK_MAX 20
 #define CONT_TEXT_MAX ((size_t)64 << 10)
 #define RT_LR_MAX 128
 
 enum rec_state { REC_NONE, REC_PARSED, REC_UNPARSED };
-enum diag_check { DG_LONG, DG_NUL, DG_UTF8, DG_TS, DG_READ, DG_CRLF, DG_N };
-static const char *const diag_check_name[DG_N] = {"line-length", "nul-bytes", "utf8", "timestamp",
-                                                  "read", "line-endings"};
+static const char *const routed_checks[] = {PK_LINE_CHECKS};
 
 /* The last event, held with copies of its strings until the next record: continuation lines
  * may still extend its message. */
@@ -267,104 +264,15 @@ struct rt_pending {
 };
 
 struct rt_file {
-    const struct ikm_sink *sink;
     const struct rt_catalog *cat;
     pcre2_match_data *md;
-    struct ikm_source_stats st;
-    int failed;
-    int diag_count[DG_N];
-    int saw_crlf;
-    int have_offset, last_offset;
+    struct pk_out out; /* sink, stats, failure, diagnostics, offset state */
     enum rec_state rec;
     int64_t rec_line;
     char lr[RT_LR_MAX];
     size_t lr_len;
     struct rt_pending pend;
 };
-
-static void emit_diag(struct rt_file *f, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
-                      int64_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void emit_diag(struct rt_file *f, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
-                      int64_t off, const char *fmt, ...)
-{
-    if (sev == IKM_DIAG_ERROR)
-        f->st.errors++;
-    else
-        f->st.warnings++;
-    if (++f->diag_count[c] > DIAG_PER_CHECK_MAX || f->failed || !f->sink->diag)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct ikm_diag d = {sev, line, off, diag_check_name[c], msg};
-    if (f->sink->diag(f->sink->ctx, &d) < 0)
-        f->failed = 1;
-}
-
-/* Offset of the first invalid UTF-8 sequence, or (size_t)-1 (same check as ikemgr.c). */
-static size_t invalid_utf8_at(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            need = 2, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            need = 3, cp = c & 0x07;
-        else
-            return i;
-        if (n - i - 1 < need)
-            return i;
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += need + 1;
-    }
-    return (size_t)-1;
-}
-
-static void check_bytes(struct rt_file *f, const struct ikm_line *ln)
-{
-    const char *nul = memchr(ln->ptr, '\0', ln->len);
-    if (nul)
-        emit_diag(f, DG_NUL, IKM_DIAG_WARNING, ln->number, ln->offset + (nul - ln->ptr),
-                  "NUL byte at column %zu", (size_t)(nul - ln->ptr) + 1);
-    size_t bad = invalid_utf8_at((const unsigned char *)ln->ptr, ln->len);
-    if (bad != (size_t)-1)
-        emit_diag(f, DG_UTF8, IKM_DIAG_WARNING, ln->number, ln->offset + (int64_t)bad,
-                  "invalid UTF-8 at column %zu (kept, escaped on output)", bad + 1);
-    if (ln->had_cr && !f->saw_crlf) {
-        f->saw_crlf = 1;
-        emit_diag(f, DG_CRLF, IKM_DIAG_WARNING, ln->number, ln->offset,
-                  "CRLF line endings (carriage returns removed)");
-    }
-}
-
-static void emit_unparsed(struct rt_file *f, const struct ikm_line *ln, const char *reason)
-{
-    f->st.unparsed++;
-    if (f->failed || !f->sink->unparsed)
-        return;
-    struct ikm_unparsed u = {ln->number, ln->offset, reason, {ln->ptr, ln->len}};
-    if (f->sink->unparsed(f->sink->ctx, &u) < 0)
-        f->failed = 1;
-}
 
 /* ---- the held event ------------------------------------------------------------------------- */
 
@@ -390,11 +298,7 @@ static void flush_event(struct rt_file *f)
     for (size_t i = 0; i < ns; i++)
         strs[i]->ptr = pe->off[i] < 0 ? NULL : pe->buf + pe->off[i];
     pe->ev.t.text = pe->buf + pe->t_off;
-    f->st.events_by_kind[pe->ev.kind]++;
-    if (pe->ev.t.state == IKM_TZ_PENDING)
-        f->st.pending_rows++;
-    if (!f->failed && f->sink->event && f->sink->event(f->sink->ctx, &pe->ev) < 0)
-        f->failed = 1;
+    pk_event(&f->out, &pe->ev);
 }
 
 static int pend_reserve(struct rt_pending *pe, size_t n)
@@ -432,7 +336,7 @@ static void hold_event(struct rt_file *f, const struct ikm_event *ev)
     pe->len = 0;
     pe->ev = *ev;
     if ((pe->t_off = pend_append(pe, ev->t.text, ev->t.text_len)) < 0) {
-        f->failed = 1;
+        f->out.failed = 1;
         return;
     }
     struct ikm_str *strs[PEND_STRS];
@@ -440,7 +344,7 @@ static void hold_event(struct rt_file *f, const struct ikm_event *ev)
     for (size_t i = 0; i < ns; i++) {
         pe->off[i] = -1;
         if (strs[i]->ptr && (pe->off[i] = pend_append(pe, strs[i]->ptr, strs[i]->len)) < 0) {
-            f->failed = 1;
+            f->out.failed = 1;
             return;
         }
     }
@@ -459,7 +363,7 @@ static void extend_event(struct rt_file *f, const char *p, size_t n)
     if (n > CONT_TEXT_MAX - old - 1)
         n = CONT_TEXT_MAX - old - 1;
     if (pend_reserve(pe, n + 1) < 0) {
-        f->failed = 1;
+        f->out.failed = 1;
         return;
     }
     pe->buf[pe->len - 1] = '\n'; /* the message's NUL becomes the separator */
@@ -480,34 +384,6 @@ struct rt_prefix {
     struct ikm_str msg;    /* everything after the timestamp and level */
     struct ikm_str core;   /* the message proper, after daemon, tags and source location */
 };
-
-static void time_from_tm(struct rt_file *f, const struct ikm_tm *tm, int has_off, int off,
-                         const char *text, size_t text_len, struct ikm_time *t)
-{
-    t->local_us = ikm_tm_to_us(tm);
-    t->text = text;
-    t->text_len = text_len;
-    if (has_off) {
-        t->state = IKM_TZ_LINE;
-        t->offset_min = off;
-        if (!f->have_offset)
-            f->st.first_offset_min = off;
-        f->have_offset = 1;
-        f->st.has_offset = 1;
-        f->last_offset = off;
-    } else if (f->have_offset) {
-        t->state = IKM_TZ_FILE;
-        t->offset_min = f->last_offset;
-    } else {
-        t->state = IKM_TZ_PENDING;
-        t->offset_min = 0;
-    }
-    t->utc_us = t->local_us - (int64_t)t->offset_min * 60 * 1000000;
-    if (f->st.first_local_us == INT64_MIN || t->local_us < f->st.first_local_us)
-        f->st.first_local_us = t->local_us;
-    if (f->st.last_local_us == INT64_MIN || t->local_us > f->st.last_local_us)
-        f->st.last_local_us = t->local_us;
-}
 
 /* "Info:", "warning:", "[INFO]:" */
 static size_t read_level(const char *p, size_t n, size_t i, struct rt_prefix *px)
@@ -632,7 +508,7 @@ static int parse_prefix(struct rt_file *f, const char *p, size_t n, struct rt_pr
         ts_len = i + ou;
         i = skip_spaces(p, n, i + ou);
     }
-    time_from_tm(f, &tm, has_off, off, p, ts_len, &px->t);
+    pk_time_from_tm(&f->out, &tm, has_off, off, p, ts_len, &px->t);
     i = read_level(p, n, i, px);
     px->msg = ikm_str_of(p + i, n - i);
     if (!px->level_raw.ptr)
@@ -771,70 +647,67 @@ static int lr_header(struct rt_file *f, const char *p, size_t n)
     return 1;
 }
 
-static int rt_line(struct rt_file *f, const struct ikm_line *in)
+static void rt_line(void *ctx, const struct ikm_line *in)
 {
+    struct rt_file *f = ctx;
+    struct pk_out *o = &f->out;
     struct ikm_line ln = *in;
-    f->st.units++;
+    o->st.units++;
     if (ln.truncated) {
-        emit_diag(f, DG_LONG, IKM_DIAG_ERROR, ln.number, ln.offset,
-                  "line of %llu bytes exceeds the %zu-byte limit; kept as unparsed (first %zu bytes)",
-                  (unsigned long long)ln.full_len, IKM_LINE_MAX, ln.len);
+        pk_long_line(o, &ln);
         flush_event(f);
         f->rec = REC_UNPARSED;
-        emit_unparsed(f, &ln, "line longer than 1 MiB");
-        return f->failed ? -1 : 0;
+        pk_unparsed_line(o, &ln, "line longer than 1 MiB");
+        return;
     }
-    check_bytes(f, &ln);
-    size_t lead = 0;
-    while (lead < ln.len && ln.ptr[lead] == '\0')
-        lead++;
+    pk_check_bytes(o, &ln);
+    size_t lead = pk_leading_nuls(ln.ptr, ln.len);
     if (lead) {
         if (lead == ln.len) {
-            emit_unparsed(f, &ln, "NUL bytes only");
-            return f->failed ? -1 : 0;
+            pk_unparsed_line(o, &ln, "NUL bytes only");
+            return;
         }
         ln.ptr += lead;
         ln.len -= lead;
     }
     size_t first = skip_spaces(ln.ptr, ln.len, 0);
     if (first == ln.len) {
-        f->st.parsed++; /* a blank line carries nothing to lose */
-        return 0;
+        pk_parsed(o); /* a blank line carries nothing to lose */
+        return;
     }
     if (lr_header(f, ln.ptr, ln.len)) {
         flush_event(f);
         f->rec = REC_PARSED;
         f->rec_line = ln.number;
-        f->st.parsed++;
-        return f->failed ? -1 : 0;
+        pk_parsed(o);
+        return;
     }
     struct rt_prefix px;
     const char *why = NULL;
     int r = parse_prefix(f, ln.ptr, ln.len, &px, &why);
     if (r < 0) {
-        emit_diag(f, DG_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "%s", why ? why : "invalid timestamp");
+        pk_diag(o, PK_CK_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "%s", why ? why : "invalid timestamp");
         flush_event(f);
         f->rec = REC_UNPARSED;
-        emit_unparsed(f, &ln, why ? why : "invalid timestamp"); /* a static string */
-        return f->failed ? -1 : 0;
+        pk_unparsed_line(o, &ln, why ? why : "invalid timestamp"); /* a static string */
+        return;
     }
     if (r == 0) {
         if (f->rec == REC_PARSED) {
-            f->st.parsed++;
+            pk_parsed(o);
             if (f->pend.active && f->pend.ev.line == f->rec_line)
                 extend_event(f, ln.ptr, ln.len);
         } else {
-            emit_unparsed(f, &ln, f->rec == REC_NONE ? "continuation line before the first record"
-                                                     : "continuation of an unparsed record");
+            pk_unparsed_line(o, &ln, f->rec == REC_NONE ? "continuation line before the first record"
+                                                        : "continuation of an unparsed record");
         }
-        return f->failed ? -1 : 0;
+        return;
     }
     flush_event(f);
     f->rec = REC_PARSED;
     f->rec_line = ln.number;
-    f->st.parsed++;
+    pk_parsed(o);
     classify_record(f, &px, ln.number);
-    return f->failed ? -1 : 0;
 }
 
 int routed_parse_stream(struct ikm_stream s, const struct ikm_sink *sink,
@@ -853,36 +726,12 @@ int routed_parse_stream(struct ikm_stream s, const struct ikm_sink *sink,
         ikm_lr_free(&lr);
         return -1;
     }
-    f->sink = sink;
     f->cat = cat;
-    ikm_source_stats_init(&f->st);
-    struct ikm_line ln;
-    int r, rc = 0;
-    while ((r = ikm_lr_next(&lr, &ln)) == 1) {
-        if (rt_line(f, &ln) < 0) {
-            rc = -1;
-            break;
-        }
-    }
-    if (r < 0) {
-        emit_diag(f, DG_READ, IKM_DIAG_ERROR, lr.next_number, ikm_lr_bytes(&lr),
-                  "stream ends early after byte %lld: %s; everything before is kept",
-                  (long long)ikm_lr_bytes(&lr), ikm_lr_error(&lr) ? ikm_lr_error(&lr) : "read error");
-        rc = rc ? rc : 1;
-    }
+    pk_out_init(&f->out, sink, routed_checks, sizeof routed_checks / sizeof routed_checks[0]);
+    int rc = pk_feed_lines(&f->out, &lr, rt_line, f);
     flush_event(f);
-    for (int c = 0; c < DG_N; c++)
-        if (f->diag_count[c] > DIAG_PER_CHECK_MAX && f->sink->diag && !f->failed) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "%d more %s problems not listed",
-                     f->diag_count[c] - DIAG_PER_CHECK_MAX, diag_check_name[c]);
-            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, diag_check_name[c], msg};
-            if (f->sink->diag(f->sink->ctx, &d) < 0)
-                f->failed = 1;
-        }
-    if (f->failed)
+    if (pk_finish(&f->out, stats) < 0)
         rc = -1;
-    *stats = f->st;
     stats->bytes = ikm_lr_bytes(&lr);
     pcre2_match_data_free(f->md);
     free(f->pend.buf);

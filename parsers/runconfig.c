@@ -47,6 +47,8 @@
  */
 #include "runconfig.h"
 
+#include "parsekit.h"
+
 #include <expat.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,7 +59,6 @@
 #define RC_CHUNK ((size_t)64 << 10)
 #define RC_REL_MAX 255     /* longest relative path inside an object that can match */
 #define RC_ELNAME_MAX 64   /* element names longer than this match nothing */
-#define RC_DIAG_PER_CHECK_MAX 20
 #define RC_SHOW_MAX 64     /* bytes of a bad value quoted in a diagnostic */
 
 /* ---- expat's heap, capped ---------------------------------------------------------------- */
@@ -215,6 +216,7 @@ enum diag_check {
     DG_XML, DG_DOCTYPE, DG_DEPTH, DG_MEMORY, DG_LENGTH, DG_VALUE, DG_ENTRY, DG_READ, DG_CONTENT,
     DG_N
 };
+/* by enum diag_check, which is also the order of pk_finish's "N more" lines */
 static const char *const diag_check_name[DG_N] = {
     "xml", "doctype", "depth", "memory-limit", "value-length", "value", "entry", "read", "not-config",
 };
@@ -228,12 +230,10 @@ struct frame {
 
 struct rc {
     XML_Parser p;
-    const struct ikm_sink *sink;
-    struct ikm_source_stats st;
-    int failed;   /* the sink refused a record: stop, return -1 */
+    struct pk_out out; /* sink, stats, diagnostics; out.failed: the sink refused a record,
+                        * stop and return -1 */
     int stopped;  /* XML_StopParser was called: ignore the callbacks that still come */
     int in_parse; /* inside XML_ParseBuffer, where XML_StopParser may be called */
-    int diag_count[DG_N];
 
     /* line accounting (expat's numbering: LF, CRLF and lone CR end a line) */
     int64_t line_ends;
@@ -279,28 +279,6 @@ struct rc {
     char drain[RC_CHUNK]; /* reads after an error, to count the remaining lines */
 };
 
-static void sink_result(struct rc *r, int rc);
-static void emit_diag(struct rc *r, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
-                      int64_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void emit_diag(struct rc *r, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
-                      int64_t off, const char *fmt, ...)
-{
-    if (sev == IKM_DIAG_ERROR)
-        r->st.errors++;
-    else
-        r->st.warnings++;
-    if (++r->diag_count[c] > RC_DIAG_PER_CHECK_MAX || r->failed || !r->sink->diag)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct ikm_diag d = {sev, line, off, diag_check_name[c], msg};
-    sink_result(r, r->sink->diag(r->sink->ctx, &d));
-}
-
 /* Outside XML_ParseBuffer there is nothing to stop, and XML_StopParser would overwrite the
  * error code still to be read. */
 static void stop(struct rc *r)
@@ -311,13 +289,24 @@ static void stop(struct rc *r)
     }
 }
 
-/* A sink callback's answer: a refusal stops everything. */
-static void sink_result(struct rc *r, int rc)
+/* After a record went to the sink: a refusal stops everything. */
+static void sink_result(struct rc *r)
 {
-    if (rc < 0) {
-        r->failed = 1;
+    if (r->out.failed)
         stop(r);
-    }
+}
+
+static void emit_diag(struct rc *r, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
+                      int64_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void emit_diag(struct rc *r, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
+                      int64_t off, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pk_vdiag(&r->out, diag_check_name[c], sev, line, off, fmt, ap);
+    va_end(ap);
+    sink_result(r);
 }
 
 static int64_t cur_line(const struct rc *r)
@@ -420,10 +409,9 @@ static void emit_fact(struct rc *r, int64_t line, const char *key, const char *v
         emit_diag(r, DG_LENGTH, IKM_DIAG_WARNING, line, -1,
                   "line %lld: %s is %zu bytes; the first %zu are kept", (long long)line, key, full,
                   RUNCONFIG_VALUE_MAX);
-    if (r->failed || !r->sink->device_fact)
-        return;
     struct ikm_device_fact f = {line, key, ikm_str_of(v, kept_len(v, avail, full))};
-    sink_result(r, r->sink->device_fact(r->sink->ctx, &f));
+    pk_device_fact(&r->out, &f);
+    sink_result(r);
 }
 
 /* ---- objects ------------------------------------------------------------------------------ */
@@ -491,8 +479,8 @@ static void emit_gateway(struct rc *r)
     g.dpd_retry = r->iv[I_DPD_RETRY];
     g.nat_traversal = (int)r->iv[I_NAT];
     g.passive_mode = (int)r->iv[I_PASSIVE];
-    if (!r->failed && r->sink->cfg_gateway)
-        sink_result(r, r->sink->cfg_gateway(r->sink->ctx, &g));
+    pk_cfg_gateway(&r->out, &g);
+    sink_result(r);
 }
 
 static void emit_tunnel(struct rc *r)
@@ -508,8 +496,8 @@ static void emit_tunnel(struct rc *r)
     t.monitor_enabled = (int)r->iv[I_MONITOR];
     t.monitor_dest = field_str(r, S_MON_DEST);
     t.monitor_profile = field_str(r, S_MON_PROFILE);
-    if (!r->failed && r->sink->cfg_tunnel)
-        sink_result(r, r->sink->cfg_tunnel(r->sink->ctx, &t));
+    pk_cfg_tunnel(&r->out, &t);
+    sink_result(r);
     if (r->n_gw > 1) {
         /* the record holds the first gateway; how many there were is kept beside it, joined
          * by the line */
@@ -867,7 +855,7 @@ static void count_lines(struct rc *r, const char *b, size_t n)
     }
     r->line_ends += ends;
     r->prev_cr = prev_cr;
-    r->st.bytes += (int64_t)n;
+    r->out.st.bytes += (int64_t)n;
 }
 
 static int64_t units_of(const struct rc *r)
@@ -894,8 +882,8 @@ static void drain(struct rc *r, struct ikm_stream s)
         if (k == 0)
             return;
         if (k < 0) {
-            emit_diag(r, DG_READ, IKM_DIAG_ERROR, 0, r->st.bytes,
-                      "stream ends early after byte %lld: %s", (long long)r->st.bytes,
+            emit_diag(r, DG_READ, IKM_DIAG_ERROR, 0, r->out.st.bytes,
+                      "stream ends early after byte %lld: %s", (long long)r->out.st.bytes,
                       s.error ? s.error(s.ctx) : "read error");
             return;
         }
@@ -917,13 +905,9 @@ static void report_error(struct rc *r, struct ikm_stream s)
     report_cut_object(r, "the error");
     if (units == 0)
         return; /* an empty file: nothing to count */
-    r->st.parsed = line - 1;
-    r->st.unparsed = units - r->st.parsed;
-    if (r->failed || !r->sink->unparsed)
-        return;
-    struct ikm_unparsed u = {line, r->err_text_off, "XML error", ikm_str_of(r->err_text, r->err_text_len)};
-    if (r->sink->unparsed(r->sink->ctx, &u) < 0)
-        r->failed = 1;
+    r->out.st.parsed = line - 1;
+    r->out.st.unparsed = units - line; /* the lines after the error: counted, no record each */
+    pk_unparsed(&r->out, line, r->err_text_off, "XML error", r->err_text, r->err_text_len);
 }
 
 /* The error expat found (or the one a handler raised), with its place. */
@@ -943,19 +927,6 @@ static void take_expat_error(struct rc *r)
     else
         snprintf(r->err_msg, sizeof r->err_msg, "%s", XML_ErrorString(code));
     grab_error_text(r);
-}
-
-static void finish_diags(struct rc *r)
-{
-    for (int c = 0; c < DG_N; c++)
-        if (r->diag_count[c] > RC_DIAG_PER_CHECK_MAX && r->sink->diag && !r->failed) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "%d more %s problems not listed", r->diag_count[c] - RC_DIAG_PER_CHECK_MAX,
-                     diag_check_name[c]);
-            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, diag_check_name[c], msg};
-            if (r->sink->diag(r->sink->ctx, &d) < 0)
-                r->failed = 1;
-        }
 }
 
 static XML_Parser new_parser(struct rc *r)
@@ -982,8 +953,7 @@ int runconfig_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, str
     struct rc *r = calloc(1, sizeof *r);
     if (!r)
         return -1;
-    r->sink = sink;
-    ikm_source_stats_init(&r->st);
+    pk_out_init(&r->out, sink, diag_check_name, DG_N);
     r->text_depth = -1;
     rc_expat_refused = 0;
     r->p = new_parser(r);
@@ -1007,11 +977,11 @@ int runconfig_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, str
         ssize_t k = s.read(s.ctx, buf, RC_CHUNK);
         if (k < 0) {
             /* what was read stands: its lines were consumed without an XML error */
-            emit_diag(r, DG_READ, IKM_DIAG_ERROR, units_of(r), r->st.bytes,
+            emit_diag(r, DG_READ, IKM_DIAG_ERROR, units_of(r), r->out.st.bytes,
                       "stream ends early after byte %lld: %s; everything before is kept",
-                      (long long)r->st.bytes, s.error ? s.error(s.ctx) : "read error");
+                      (long long)r->out.st.bytes, s.error ? s.error(s.ctx) : "read error");
             report_cut_object(r, "the read error");
-            r->st.parsed = units_of(r);
+            r->out.st.parsed = units_of(r);
             rc = 1;
             break;
         }
@@ -1019,7 +989,7 @@ int runconfig_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, str
         r->in_parse = 1;
         enum XML_Status xs = XML_ParseBuffer(r->p, (int)k, k == 0);
         r->in_parse = 0;
-        if (r->failed) {
+        if (r->out.failed) {
             rc = -1;
             break;
         }
@@ -1034,20 +1004,18 @@ int runconfig_parse_stream(struct ikm_stream s, const struct ikm_sink *sink, str
             break;
         }
         if (k == 0) {
-            r->st.parsed = units_of(r);
+            r->out.st.parsed = units_of(r);
             if (!r->saw_config)
                 emit_diag(r, DG_CONTENT, IKM_DIAG_WARNING, 0, -1,
                           "no <config> element: well-formed XML, but not a PAN-OS configuration");
             break;
         }
     }
-    r->st.units = units_of(r);
+    r->out.st.units = units_of(r);
     if (rc == -1)
-        r->st.parsed = r->st.units - r->st.unparsed; /* counts still add up on a failure */
-    finish_diags(r);
-    if (r->failed)
+        r->out.st.parsed = r->out.st.units - r->out.st.unparsed; /* counts still add up on a failure */
+    if (pk_finish(&r->out, stats) < 0)
         rc = -1;
-    *stats = r->st;
     XML_ParserFree(r->p);
     free(r);
     return rc;

@@ -36,15 +36,14 @@
  */
 #include "techsupport.h"
 
+#include "parsekit.h"
 #include "timefmt.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DIAG_PER_CHECK_MAX 20
 #define TS_CMD_MAX 512       /* a longer command is cut (and still classified by its start) */
 #define TS_HOLD_MAX 4096     /* the longest line that can be a table header */
 #define TS_MAX_COLS 32
@@ -151,16 +150,10 @@ struct ts_occ {
     int64_t count;
 };
 
-enum diag_check { DG_LONG, DG_NUL, DG_UTF8, DG_READ, DG_CRLF, DG_N };
-static const char *const diag_check_name[DG_N] = {"line-length", "nul-bytes", "utf8", "read",
-                                                  "line-endings"};
+static const char *const ts_checks[] = {PK_CK_LONG, PK_CK_NUL, PK_CK_UTF8, PK_CK_READ, PK_CK_CRLF};
 
 struct ts_file {
-    const struct ikm_sink *sink;
-    struct ikm_source_stats st;
-    int failed;
-    int diag_count[DG_N];
-    int saw_crlf;
+    struct pk_out out; /* sink, stats, failure, diagnostics */
 
     enum ts_kind kind;
     char cmd[TS_CMD_MAX];
@@ -432,103 +425,22 @@ static size_t copy_str(char *dst, size_t cap, struct ikm_str s)
     return n;
 }
 
-/* ---- UTF-8 and byte checks (same checks and limits as the ikemgr parser) ------------------- */
-
-/* Offset of the first invalid UTF-8 sequence, or (size_t)-1. */
-static size_t invalid_utf8_at(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            need = 2, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            need = 3, cp = c & 0x07;
-        else
-            return i;
-        if (n - i - 1 < need)
-            return i;
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += need + 1;
-    }
-    return (size_t)-1;
-}
-
-static void emit_diag(struct ts_file *f, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
-                      int64_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void emit_diag(struct ts_file *f, enum diag_check c, enum ikm_diag_severity sev, int64_t line,
-                      int64_t off, const char *fmt, ...)
-{
-    if (sev == IKM_DIAG_ERROR)
-        f->st.errors++;
-    else
-        f->st.warnings++;
-    if (++f->diag_count[c] > DIAG_PER_CHECK_MAX || f->failed || !f->sink->diag)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct ikm_diag d = {sev, line, off, diag_check_name[c], msg};
-    if (f->sink->diag(f->sink->ctx, &d) < 0)
-        f->failed = 1;
-}
-
-static void check_bytes(struct ts_file *f, const struct ikm_line *ln)
-{
-    const char *nul = memchr(ln->ptr, '\0', ln->len);
-    if (nul)
-        emit_diag(f, DG_NUL, IKM_DIAG_WARNING, ln->number, ln->offset + (nul - ln->ptr),
-                  "NUL byte at column %zu", (size_t)(nul - ln->ptr) + 1);
-    size_t bad = invalid_utf8_at((const unsigned char *)ln->ptr, ln->len);
-    if (bad != (size_t)-1)
-        emit_diag(f, DG_UTF8, IKM_DIAG_WARNING, ln->number, ln->offset + (int64_t)bad,
-                  "invalid UTF-8 at column %zu (kept, escaped on output)", bad + 1);
-    if (ln->had_cr && !f->saw_crlf) {
-        f->saw_crlf = 1;
-        emit_diag(f, DG_CRLF, IKM_DIAG_WARNING, ln->number, ln->offset,
-                  "CRLF line endings (carriage returns removed)");
-    }
-}
-
 /* ---- emission ------------------------------------------------------------------------------ */
 
+/* A line's outcome: parsed when process_line gave no reason, else unparsed for it. */
 static void account(struct ts_file *f, const struct ikm_line *ln, const char *reason)
 {
-    if (!reason) {
-        f->st.parsed++;
-        return;
-    }
-    f->st.unparsed++;
-    if (f->failed || !f->sink->unparsed)
-        return;
-    struct ikm_unparsed u = {ln->number, ln->offset, reason, {ln->ptr, ln->len}};
-    if (f->sink->unparsed(f->sink->ctx, &u) < 0)
-        f->failed = 1;
+    if (!reason)
+        pk_parsed(&f->out);
+    else
+        pk_unparsed_line(&f->out, ln, reason);
 }
 
 static void emit_cli(struct ts_file *f, int64_t line, struct ikm_str obj, struct ikm_str key,
                      struct ikm_str val)
 {
-    if (f->failed || !f->sink->cli_value)
-        return;
+    if (f->out.failed || !f->out.sink->cli_value)
+        return; /* the object below is not worth building */
     if (f->dp_len) {
         /* the DP the command ran on is the outermost part of the object */
         size_t n = f->dp_len;
@@ -543,17 +455,13 @@ static void emit_cli(struct ts_file *f, int64_t line, struct ikm_str obj, struct
         obj = ikm_str_of(f->objbuf, n);
     }
     struct ikm_cli_value v = {line, ikm_str_of(f->cmd, f->cmd_len), f->occurrence, obj, key, val};
-    if (f->sink->cli_value(f->sink->ctx, &v) < 0)
-        f->failed = 1;
+    pk_cli_value(&f->out, &v);
 }
 
 static void emit_fact(struct ts_file *f, int64_t line, const char *key, struct ikm_str val)
 {
-    if (f->failed || !f->sink->device_fact)
-        return;
     struct ikm_device_fact d = {line, key, val};
-    if (f->sink->device_fact(f->sink->ctx, &d) < 0)
-        f->failed = 1;
+    pk_device_fact(&f->out, &d);
 }
 
 /* a/b joined into f->comp (either part may be absent) */
@@ -1441,7 +1349,8 @@ static void feed(struct ts_file *f, const struct ikm_line *ln)
         if (rule && dashes && !f->lay.active &&
             layout_from(f, f->hold.buf, f->hold.len, ln->ptr, ln->len)) {
             f->hold.active = 0;
-            f->st.parsed += 2;
+            pk_parsed(&f->out); /* the header */
+            pk_parsed(&f->out); /* its rule */
             return;
         }
         release_hold(f);
@@ -1458,55 +1367,35 @@ static void feed(struct ts_file *f, const struct ikm_line *ln)
     account(f, ln, process_line(f, ln));
 }
 
-static int ts_line(struct ts_file *f, const struct ikm_line *in)
+static void ts_line(void *ctx, const struct ikm_line *in)
 {
+    struct ts_file *f = ctx;
+    struct pk_out *o = &f->out;
     struct ikm_line ln = *in;
-    f->st.units++;
+    o->st.units++;
     if (ln.truncated) {
         release_hold(f);
-        emit_diag(f, DG_LONG, IKM_DIAG_ERROR, ln.number, ln.offset,
-                  "line of %llu bytes exceeds the %zu-byte limit; kept as unparsed (first %zu bytes)",
-                  (unsigned long long)ln.full_len, IKM_LINE_MAX, ln.len);
+        pk_long_line(o, &ln);
         account(f, &ln, "line longer than 1 MiB");
-        return f->failed ? -1 : 0;
+        return;
     }
-    check_bytes(f, &ln);
-    /* zero-filled blocks (a file cut by a crash) glue NULs to the next line */
-    size_t lead = 0;
-    while (lead < ln.len && ln.ptr[lead] == '\0')
-        lead++;
+    pk_check_bytes(o, &ln);
+    size_t lead = pk_leading_nuls(ln.ptr, ln.len);
     if (lead) {
         if (lead == ln.len) {
             release_hold(f);
             account(f, &ln, "NUL bytes only");
-            return f->failed ? -1 : 0;
+            return;
         }
         ln.ptr += lead;
         ln.len -= lead;
     }
     if (ln.len > 0 && ln.ptr[0] == '>' && (ln.len == 1 || is_space(ln.ptr[1]))) {
         start_section(f, ln.ptr + 1, ln.len - 1);
-        f->st.parsed++;
-        return f->failed ? -1 : 0;
+        pk_parsed(o);
+        return;
     }
     feed(f, &ln);
-    return f->failed ? -1 : 0;
-}
-
-static int ts_finish(struct ts_file *f, struct ikm_source_stats *stats)
-{
-    release_hold(f);
-    for (int c = 0; c < DG_N; c++)
-        if (f->diag_count[c] > DIAG_PER_CHECK_MAX && f->sink->diag && !f->failed) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "%d more %s problems not listed",
-                     f->diag_count[c] - DIAG_PER_CHECK_MAX, diag_check_name[c]);
-            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, diag_check_name[c], msg};
-            if (f->sink->diag(f->sink->ctx, &d) < 0)
-                f->failed = 1;
-        }
-    *stats = f->st;
-    return f->failed ? -1 : 0;
 }
 
 int techsupport_parse_stream(struct ikm_stream s, const struct ikm_sink *sink,
@@ -1521,24 +1410,11 @@ int techsupport_parse_stream(struct ikm_stream s, const struct ikm_sink *sink,
         ikm_lr_free(&lr);
         return -1;
     }
-    f->sink = sink;
-    ikm_source_stats_init(&f->st);
+    pk_out_init(&f->out, sink, ts_checks, sizeof ts_checks / sizeof ts_checks[0]);
     f->kind = TK_PREAMBLE;
-    struct ikm_line ln;
-    int r, rc = 0;
-    while ((r = ikm_lr_next(&lr, &ln)) == 1) {
-        if (ts_line(f, &ln) < 0) {
-            rc = -1;
-            break;
-        }
-    }
-    if (r < 0) {
-        emit_diag(f, DG_READ, IKM_DIAG_ERROR, lr.next_number, ikm_lr_bytes(&lr),
-                  "stream ends early after byte %lld: %s; everything before is kept",
-                  (long long)ikm_lr_bytes(&lr), ikm_lr_error(&lr) ? ikm_lr_error(&lr) : "read error");
-        rc = rc ? rc : 1;
-    }
-    if (ts_finish(f, stats) < 0)
+    int rc = pk_feed_lines(&f->out, &lr, ts_line, f);
+    release_hold(f);
+    if (pk_finish(&f->out, stats) < 0)
         rc = -1;
     stats->bytes = ikm_lr_bytes(&lr);
     free(f);

@@ -1,0 +1,216 @@
+/*
+ * parsekit.c — per-source bookkeeping shared by the parsers (see parsekit.h).
+ */
+#include "parsekit.h"
+
+#include "utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void pk_out_init(struct pk_out *o, const struct ikm_sink *sink, const char *const *checks, size_t n_checks)
+{
+    memset(o, 0, sizeof *o);
+    o->sink = sink;
+    ikm_source_stats_init(&o->st);
+    for (size_t i = 0; i < n_checks && i < PK_CHECKS_MAX; i++)
+        o->checks[o->n_checks++].name = checks[i];
+}
+
+void pk_unparsed(struct pk_out *o, int64_t line, int64_t off, const char *reason, const char *text, size_t len)
+{
+    o->st.unparsed++;
+    if (o->failed || !o->sink->unparsed)
+        return;
+    struct ikm_unparsed u = {line, off, reason, {text, len}};
+    if (o->sink->unparsed(o->sink->ctx, &u) < 0)
+        o->failed = 1;
+}
+
+/* The counter of a check: looked up by name (the same literal may sit at another address in
+ * another translation unit), added when new, NULL when the table is full. */
+static struct pk_check *check_of(struct pk_out *o, const char *name)
+{
+    for (size_t i = 0; i < o->n_checks; i++)
+        if (o->checks[i].name == name || strcmp(o->checks[i].name, name) == 0)
+            return &o->checks[i];
+    if (o->n_checks == PK_CHECKS_MAX)
+        return NULL;
+    o->checks[o->n_checks].name = name;
+    o->checks[o->n_checks].count = 0;
+    return &o->checks[o->n_checks++];
+}
+
+void pk_vdiag(struct pk_out *o, const char *check, enum ikm_diag_severity sev, int64_t line, int64_t off,
+              const char *fmt, va_list ap)
+{
+    if (sev == IKM_DIAG_ERROR)
+        o->st.errors++;
+    else
+        o->st.warnings++;
+    struct pk_check *c = check_of(o, check);
+    if ((c && ++c->count > PK_DIAG_PER_CHECK_MAX) || o->failed || !o->sink->diag)
+        return;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    struct ikm_diag d = {sev, line, off, c ? c->name : check, msg};
+    if (o->sink->diag(o->sink->ctx, &d) < 0)
+        o->failed = 1;
+}
+
+void pk_diag(struct pk_out *o, const char *check, enum ikm_diag_severity sev, int64_t line, int64_t off,
+             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pk_vdiag(o, check, sev, line, off, fmt, ap);
+    va_end(ap);
+}
+
+void pk_long_line(struct pk_out *o, const struct ikm_line *ln)
+{
+    pk_diag(o, PK_CK_LONG, IKM_DIAG_ERROR, ln->number, ln->offset,
+            "line of %llu bytes exceeds the %zu-byte limit; kept as unparsed (first %zu bytes)",
+            (unsigned long long)ln->full_len, IKM_LINE_MAX, ln->len);
+}
+
+void pk_read_error(struct pk_out *o, const struct ikm_linereader *lr)
+{
+    const char *why = ikm_lr_error(lr);
+    pk_diag(o, PK_CK_READ, IKM_DIAG_ERROR, lr->next_number, ikm_lr_bytes(lr),
+            "stream ends early after byte %lld: %s; everything before is kept", (long long)ikm_lr_bytes(lr),
+            why ? why : "read error");
+}
+
+void pk_check_bytes(struct pk_out *o, const struct ikm_line *ln)
+{
+    const char *nul = memchr(ln->ptr, '\0', ln->len);
+    if (nul)
+        pk_diag(o, PK_CK_NUL, IKM_DIAG_WARNING, ln->number, ln->offset + (nul - ln->ptr), "NUL byte at column %zu",
+                (size_t)(nul - ln->ptr) + 1);
+    size_t bad = ikm_utf8_invalid_at(ln->ptr, ln->len);
+    if (bad != IKM_UTF8_VALID)
+        pk_diag(o, PK_CK_UTF8, IKM_DIAG_WARNING, ln->number, ln->offset + (int64_t)bad,
+                "invalid UTF-8 at column %zu (kept, escaped on output)", bad + 1);
+    if (ln->had_cr && !o->saw_crlf) {
+        o->saw_crlf = 1;
+        pk_diag(o, PK_CK_CRLF, IKM_DIAG_WARNING, ln->number, ln->offset,
+                "CRLF line endings (carriage returns removed)");
+    }
+}
+
+/* pk_note_time's body, inlined into pk_time_from_tm: that runs once per timestamped line. */
+static inline void note_time(struct pk_out *o, const struct ikm_time *t)
+{
+    if (o->st.first_local_us == INT64_MIN || t->local_us < o->st.first_local_us)
+        o->st.first_local_us = t->local_us;
+    if (o->st.last_local_us == INT64_MIN || t->local_us > o->st.last_local_us)
+        o->st.last_local_us = t->local_us;
+    if (t->state == IKM_TZ_LINE) {
+        /* the first offset is the one that resolves the source's earlier, offset-less lines */
+        if (!o->st.has_offset)
+            o->st.first_offset_min = t->offset_min;
+        o->st.has_offset = 1;
+    }
+}
+
+void pk_note_time(struct pk_out *o, const struct ikm_time *t)
+{
+    note_time(o, t);
+}
+
+void pk_time_from_tm(struct pk_out *o, const struct ikm_tm *tm, int has_off, int off_min, const char *text,
+                     size_t text_len, struct ikm_time *t)
+{
+    t->local_us = ikm_tm_to_us(tm);
+    t->text = text;
+    t->text_len = text_len;
+    if (has_off) {
+        t->state = IKM_TZ_LINE;
+        t->offset_min = off_min;
+        o->last_offset_min = off_min;
+    } else if (o->st.has_offset) {
+        /* one device, one zone: a later line without an offset shares its neighbours' */
+        t->state = IKM_TZ_FILE;
+        t->offset_min = o->last_offset_min;
+    } else {
+        t->state = IKM_TZ_PENDING;
+        t->offset_min = 0;
+    }
+    t->utc_us = t->local_us - (int64_t)t->offset_min * 60 * 1000000;
+    note_time(o, t);
+}
+
+void pk_event(struct pk_out *o, const struct ikm_event *ev)
+{
+    if ((unsigned)ev->kind < IKM_EV_COUNT)
+        o->st.events_by_kind[ev->kind]++;
+    pk_note_pending(o, &ev->t);
+    if (!o->failed && o->sink->event && o->sink->event(o->sink->ctx, ev) < 0)
+        o->failed = 1;
+}
+
+void pk_ike_message(struct pk_out *o, const struct ikm_ike_msg *m)
+{
+    o->st.ike_messages++;
+    pk_note_pending(o, &m->t);
+    if (!o->failed && o->sink->ike_message && o->sink->ike_message(o->sink->ctx, m) < 0)
+        o->failed = 1;
+}
+
+void pk_cli_value(struct pk_out *o, const struct ikm_cli_value *v)
+{
+    if (!o->failed && o->sink->cli_value && o->sink->cli_value(o->sink->ctx, v) < 0)
+        o->failed = 1;
+}
+
+void pk_device_fact(struct pk_out *o, const struct ikm_device_fact *f)
+{
+    if (!o->failed && o->sink->device_fact && o->sink->device_fact(o->sink->ctx, f) < 0)
+        o->failed = 1;
+}
+
+void pk_cfg_gateway(struct pk_out *o, const struct ikm_cfg_gateway *g)
+{
+    if (!o->failed && o->sink->cfg_gateway && o->sink->cfg_gateway(o->sink->ctx, g) < 0)
+        o->failed = 1;
+}
+
+void pk_cfg_tunnel(struct pk_out *o, const struct ikm_cfg_tunnel *t)
+{
+    if (!o->failed && o->sink->cfg_tunnel && o->sink->cfg_tunnel(o->sink->ctx, t) < 0)
+        o->failed = 1;
+}
+
+int pk_feed_lines(struct pk_out *o, struct ikm_linereader *lr, void (*line)(void *ctx, const struct ikm_line *ln),
+                  void *ctx)
+{
+    struct ikm_line ln;
+    int r;
+    while ((r = ikm_lr_next(lr, &ln)) == 1) {
+        line(ctx, &ln);
+        if (o->failed)
+            return -1;
+    }
+    if (r < 0) {
+        pk_read_error(o, lr);
+        return 1;
+    }
+    return 0;
+}
+
+int pk_finish(struct pk_out *o, struct ikm_source_stats *stats)
+{
+    for (size_t i = 0; i < o->n_checks; i++) {
+        const struct pk_check *c = &o->checks[i];
+        if (c->count > PK_DIAG_PER_CHECK_MAX && o->sink->diag && !o->failed) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%d more %s problems not listed", c->count - PK_DIAG_PER_CHECK_MAX, c->name);
+            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, c->name, msg};
+            if (o->sink->diag(o->sink->ctx, &d) < 0)
+                o->failed = 1;
+        }
+    }
+    *stats = o->st;
+    return o->failed ? -1 : 0;
+}

@@ -130,7 +130,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # the archive walker's fuzz target needs the input layer too
-FUZZ_SRC     := $(PARSER_SRC) analyzer/input.c analyzer/walk.c analyzer/strmap.c
+FUZZ_SRC     := $(PARSER_SRC) analyzer/input.c analyzer/walk.c analyzer/strmap.c analyzer/textsafe.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(HEADERS)
 	@mkdir -p $(@D)

@@ -124,6 +124,8 @@ struct ingest_run {
     const struct ingest_opts *o;
     struct stored *done;
     size_t ndone, cap;
+    char **bundles; /* bundles (archives, folders, archives inside them) met in this run */
+    size_t nbundles;
     int stored, skipped, failed, fatal, partial;
 };
 
@@ -164,10 +166,26 @@ static void on_note(void *ctx, const char *bundle, const char *member, int64_t b
                 level == IKM_NOTE_ERROR ? "error" : "warning", detail);
 }
 
+static void note_bundle(struct ingest_run *run, const char *bundle)
+{
+    if (!bundle)
+        return;
+    for (size_t i = 0; i < run->nbundles; i++)
+        if (strcmp(run->bundles[i], bundle) == 0)
+            return;
+    char **nb = realloc(run->bundles, (run->nbundles + 1) * sizeof *nb);
+    if (!nb)
+        return;
+    run->bundles = nb;
+    if ((run->bundles[run->nbundles] = strdup(bundle)) != NULL)
+        run->nbundles++;
+}
+
 /* One leaf: a file, or a member of a bundle, with its content opened. */
 static int on_leaf(void *ctx, const struct ikm_leaf *leaf)
 {
     struct ingest_run *run = ctx;
+    note_bundle(run, leaf->bundle);
     const struct ingest_opts *o = run->o;
     struct ikm_input *in = leaf->in;
     const char *member = leaf->bundle ? leaf->name : NULL;
@@ -366,18 +384,18 @@ int ikm_cmd_ingest(int argc, char **argv)
     double t = now_s();
     struct ikm_walk_cb cb = {&run, on_leaf, on_note};
     for (int i = optind; i < argc && !run.fatal; i++) {
-        int before = run.stored + run.skipped;
+        size_t first_bundle = run.nbundles;
         int w = ikm_walk(argv[i], &o.limits, &cb);
         if (w == -2)
             run.failed++;
         /* a bundle is one device: name it after the hostname its own files give */
-        if (!run.fatal && run.stored + run.skipped > before) {
+        for (size_t b = first_bundle; b < run.nbundles && !run.fatal; b++) {
             char device[256];
-            if (tl_name_bundle_device(db, argv[i], device, sizeof device) < 0) {
-                fprintf(stderr, "ikemortem: database: cannot name the device of %s\n", argv[i]);
+            if (tl_name_bundle_device(db, run.bundles[b], device, sizeof device) < 0) {
+                fprintf(stderr, "ikemortem: database: cannot name the device of %s\n", run.bundles[b]);
                 run.fatal = 1;
             } else if (device[0] && !o.quiet) {
-                printf("%s: device %s\n", argv[i], device);
+                printf("%s: device %s\n", run.bundles[b], device);
             }
         }
     }
@@ -429,6 +447,9 @@ int ikm_cmd_ingest(int argc, char **argv)
     for (size_t i = 0; i < run.ndone; i++)
         free(run.done[i].path);
     free(run.done);
+    for (size_t i = 0; i < run.nbundles; i++)
+        free(run.bundles[i]);
+    free(run.bundles);
     /* a new database is kept only when complete; an existing one keeps what was committed */
     int nothing = run.stored == 0 && run.skipped == 0;
     int keep = !nothing && (!run.fatal || !created) && (derived_ok || !created);

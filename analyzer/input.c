@@ -61,6 +61,16 @@ void ikm_file_stream_close(struct ikm_file_src *fs)
 static la_ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
 {
     struct ikm_input *in = ctx;
+    if (in->replay_pos < in->replay_len) {
+        /* the bytes an abandoned archive attempt consumed, served again (hashed already) */
+        size_t k = in->replay_len - in->replay_pos;
+        if (k > sizeof in->raw)
+            k = sizeof in->raw;
+        memcpy(in->raw, in->replay + in->replay_pos, k);
+        in->replay_pos += k;
+        *buf = in->raw;
+        return (la_ssize_t)k;
+    }
     ssize_t n = in->src.read(in->src.ctx, in->raw, sizeof in->raw);
     if (n < 0) {
         in->raw_error = 1;
@@ -71,6 +81,23 @@ static la_ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
     if (n > 0) {
         EVP_DigestUpdate(in->md, in->raw, (size_t)n);
         in->raw_bytes += n;
+        if (in->capturing) {
+            if (in->replay_len + (size_t)n > IKM_REPLAY_MAX) {
+                in->capturing = 0;
+                in->replay_lost = 1;
+            } else {
+                unsigned char *nr = realloc(in->replay, in->replay_len + (size_t)n);
+                if (!nr) {
+                    in->capturing = 0;
+                    in->replay_lost = 1;
+                } else {
+                    in->replay = nr;
+                    memcpy(in->replay + in->replay_len, in->raw, (size_t)n);
+                    in->replay_len += (size_t)n;
+                    in->replay_pos = in->replay_len; /* consumed now; served again only on a restart */
+                }
+            }
+        }
     }
     *buf = in->raw;
     return n;
@@ -117,12 +144,12 @@ static ssize_t data_read(struct ikm_input *in, void *buf, size_t n)
                  (long long)in->max_ratio);
         return -1;
     }
-    if (in->data_cap && in->data_bytes + (int64_t)k > in->data_cap) {
+    if (in->data_cap && in->total_out > in->data_cap) {
         in->data_error = 1;
         snprintf(in->err, sizeof in->err,
-                 "decompressed data passes the cap of %lld bytes (a decompression bomb, or raise the cap); "
-                 "the rest is skipped",
-                 (long long)in->data_cap);
+                 "decompressed data passes the --max-bytes cap of %lld bytes for this input (a decompression "
+                 "bomb, or raise the cap); the rest is skipped",
+                 (long long)in->cap_report);
         return -1;
     }
     memcpy(buf, in->block, k);
@@ -152,6 +179,45 @@ static const char *stream_error(void *ctx)
     return in->err[0] ? in->err : NULL;
 }
 
+static const char *ar_error(struct archive *ar)
+{
+    const char *e = archive_error_string(ar);
+    return e ? e : "unreadable data";
+}
+
+/* A libarchive reader over our callback; archives recognised when allow_archive. */
+static int open_reader(struct ikm_input *in, int allow_archive)
+{
+    in->ar = archive_read_new();
+    if (!in->ar) {
+        snprintf(in->err, sizeof in->err, "out of memory");
+        return -1;
+    }
+    archive_read_support_filter_all(in->ar);
+    if (allow_archive) {
+        /* the containers support engineers receive; formats that bid on plain text (mtree)
+         * or allocate what a header claims (cpio names) are left out */
+        archive_read_support_format_tar(in->ar);
+        archive_read_support_format_zip_streamable(in->ar);
+    }
+    archive_read_support_format_raw(in->ar);
+    archive_read_support_format_empty(in->ar);
+    if (archive_read_open(in->ar, in, NULL, raw_read_cb, NULL) != ARCHIVE_OK) {
+        snprintf(in->err, sizeof in->err, "cannot read: %s", ar_error(in->ar));
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 when the bytes read so far hold anything but zeros. */
+static int replay_has_data(const struct ikm_input *in)
+{
+    for (size_t i = 0; i < in->replay_len; i++)
+        if (in->replay[i])
+            return 1;
+    return 0;
+}
+
 int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archive)
 {
     memset(in, 0, sizeof *in);
@@ -161,34 +227,37 @@ int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archiv
         snprintf(in->err, sizeof in->err, "cannot start SHA-256");
         return -1;
     }
-    in->ar = archive_read_new();
-    if (!in->ar) {
-        snprintf(in->err, sizeof in->err, "out of memory");
+    in->capturing = allow_archive;
+    if (open_reader(in, allow_archive) < 0)
         return -1;
-    }
-    archive_read_support_filter_all(in->ar);
-    if (allow_archive) {
-        /* the containers support engineers receive; formats that bid on plain text (mtree)
-         * are left out so that a log is never taken for an archive */
-        archive_read_support_format_tar(in->ar);
-        archive_read_support_format_zip_streamable(in->ar);
-        archive_read_support_format_cpio(in->ar);
-    }
-    archive_read_support_format_raw(in->ar);
-    archive_read_support_format_empty(in->ar);
-    if (archive_read_open(in->ar, in, NULL, raw_read_cb, NULL) != ARCHIVE_OK) {
-        snprintf(in->err, sizeof in->err, "cannot read: %s", archive_error_string(in->ar));
-        return -1;
-    }
     struct archive_entry *e;
     int r = archive_read_next_header(in->ar, &e);
+    in->replay_pos = in->replay_len; /* nothing to serve again unless we start over below */
+    if (allow_archive && r == ARCHIVE_EOF && (archive_format(in->ar) & ARCHIVE_FORMAT_BASE_MASK) ==
+                                                 ARCHIVE_FORMAT_TAR && replay_has_data(in)) {
+        /* tar takes 512 zero bytes for its end: a log whose head a crash zeroed would vanish
+         * as an "empty archive". Start again as plain content over the same bytes. */
+        if (in->replay_lost) {
+            snprintf(in->err, sizeof in->err, "cannot read: starts with zero blocks and more than %zu bytes "
+                                              "were consumed looking for an archive", (size_t)IKM_REPLAY_MAX);
+            return -1;
+        }
+        archive_read_free(in->ar);
+        in->ar = NULL;
+        in->capturing = 0;
+        in->replay_pos = 0;
+        if (open_reader(in, 0) < 0)
+            return -1;
+        r = archive_read_next_header(in->ar, &e);
+    }
+    in->capturing = 0;
     const char *fname = archive_filter_count(in->ar) > 1 ? archive_filter_name(in->ar, 0) : "none";
     snprintf(in->filter, sizeof in->filter, "%s", fname ? fname : "none");
     if (r == ARCHIVE_EOF) {
         in->data_eof = 1; /* an empty file, or an archive with no member */
         snprintf(in->format, sizeof in->format, "empty");
     } else if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-        snprintf(in->err, sizeof in->err, "cannot read: %s", archive_error_string(in->ar));
+        snprintf(in->err, sizeof in->err, "cannot read: %s", ar_error(in->ar));
         return -1;
     } else {
         const char *fmt = archive_format_name(in->ar);
@@ -254,8 +323,7 @@ int ikm_input_next_member(struct ikm_input *in, struct ikm_member *m)
         if (r == ARCHIVE_EOF)
             return 0;
         if (r < ARCHIVE_WARN) {
-            snprintf(in->err, sizeof in->err, "%s", archive_error_string(in->ar) ? archive_error_string(in->ar)
-                                                                                 : "damaged archive");
+            snprintf(in->err, sizeof in->err, "%s", ar_error(in->ar));
             return -1;
         }
     }
@@ -307,5 +375,6 @@ void ikm_input_close(struct ikm_input *in)
     if (in->md)
         EVP_MD_CTX_free(in->md);
     free(in->peek);
+    free(in->replay);
     memset(in, 0, sizeof *in);
 }

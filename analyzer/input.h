@@ -22,6 +22,8 @@
 #define IKM_PEEK_MAX ((size_t)64 << 10)
 /* below this much output the ratio is not judged: small files compress arbitrarily well */
 #define IKM_RATIO_FLOOR ((int64_t)64 << 20)
+/* bytes kept while libarchive tries the archive formats, to start again as plain content */
+#define IKM_REPLAY_MAX ((size_t)4 << 20)
 
 struct archive;
 struct archive_entry;
@@ -42,9 +44,13 @@ struct ikm_input {
     const char *block;        /* the current libarchive data block, not yet handed out */
     size_t block_left;
     int64_t data_bytes;       /* decompressed bytes handed out (this member, for archives) */
-    int64_t data_cap;         /* stop with an error past this many (0: no cap) */
+    int64_t data_cap;         /* stop with an error when total_out passes this (0: no cap) */
     int64_t total_out;        /* decompressed bytes handed out over all members */
     int64_t max_ratio;        /* stop when total_out passes raw_bytes times this (0: no check) */
+    int64_t cap_report;       /* the configured cap, for messages */
+    unsigned char *replay;    /* bytes read while trying the archive formats (see ikm_input_open) */
+    size_t replay_len, replay_pos;
+    int capturing, replay_lost;
     int data_error, data_eof;
     int first_header_pending; /* archives: the header read at open is not consumed yet */
     struct archive_entry *first_entry;

@@ -109,6 +109,13 @@ static int name_hinted(const struct ikm_kind_info *ki, const char *path)
 
 enum ikm_kind ikm_detect(const char *peek, size_t n, const char *path, char *why, size_t whysz)
 {
+    size_t nonzero = 0;
+    while (nonzero < n && peek[nonzero] == '\0')
+        nonzero++;
+    if (n > 0 && nonzero == n) {
+        snprintf(why, whysz, "empty file (only zero bytes)");
+        return IKM_KIND_EMPTY;
+    }
     if (n == 0) {
         for (size_t i = 0; i < N_KINDS; i++)
             if (name_hinted(&kinds[i], path)) {

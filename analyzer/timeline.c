@@ -719,8 +719,12 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, siz
     device[0] = '\0';
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db,
-                           "SELECT f.value FROM device_facts f JOIN sources s ON s.id = f.source_id "
-                           "WHERE s.bundle = ? AND f.key = ? AND f.value <> '' ORDER BY f.id LIMIT 1",
+                           /* the bundle's own sources, and those its duplicate members already
+                            * stand for (a newer bundle of the same device repeats its config) */
+                           "SELECT f.value FROM device_facts f WHERE f.key = ?2 AND f.value <> '' AND "
+                           "(f.source_id IN (SELECT id FROM sources WHERE bundle = ?1) OR f.source_id IN "
+                           "(SELECT source_id FROM inventory WHERE bundle = ?1 AND status = 'duplicate')) "
+                           "ORDER BY f.id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     static const char *const keys[] = {"hostname", "serial"};

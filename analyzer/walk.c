@@ -8,6 +8,7 @@
 #include "walk.h"
 
 #include "strmap.h"
+#include "textsafe.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -67,19 +68,45 @@ static const char *strip_dot_slash(const char *p)
 
 static int walk_content(struct walker *w, struct ikm_input *in, const char *label, const char *name, int depth);
 
+/* A member name made safe to print and store: control characters (an escape sequence that
+ * clears the screen, a newline that forges a report line) and invalid UTF-8 become \xNN. */
+static void safe_name(const char *raw, char *out, size_t outsz)
+{
+    struct ikm_textbuf tb = {0};
+    const char *s = ikm_text_safe(&tb, raw, strlen(raw), 0);
+    snprintf(out, outsz, "%s", s ? s : "?");
+    ikm_textbuf_free(&tb);
+}
+
+/* Reads what is left of the current member, so that data the parsers did not want still
+ * counts against the caps (libarchive would otherwise decompress it unseen while skipping). */
+static int drain_member(struct ikm_input *outer)
+{
+    static char sink_buf[64 << 10];
+    struct ikm_stream s = ikm_input_member_stream(outer);
+    ssize_t n;
+    while ((n = s.read(s.ctx, sink_buf, sizeof sink_buf)) > 0)
+        ;
+    return n < 0 ? -1 : 0;
+}
+
 /* One member of an archive. */
 static void walk_member(struct walker *w, struct ikm_input *outer, const struct ikm_member *m, const char *outer_label,
                         int depth)
 {
-    const char *path = strip_dot_slash(m->path);
+    char path_buf[1100];
+    safe_name(strip_dot_slash(m->path), path_buf, sizeof path_buf);
+    const char *path = path_buf;
     switch (m->type) {
     case IKM_MEMBER_DIR:
         return;
     case IKM_MEMBER_SYMLINK:
     case IKM_MEMBER_HARDLINK: {
-        char d[320];
+        char d[400];
+        char target[300];
+        safe_name(m->link_target, target, sizeof target);
         snprintf(d, sizeof d, "%s to %s, not followed", m->type == IKM_MEMBER_SYMLINK ? "symbolic link" : "hard link",
-                 m->link_target);
+                 target);
         note(w, path, 0, "link", d, IKM_NOTE_WARNING);
         return;
     }
@@ -91,7 +118,9 @@ static void walk_member(struct walker *w, struct ikm_input *outer, const struct 
     }
     const char *bad = m->cut ? "member path longer than 1023 bytes" : member_path_problem(m->path);
     if (bad) {
-        note(w, m->path, m->declared_size, "refused", bad, IKM_NOTE_ERROR);
+        char raw[1100];
+        safe_name(m->path, raw, sizeof raw);
+        note(w, raw, m->declared_size, "refused", bad, IKM_NOTE_ERROR);
         return;
     }
     if (m->declared_size > IKM_MAX_DECLARED_SIZE) {
@@ -114,7 +143,12 @@ static void walk_member(struct walker *w, struct ikm_input *outer, const struct 
         ikm_input_close(&inner);
         return;
     }
+    /* an archive inside the bundle (both ends' TSFs zipped together) is a bundle of its own */
+    const char *outer_bundle = w->bundle;
+    if (inner.is_archive)
+        w->bundle = label;
     walk_content(w, &inner, label, path, depth);
+    w->bundle = outer_bundle;
     ikm_input_close(&inner);
 }
 
@@ -123,6 +157,7 @@ static int walk_content(struct walker *w, struct ikm_input *in, const char *labe
 {
     in->max_ratio = w->lim->max_ratio;
     in->data_cap = w->budget;
+    in->cap_report = w->lim->max_bytes > 0 ? w->lim->max_bytes : IKM_DEFAULT_MAX_BYTES;
     if (!in->is_archive) {
         struct ikm_leaf leaf = {label, name, w->bundle, in};
         int r = w->cb->leaf(w->cb->ctx, &leaf);
@@ -144,12 +179,22 @@ static int walk_content(struct walker *w, struct ikm_input *in, const char *labe
                      IKM_NOTE_WARNING);
         }
         walk_member(w, in, &m, label, depth + 1);
-        if (in->data_error && strstr(in->err, "decompress")) {
-            /* a bomb in the container itself: nothing after it can be trusted to end */
-            note(w, strip_dot_slash(m.path), -1, "error", in->err, IKM_NOTE_ERROR);
+        if (!in->data_error)
+            drain_member(in);
+        if (in->data_error) {
+            /* the container itself failed (cap, ratio, truncation): what follows cannot be
+             * reached, or cannot be trusted to end */
+            char where[1100], d[700];
+            safe_name(strip_dot_slash(m.path), where, sizeof where);
+            if (strncmp(in->err, "decompress", 10) == 0)
+                snprintf(d, sizeof d, "%s", in->err); /* a cap or ratio stop: says so itself */
+            else
+                snprintf(d, sizeof d, "the archive ends early or is damaged in this member: %s", in->err);
+            note(w, where, -1, "error", d, IKM_NOTE_ERROR);
             break;
         }
     }
+    w->budget -= in->total_out;
     if (!w->stopped && r < 0) {
         char d[700];
         snprintf(d, sizeof d, "the archive ends early or is damaged after the last member read: %s", in->err);

@@ -36,7 +36,7 @@ MAIN_SRC     := analyzer/main.c
 GEN_SRC      := $(BUILD)/gen/schema_sql.c
 LIB_SRC      := $(PARSER_SRC) $(ANALYZER_LIB) $(GEN_SRC)
 TEST_SRC     := $(sort $(wildcard tests/*.c))
-HEADERS      := $(wildcard parsers/*.h analyzer/*.h tests/*.h parsers/*.inc)
+HEADERS      := $(wildcard parsers/*.h analyzer/*.h tests/*.h tests/fuzz/*.h parsers/*.inc)
 
 rel_obj  = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
 test_obj = $(patsubst %.c,$(BUILD)/test/%.o,$(1))

@@ -4,39 +4,11 @@
  * record invariants and discards everything.
  */
 #include "../../parsers/ikemgr.h"
+#include "fuzz_util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct fz_stream {
-    const uint8_t *p;
-    size_t len, pos;
-};
-
-static ssize_t fz_read(void *ctx, void *buf, size_t n)
-{
-    struct fz_stream *s = ctx;
-    size_t k = s->len - s->pos;
-    if (k > n)
-        k = n;
-    if (k > 7)
-        k = 7 + (s->pos % 61); /* uneven reads exercise the reader's buffer edges */
-    if (k > s->len - s->pos)
-        k = s->len - s->pos;
-    memcpy(buf, s->p + s->pos, k);
-    s->pos += k;
-    return (ssize_t)k;
-}
-
-static void check_str(struct ikm_str s)
-{
-    if (s.ptr && s.len > 0) {
-        volatile char c = s.ptr[0];
-        volatile char d = s.ptr[s.len - 1]; /* ASan flags a bad length */
-        (void)c, (void)d;
-    }
-}
 
 static int on_event(void *ctx, const struct ikm_event *ev)
 {

@@ -5,47 +5,15 @@
  * discards it.
  */
 #include "../../parsers/runconfig.h"
+#include "fuzz_util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct fz_stream {
-    const uint8_t *p;
-    size_t len, pos;
-};
-
-static ssize_t fz_read(void *ctx, void *buf, size_t n)
-{
-    struct fz_stream *s = ctx;
-    size_t k = s->len - s->pos;
-    if (k > n)
-        k = n;
-    if (k > 5)
-        k = 5 + (s->pos % 53); /* uneven reads split tokens, names and UTF-8 sequences */
-    if (k > s->len - s->pos)
-        k = s->len - s->pos;
-    memcpy(buf, s->p + s->pos, k);
-    s->pos += k;
-    return (ssize_t)k;
-}
-
 static size_t n_unparsed;
 
 /* A kept string: readable over its whole length, and never longer than the cap. */
-static void check_str(struct ikm_str s)
-{
-    if (!s.ptr)
-        return;
-    if (s.len > RUNCONFIG_VALUE_MAX)
-        abort();
-    if (s.len > 0) {
-        volatile char c = s.ptr[0];
-        volatile char d = s.ptr[s.len - 1]; /* ASan flags a bad length */
-        (void)c, (void)d;
-    }
-}
-
 static void check_flag(int v)
 {
     if (v < -1 || v > 1)

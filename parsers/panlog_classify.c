@@ -191,7 +191,7 @@ static const struct rule rules[] = {
     {"path-monitor", IKM_EV_ROUTE_CHANGE, NULL, FAM_ROUTING, F_DESC, 0, DV_NONE, "path",
      "\\bpath[ -]?monitor(?:ing)?\\b(?:[^\\n]{0,200}?\\b(?<state>up|down|failed|failure|recovered)\\b)?", "routing",
      "path-monitor-failure", "default", "Path monitor for static route 0.0.0.0/0 is down"},
-    /* VERIFIED (DOC-SEV-MED; <name> and <ip> are the doc's own placeholders) */
+    /* VERIFIED (DOC-SEV-MED; <name> and <ip> stand in the doc for real values) */
     {"bgp-ospf", IKM_EV_ROUTE_CHANGE, NULL, FAM_ROUTING, F_DESC, 0, DV_NONE, "BGP|OSPF|RIP",
      "\\b(?<proto>BGP|OSPFv3|OSPF|RIP)\\b[^\\n]{0,200}?\\b(?:peer|neighbou?r|adjacency|session)\\b"
      "(?:[^\\n]{0,200}?\\bpeer name:\\s*(?<nbrname>[^,\\n]{1,100}),\\s*peer IP:\\s*(?<nbr>[^\\s,\"]{0,63}[^\\s,.\"]))?",

@@ -5,7 +5,7 @@
  * previous record):
  *
  *   L  YYYY-MM-DD HH:MM:SS[.f] [+ZZZZ] [Level:] [func(file.c:N):] MESSAGE      routed.log (INFERRED)
- *   F  YYYY/MM/DD HH:MM:SS[.f] DAEMON: [[XXXXX-XXXXX]][[EC n]] MESSAGE         FRR (frr_export.log, ns<N>_frr_*.log)
+ *   F  YYYY/MM/DD HH:MM:SS[.f] DAEMON: [[MSG-ID]][[EC n]] MESSAGE         FRR (frr_export.log, ns<N>_frr_*.log)
  *   H  #LR:<name> (<n>)                                                       FRR file header: the logical router
  *
  *   L  2024-07-15 10:55:41.005 -0700 Info: pan_rt_pathmon(pathmon.c:311): Path monitor ... is down

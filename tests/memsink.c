@@ -254,6 +254,33 @@ struct ikm_stream ms_stream(struct ms_str_stream *ss, const char *text, size_t l
     return stream;
 }
 
+static ssize_t failing_read(void *ctx, void *buf, size_t n)
+{
+    struct ms_str_stream *s = ctx;
+    if (s->pos >= s->len)
+        return -1;
+    size_t k = s->len - s->pos < n ? s->len - s->pos : n;
+    memcpy(buf, s->p + s->pos, k);
+    s->pos += k;
+    return (ssize_t)k;
+}
+
+static const char *failing_error(void *ctx)
+{
+    (void)ctx;
+    return "truncated gzip input";
+}
+
+struct ikm_stream ms_failing_stream(struct ms_str_stream *ss, const char *text, size_t len)
+{
+    ss->p = text;
+    ss->len = len;
+    ss->pos = 0;
+    ss->chunk = 0;
+    struct ikm_stream stream = {ss, failing_read, failing_error};
+    return stream;
+}
+
 void ms_check_accounting(const struct memsink *ms)
 {
     ck_assert_int_eq(ms->st.parsed + ms->st.unparsed, ms->st.units);

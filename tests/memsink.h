@@ -94,6 +94,9 @@ struct ms_str_stream {
     size_t len, pos, chunk;
 };
 struct ikm_stream ms_stream(struct ms_str_stream *ss, const char *text, size_t len, size_t chunk);
+/* A stream that delivers text[0..len) and then fails with "truncated gzip input" (the error a
+ * cut .gz rotation gives), for the "everything before the failure is kept" tests. */
+struct ikm_stream ms_failing_stream(struct ms_str_stream *ss, const char *text, size_t len);
 /* Checks the invariants every parse keeps: parsed + unparsed = units, one unparsed record per
  * unparsed unit. */
 void ms_check_accounting(const struct memsink *ms);

@@ -636,30 +636,11 @@ START_TEST(hostile_month_13)
 }
 END_TEST
 
-struct fail_stream {
-    const char *p;
-    size_t len, pos;
-};
-static ssize_t fail_read(void *ctx, void *buf, size_t n)
-{
-    struct fail_stream *s = ctx;
-    if (s->pos >= s->len)
-        return -1;
-    size_t k = s->len - s->pos < n ? s->len - s->pos : n;
-    memcpy(buf, s->p + s->pos, k);
-    s->pos += k;
-    return (ssize_t)k;
-}
-static const char *fail_error(void *ctx)
-{
-    (void)ctx;
-    return "truncated gzip input";
-}
 
 START_TEST(hostile_read_error_keeps_what_came_before)
 {
-    struct fail_stream fs = {seed_debug, sizeof seed_debug - 1 - 20, 0};
-    struct ikm_stream st = {&fs, fail_read, fail_error};
+    struct ms_str_stream fs;
+    struct ikm_stream st = ms_failing_stream(&fs, seed_debug, sizeof seed_debug - 1 - 20);
     struct memsink ms = {0};
     struct ikm_sink sink = memsink_sink(&ms);
     int r = ikemgr_parse_stream(ms_catalog(), st, &sink, &ms.st);

@@ -1148,31 +1148,12 @@ START_TEST(hostile_tiny_reads_no_newline)
 }
 END_TEST
 
-struct fail_stream {
-    const char *p;
-    size_t len, pos;
-};
-static ssize_t fail_read(void *ctx, void *buf, size_t n)
-{
-    struct fail_stream *s = ctx;
-    if (s->pos >= s->len)
-        return -1;
-    size_t k = s->len - s->pos < n ? s->len - s->pos : n;
-    memcpy(buf, s->p + s->pos, k);
-    s->pos += k;
-    return (ssize_t)k;
-}
-static const char *fail_error(void *ctx)
-{
-    (void)ctx;
-    return "truncated gzip input";
-}
 
 START_TEST(hostile_read_error)
 {
     for (int csv = 0; csv < 2; csv++) {
-        struct fail_stream fs = {csv ? elastic_sys : seed_cli, csv ? sizeof elastic_sys - 1 : sizeof seed_cli - 1, 0};
-        struct ikm_stream st = {&fs, fail_read, fail_error};
+        struct ms_str_stream fs;
+        struct ikm_stream st = ms_failing_stream(&fs, csv ? elastic_sys : seed_cli, csv ? sizeof elastic_sys - 1 : sizeof seed_cli - 1);
         struct memsink ms = {0};
         struct ikm_sink sink = memsink_sink(&ms);
         int r = csv ? panlog_csv_parse_stream(st, &sink, &ms.st) : panlog_cli_parse_stream(st, &sink, &ms.st);

@@ -383,9 +383,12 @@ int ikm_cmd_ingest(int argc, char **argv)
     struct ingest_run run = {.db = db, .parsers = &parsers, .o = &o};
     double t = now_s();
     struct ikm_walk_cb cb = {&run, on_leaf, on_note};
+    int64_t inventory_seen = 0;
     for (int i = optind; i < argc && !run.fatal; i++) {
         size_t first_bundle = run.nbundles;
         int w = ikm_walk(argv[i], &o.limits, &cb);
+        if (o.verbose) /* what became of every member: status, kind, stored bytes, name */
+            inventory_seen = tl_inventory_print(db, inventory_seen, stderr);
         if (w == -2)
             run.failed++;
         /* a bundle is one device: name it after the hostname its own files give */

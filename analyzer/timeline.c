@@ -714,6 +714,28 @@ int tl_inventory_add(struct tl_db *t, const char *bundle, const char *member, in
     return r;
 }
 
+int64_t tl_inventory_print(struct tl_db *t, int64_t after_id, FILE *out)
+{
+    sqlite3_stmt *st;
+    int64_t last = after_id;
+    if (sqlite3_prepare_v2(t->db,
+                           "SELECT id, COALESCE(bundle, ''), COALESCE(member, ''), COALESCE(bytes, -1), "
+                           "COALESCE(kind, '-'), status, COALESCE(detail, '') FROM inventory WHERE id > ? ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return after_id;
+    sqlite3_bind_int64(st, 1, after_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        last = sqlite3_column_int64(st, 0);
+        fprintf(out, "inventory: %-14s %-16s %12lld  %s%s%s%s%s\n", (const char *)sqlite3_column_text(st, 5),
+                (const char *)sqlite3_column_text(st, 4), (long long)sqlite3_column_int64(st, 3),
+                (const char *)sqlite3_column_text(st, 1), sqlite3_column_bytes(st, 1) ? ":" : "",
+                (const char *)sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 6) ? "  — " : "",
+                (const char *)sqlite3_column_text(st, 6));
+    }
+    sqlite3_finalize(st);
+    return last;
+}
+
 int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, size_t devsz)
 {
     device[0] = '\0';

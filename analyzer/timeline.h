@@ -72,6 +72,9 @@ void tl_source_zone(struct tl_db *t, int64_t source_id, char *tz, size_t tzsz, c
 /* One line of the inventory (source_id <= 0: none). */
 int tl_inventory_add(struct tl_db *t, const char *bundle, const char *member, int64_t bytes, const char *kind,
                      const char *status, const char *detail, int64_t source_id);
+/* Prints to `out` the inventory rows with id > after_id, one line each, and returns the
+ * highest id (for -v). */
+int64_t tl_inventory_print(struct tl_db *t, int64_t after_id, FILE *out);
 /* Names the device of a bundle's sources after its hostname (else serial) found in them, on
  * every row they produced. Returns 0 and the name used in device (empty when none found), or
  * -1 on a database error. */

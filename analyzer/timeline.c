@@ -389,6 +389,15 @@ static int sink_event(void *ctx, const struct ikm_event *ev)
     return 0;
 }
 
+/* 16 lowercase hex digits: one per capture message, so not through printf */
+static void hex16(uint64_t v, char out[17])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = digits[v & 15];
+    out[16] = '\0';
+}
+
 static void bind_ip(sqlite3_stmt *st, int i, const char *ip)
 {
     bind_cstr(st, i, ip[0] ? ip : NULL);
@@ -412,8 +421,8 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     bind_opt_int(st, 12, m->dst_port);
     char spi[2][17];
     if (m->has_spi) {
-        snprintf(spi[0], sizeof spi[0], "%016llx", (unsigned long long)m->ispi);
-        snprintf(spi[1], sizeof spi[1], "%016llx", (unsigned long long)m->rspi);
+        hex16(m->ispi, spi[0]);
+        hex16(m->rspi, spi[1]);
         sqlite3_bind_text(st, 13, spi[0], 16, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 14, spi[1], 16, SQLITE_TRANSIENT);
     }

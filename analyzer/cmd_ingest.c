@@ -386,6 +386,8 @@ int ikm_cmd_ingest(int argc, char **argv)
     int64_t inventory_seen = 0;
     for (int i = optind; i < argc && !run.fatal; i++) {
         size_t first_bundle = run.nbundles;
+        int64_t src_before, inv_before;
+        tl_max_ids(db, &src_before, &inv_before);
         int w = ikm_walk(argv[i], &o.limits, &cb);
         if (o.verbose) /* what became of every member: status, kind, stored bytes, name */
             inventory_seen = tl_inventory_print(db, inventory_seen, stderr);
@@ -394,7 +396,7 @@ int ikm_cmd_ingest(int argc, char **argv)
         /* a bundle is one device: name it after the hostname its own files give */
         for (size_t b = first_bundle; b < run.nbundles && !run.fatal; b++) {
             char device[256];
-            if (tl_name_bundle_device(db, run.bundles[b], device, sizeof device) < 0) {
+            if (tl_name_bundle_device(db, run.bundles[b], src_before, inv_before, device, sizeof device) < 0) {
                 fprintf(stderr, "ikemortem: database: cannot name the device of %s\n", run.bundles[b]);
                 run.fatal = 1;
             } else if (device[0] && !o.quiet) {

@@ -136,7 +136,17 @@ static ssize_t data_read(struct ikm_input *in, void *buf, size_t n)
     }
     size_t k = in->block_left < n ? in->block_left : n;
     in->total_out += (int64_t)k;
-    if (in->max_ratio > 0 && in->total_out > IKM_RATIO_FLOOR && in->total_out > in->raw_bytes * in->max_ratio) {
+    /* the ratio is judged against what the user's file stores, over everything decompressed
+     * from it at every nesting level: a bomb split over many small members is still one bomb */
+    struct ikm_input *root = in->top ? in->top : in;
+    if (root != in)
+        root->nested_out += (int64_t)k;
+    int64_t out_all = root->total_out + root->nested_out;
+    if (in->max_ratio > 0 && out_all > IKM_RATIO_FLOOR && out_all > root->raw_bytes * in->max_ratio) {
+        /* this member is the bomb: it stops, and what it produced no longer counts against
+         * the members after it */
+        if (root != in)
+            root->nested_out -= in->total_out;
         in->data_error = 1;
         snprintf(in->err, sizeof in->err,
                  "decompresses to more than %lld times its stored size (a decompression bomb, or raise "
@@ -162,6 +172,12 @@ static ssize_t data_read(struct ikm_input *in, void *buf, size_t n)
 static ssize_t stream_read(void *ctx, void *buf, size_t n)
 {
     struct ikm_input *in = ctx;
+    if (in->zero_served < in->zero_prefix) {
+        size_t k = (size_t)(in->zero_prefix - in->zero_served) < n ? (size_t)(in->zero_prefix - in->zero_served) : n;
+        memset(buf, 0, k);
+        in->zero_served += (int64_t)k;
+        return (ssize_t)k;
+    }
     if (in->peek_pos < in->peek_len) {
         size_t k = in->peek_len - in->peek_pos;
         if (k > n)
@@ -233,6 +249,28 @@ int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archiv
     struct archive_entry *e;
     int r = archive_read_next_header(in->ar, &e);
     in->replay_pos = in->replay_len; /* nothing to serve again unless we start over below */
+    if (allow_archive && r == ARCHIVE_EOF &&
+        (archive_format(in->ar) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR && !replay_has_data(in)) {
+        /* all zeros so far: an empty tar, or a zeroed head longer than what tar looked at */
+        ssize_t n;
+        while (in->capturing && !replay_has_data(in) &&
+               (n = in->src.read(in->src.ctx, in->raw, sizeof in->raw)) > 0) {
+            EVP_DigestUpdate(in->md, in->raw, (size_t)n);
+            in->raw_bytes += n;
+            if (in->replay_len + (size_t)n > IKM_REPLAY_MAX) {
+                in->replay_lost = 1;
+                break;
+            }
+            unsigned char *nr = realloc(in->replay, in->replay_len + (size_t)n);
+            if (!nr) {
+                in->replay_lost = 1;
+                break;
+            }
+            in->replay = nr;
+            memcpy(in->replay + in->replay_len, in->raw, (size_t)n);
+            in->replay_len += (size_t)n;
+        }
+    }
     if (allow_archive && r == ARCHIVE_EOF && (archive_format(in->ar) & ARCHIVE_FORMAT_BASE_MASK) ==
                                                  ARCHIVE_FORMAT_TAR && replay_has_data(in)) {
         /* tar takes 512 zero bytes for its end: a log whose head a crash zeroed would vanish
@@ -274,11 +312,22 @@ int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archiv
         snprintf(in->err, sizeof in->err, "out of memory");
         return -1;
     }
-    while (in->peek_len < IKM_PEEK_MAX) {
-        ssize_t k = data_read(in, in->peek + in->peek_len, IKM_PEEK_MAX - in->peek_len);
-        if (k <= 0)
-            break; /* an error is reported when the parser reaches it */
-        in->peek_len += (size_t)k;
+    for (;;) {
+        while (in->peek_len < IKM_PEEK_MAX) {
+            ssize_t k = data_read(in, in->peek + in->peek_len, IKM_PEEK_MAX - in->peek_len);
+            if (k <= 0)
+                break; /* an error is reported when the parser reaches it */
+            in->peek_len += (size_t)k;
+        }
+        /* a head zeroed by a crash says nothing about the kind: look past it, and serve the
+         * zeros again before the peek so that the parsers see every byte */
+        size_t z = 0;
+        while (z < in->peek_len && in->peek[z] == 0)
+            z++;
+        if (z < in->peek_len || in->peek_len < IKM_PEEK_MAX || in->zero_prefix >= IKM_ZERO_HEAD_MAX)
+            break;
+        in->zero_prefix += (int64_t)in->peek_len;
+        in->peek_len = 0;
     }
     return 0;
 }

@@ -24,6 +24,8 @@
 #define IKM_RATIO_FLOOR ((int64_t)64 << 20)
 /* bytes kept while libarchive tries the archive formats, to start again as plain content */
 #define IKM_REPLAY_MAX ((size_t)4 << 20)
+/* zeros looked past to find the content's kind (a crash can zero a log's head) */
+#define IKM_ZERO_HEAD_MAX ((int64_t)256 << 20)
 
 struct archive;
 struct archive_entry;
@@ -48,6 +50,10 @@ struct ikm_input {
     int64_t total_out;        /* decompressed bytes handed out over all members */
     int64_t max_ratio;        /* stop when total_out passes raw_bytes times this (0: no check) */
     int64_t cap_report;       /* the configured cap, for messages */
+    struct ikm_input *top;    /* the input the user named, when this one is nested in it */
+    int64_t nested_out;       /* top only: bytes decompressed by nested inputs */
+    int64_t zero_prefix;      /* zero bytes skipped before the peek, served again first */
+    int64_t zero_served;
     unsigned char *replay;    /* bytes read while trying the archive formats (see ikm_input_open) */
     size_t replay_len, replay_pos;
     int capturing, replay_lost;

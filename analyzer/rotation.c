@@ -5,9 +5,9 @@
  * seen twice and a liveness request counted as its own retransmit.
  *
  * Sources are taken in order of their first device-local time; where a source's range
- * overlaps the previous one, its rows identical to a row of the previous source (same local
- * time, kind and text for events; same local time, direction, length and addresses for IKE
- * messages) are deleted and counted in sources.dup_rows. Rows of a source are one id range
+ * overlaps the one before it that reaches furthest, its rows identical to a row of that source
+ * (same local time, kind and text for events; same local time, direction, length and
+ * addresses for IKE messages) are deleted one for one and counted in sources.dup_rows. Rows of a source are one id range
  * (one transaction per source), so every statement is a range scan.
  */
 #include "rotation.h"
@@ -43,44 +43,44 @@ static int exec_fmt(sqlite3 *db, char *err, size_t errsz, const char *fmt, ...)
     return 0;
 }
 
-/* Deletes b's events that a also has within [lo, hi]; returns how many, or -1. */
+/* Deletes b's events that a also has within [lo, hi], one for one (a line repeated twice in b
+ * but once in a loses one copy); returns how many, or -1. */
 static int64_t drop_events(sqlite3 *db, const struct src *a, const struct src *b, int64_t lo, int64_t hi, char *err,
                            size_t errsz)
 {
     if (!a->ev_first || !b->ev_first)
         return 0;
     if (exec_fmt(db, err, errsz,
-                 "DROP TABLE IF EXISTS temp.rot_keys;"
-                 "CREATE TEMP TABLE rot_keys AS SELECT ts_local_us, kind, msg FROM events "
-                 " WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld;"
-                 "CREATE INDEX temp.rot_keys_ts ON rot_keys(ts_local_us);"
-                 "DELETE FROM events WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld "
-                 " AND EXISTS (SELECT 1 FROM rot_keys k WHERE k.ts_local_us = events.ts_local_us "
-                 " AND k.kind = events.kind AND k.msg = events.msg)",
-                 (long long)a->ev_first, (long long)a->ev_last, (long long)lo, (long long)hi,
-                 (long long)b->ev_first, (long long)b->ev_last, (long long)lo, (long long)hi) < 0)
+                 "DELETE FROM events WHERE id IN (SELECT bb.id FROM "
+                 " (SELECT id, ts_local_us, kind, msg, ROW_NUMBER() OVER (PARTITION BY ts_local_us, kind, msg "
+                 "  ORDER BY id) AS rn FROM events WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld) bb "
+                 " JOIN (SELECT ts_local_us, kind, msg, count(*) AS c FROM events WHERE id BETWEEN %lld AND %lld "
+                 "  AND ts_local_us BETWEEN %lld AND %lld GROUP BY ts_local_us, kind, msg) aa "
+                 " ON aa.ts_local_us = bb.ts_local_us AND aa.kind = bb.kind AND aa.msg = bb.msg WHERE bb.rn <= aa.c)",
+                 (long long)b->ev_first, (long long)b->ev_last, (long long)lo, (long long)hi, (long long)a->ev_first,
+                 (long long)a->ev_last, (long long)lo, (long long)hi) < 0)
         return -1;
     return sqlite3_changes64(db);
 }
 
-/* Deletes b's IKE messages that a also has within [lo, hi]; returns how many, or -1. */
+/* The same for IKE messages, identified by time, direction, length and addresses. */
 static int64_t drop_messages(sqlite3 *db, const struct src *a, const struct src *b, int64_t lo, int64_t hi,
                              char *err, size_t errsz)
 {
     if (!a->msg_first || !b->msg_first)
         return 0;
     if (exec_fmt(db, err, errsz,
-                 "DROP TABLE IF EXISTS temp.rot_msgs;"
-                 "CREATE TEMP TABLE rot_msgs AS SELECT ts_local_us, dir, length, src_ip, dst_ip "
-                 " FROM ike_messages WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld;"
-                 "CREATE INDEX temp.rot_msgs_ts ON rot_msgs(ts_local_us);"
-                 "DELETE FROM ike_messages WHERE id BETWEEN %lld AND %lld "
-                 " AND ts_local_us BETWEEN %lld AND %lld AND EXISTS (SELECT 1 FROM rot_msgs k "
-                 " WHERE k.ts_local_us = ike_messages.ts_local_us AND k.dir IS ike_messages.dir "
-                 " AND k.length IS ike_messages.length AND k.src_ip IS ike_messages.src_ip "
-                 " AND k.dst_ip IS ike_messages.dst_ip)",
-                 (long long)a->msg_first, (long long)a->msg_last, (long long)lo, (long long)hi,
-                 (long long)b->msg_first, (long long)b->msg_last, (long long)lo, (long long)hi) < 0)
+                 "DELETE FROM ike_messages WHERE id IN (SELECT bb.id FROM "
+                 " (SELECT id, ts_local_us, dir, length, src_ip, dst_ip, ROW_NUMBER() OVER (PARTITION BY ts_local_us, "
+                 "  dir, length, src_ip, dst_ip ORDER BY id) AS rn FROM ike_messages WHERE id BETWEEN %lld AND %lld "
+                 "  AND ts_local_us BETWEEN %lld AND %lld) bb "
+                 " JOIN (SELECT ts_local_us, dir, length, src_ip, dst_ip, count(*) AS c FROM ike_messages "
+                 "  WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld "
+                 "  GROUP BY ts_local_us, dir, length, src_ip, dst_ip) aa "
+                 " ON aa.ts_local_us = bb.ts_local_us AND aa.dir IS bb.dir AND aa.length IS bb.length "
+                 " AND aa.src_ip IS bb.src_ip AND aa.dst_ip IS bb.dst_ip WHERE bb.rn <= aa.c)",
+                 (long long)b->msg_first, (long long)b->msg_last, (long long)lo, (long long)hi,
+                 (long long)a->msg_first, (long long)a->msg_last, (long long)lo, (long long)hi) < 0)
         return -1;
     return sqlite3_changes64(db);
 }
@@ -154,7 +154,7 @@ int ikm_drop_rotation_overlaps(sqlite3 *db, int64_t *dropped, char *err, size_t 
         }
     }
     if (rc == 0)
-        rc = exec_fmt(db, err, errsz, "DROP TABLE IF EXISTS temp.rot_keys; DROP TABLE IF EXISTS temp.rot_msgs; COMMIT");
+        rc = exec_fmt(db, err, errsz, "COMMIT");
     if (rc < 0)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     for (size_t i = 0; i < n; i++)

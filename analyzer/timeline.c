@@ -745,7 +745,23 @@ int64_t tl_inventory_print(struct tl_db *t, int64_t after_id, FILE *out)
     return last;
 }
 
-int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, size_t devsz)
+void tl_max_ids(struct tl_db *t, int64_t *source_id, int64_t *inventory_id)
+{
+    sqlite3_stmt *st;
+    *source_id = *inventory_id = 0;
+    if (sqlite3_prepare_v2(t->db, "SELECT (SELECT COALESCE(max(id), 0) FROM sources), "
+                                  "(SELECT COALESCE(max(id), 0) FROM inventory)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *source_id = sqlite3_column_int64(st, 0);
+        *inventory_id = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+}
+
+int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_source, int64_t after_inventory,
+                          char *device, size_t devsz)
 {
     device[0] = '\0';
     sqlite3_stmt *st;
@@ -753,8 +769,8 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, siz
                            /* the bundle's own sources, and those its duplicate members already
                             * stand for (a newer bundle of the same device repeats its config) */
                            "SELECT f.value FROM device_facts f WHERE f.key = ?2 AND f.value <> '' AND "
-                           "(f.source_id IN (SELECT id FROM sources WHERE bundle = ?1) OR f.source_id IN "
-                           "(SELECT source_id FROM inventory WHERE bundle = ?1 AND status = 'duplicate')) "
+                           "(f.source_id IN (SELECT id FROM sources WHERE bundle = ?1 AND id > ?3) OR f.source_id IN "
+                           "(SELECT source_id FROM inventory WHERE bundle = ?1 AND status = 'duplicate' AND id > ?4)) "
                            "ORDER BY f.id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -762,6 +778,8 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, siz
     for (size_t i = 0; i < 2 && !device[0]; i++) {
         sqlite3_bind_text(st, 1, bundle, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, keys[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, after_source);
+        sqlite3_bind_int64(st, 4, after_inventory);
         if (sqlite3_step(st) == SQLITE_ROW)
             snprintf(device, devsz, "%s", (const char *)sqlite3_column_text(st, 0));
         sqlite3_reset(st);
@@ -776,8 +794,8 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, siz
     char err[256];
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char *sql = sqlite3_mprintf("UPDATE %s SET device = %Q WHERE source_id IN "
-                                    "(SELECT id FROM sources WHERE bundle = %Q)",
-                                    tables[i], device, bundle);
+                                    "(SELECT id FROM sources WHERE bundle = %Q AND id > %lld)",
+                                    tables[i], device, bundle, (long long)after_source);
         int r = sql ? exec(t, sql, err, sizeof err) : -1;
         sqlite3_free(sql);
         if (r < 0) {
@@ -785,7 +803,8 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, siz
             return -1;
         }
     }
-    char *sql = sqlite3_mprintf("UPDATE sources SET device = %Q WHERE bundle = %Q", device, bundle);
+    char *sql = sqlite3_mprintf("UPDATE sources SET device = %Q WHERE bundle = %Q AND id > %lld", device, bundle,
+                                (long long)after_source);
     int r = sql ? exec(t, sql, err, sizeof err) : -1;
     sqlite3_free(sql);
     tl_after_bulk_update(t);

@@ -75,10 +75,14 @@ int tl_inventory_add(struct tl_db *t, const char *bundle, const char *member, in
 /* Prints to `out` the inventory rows with id > after_id, one line each, and returns the
  * highest id (for -v). */
 int64_t tl_inventory_print(struct tl_db *t, int64_t after_id, FILE *out);
-/* Names the device of a bundle's sources after its hostname (else serial) found in them, on
- * every row they produced. Returns 0 and the name used in device (empty when none found), or
- * -1 on a database error. */
-int tl_name_bundle_device(struct tl_db *t, const char *bundle, char *device, size_t devsz);
+/* The highest source and inventory ids so far (0 when none): what a walk adds comes after. */
+void tl_max_ids(struct tl_db *t, int64_t *source_id, int64_t *inventory_id);
+/* Names the device of a bundle's sources added after the given ids after the hostname (else
+ * serial) found in them or in the sources its duplicate members stand for, on every row they
+ * produced; a label seen before (the same path holding another firewall's file) is not mixed
+ * in. Returns 0 and the name used in device (empty when none found), or -1. */
+int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_source, int64_t after_inventory,
+                          char *device, size_t devsz);
 /* Records a problem with an input or bundle member that never became a source. */
 int tl_input_diag_level(struct tl_db *t, const char *bundle, const char *member, const char *check,
                         const char *message, int is_error);

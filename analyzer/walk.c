@@ -138,7 +138,9 @@ static void walk_member(struct walker *w, struct ikm_input *outer, const struct 
     char label[1400];
     snprintf(label, sizeof label, "%s:%s", outer_label, path);
     struct ikm_input inner;
-    if (ikm_input_open(&inner, ikm_input_member_stream(outer), depth < IKM_MAX_NESTING) < 0) {
+    int opened = ikm_input_open(&inner, ikm_input_member_stream(outer), depth < IKM_MAX_NESTING);
+    inner.top = outer->top ? outer->top : outer;
+    if (opened < 0) {
         note(w, path, m->declared_size, "error", inner.err, IKM_NOTE_ERROR);
         ikm_input_close(&inner);
         return;

@@ -260,6 +260,57 @@ START_TEST(refuses_unknown_schema_version)
 }
 END_TEST
 
+/* A crash can zero a log's head for longer than any first read: the content after it is
+ * still found and read, plain or compressed. */
+START_TEST(zeroed_head_longer_than_a_read)
+{
+    FILE *f = fopen(SEED_LOG, "rb");
+    ck_assert_ptr_nonnull(f);
+    static char buf[200000];
+    memset(buf, 0, 70000);
+    size_t n = fread(buf + 70000, 1, sizeof buf - 70000, f);
+    fclose(f);
+    const char *log = tu_write("zeroed-ikemgr.log", buf, 70000 + n);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "gzip -n -c '%s' > '%s.gz'", log, log);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s.gz", log);
+    const char *inputs[] = {log, cmd};
+    for (int i = 0; i < 2; i++) {
+        const char *db = tu_path(i ? "zero-gz.db" : "zero.db");
+        unlink(db);
+        char *out, *err;
+        int rc = tu_run(&out, &err, "ingest", "--db", db, inputs[i], NULL);
+        ck_assert_msg(rc == 0, "%s: exit %d, stderr:\n%s", inputs[i], rc, err);
+        free(out);
+        free(err);
+        ck_assert_int_eq(tu_sql_int(db, "SELECT units FROM sources"), 16);
+        ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM events WHERE kind = 'dpd-down'"), 2);
+    }
+}
+END_TEST
+
+/* Overlapping sources lose only the rows the earlier one really holds, one for one. */
+START_TEST(overlap_drops_one_for_one)
+{
+    static const char a[] = "2024/07/15 10:00:00 low      vpn     gw1 ikev2-n 0  IKEv2 IKE SA is down determined by DPD.\n";
+    static const char b[] = "2024/07/15 10:40:00 low      vpn     gw1 ikev2-n 0  IKEv2 IKE SA is down determined by DPD.\n"
+                            "2024/07/15 10:00:00 low      vpn     gw1 ikev2-n 0  IKEv2 IKE SA is down determined by DPD.\n"
+                            "2024/07/15 10:00:00 low      vpn     gw1 ikev2-n 0  IKEv2 IKE SA is down determined by DPD.\n";
+    const char *fa = tu_write("a_show_log_system.txt", a, sizeof a - 1);
+    const char *fb = tu_write("b_show_log_system.txt", b, sizeof b - 1);
+    const char *db = tu_path("overlap.db");
+    unlink(db);
+    char *out, *err;
+    ck_assert_int_eq(tu_run(&out, &err, "ingest", "--db", db, fa, fb, NULL), 0);
+    assert_contains(out, "overlapping rotations: 1 duplicate rows dropped");
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM events WHERE kind = 'dpd-down'"), 3);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT sum(dup_rows) FROM sources"), 1);
+}
+END_TEST
+
 START_TEST(command_line)
 {
     char *out, *err;
@@ -306,6 +357,8 @@ Suite *e2e_suite(void)
     tcase_add_test(t, unknown_and_missing_inputs);
     tcase_add_test(t, refuses_unknown_schema_version);
     tcase_add_test(t, command_line);
+    tcase_add_test(t, zeroed_head_longer_than_a_read);
+    tcase_add_test(t, overlap_drops_one_for_one);
     suite_add_tcase(s, t);
     return s;
 }

@@ -98,9 +98,10 @@ static void print_summary(struct tl_db *db, const struct stored *s)
     if (st->first_local_us != INT64_MIN) {
         char a[40], b[40], tz[96] = "", src[32] = "";
         tl_source_zone(db, s->source_id, tz, sizeof tz, src, sizeof src);
-        printf("  device-local time: %s .. %s", ikm_format_local(st->first_local_us, a, sizeof a),
-               ikm_format_local(st->last_local_us, b, sizeof b));
-        if (src[0])
+        int capture = strcmp(s->kind, "pcap") == 0;
+        printf("  %s: %s .. %s", capture ? "capture time (UTC)" : "device-local time",
+               ikm_format_local(st->first_local_us, a, sizeof a), ikm_format_local(st->last_local_us, b, sizeof b));
+        if (src[0] && !capture)
             printf(" (zone %s, %s)", tz, tz_source_text(src));
         printf("\n");
     }

@@ -22,7 +22,7 @@ enum rank { R_NONE = 0, R_ASSUMED, R_CLI, R_CLOCK, R_CONFIG, R_LINE };
 
 struct src_row {
     int64_t id;
-    char path[512], tz_source[16], tz[96];
+    char path[512], tz_source[16], tz[96], kind[32];
     int64_t ev_first, ev_last, msg_first, msg_last;
 };
 
@@ -211,7 +211,7 @@ static struct src_row *device_sources(sqlite3 *db, const char *device, size_t *n
     sqlite3_stmt *st;
     *n = 0;
     if (sqlite3_prepare_v2(db,
-                           "SELECT id, path, tz_source, tz, ev_first, ev_last, msg_first, msg_last FROM sources "
+                           "SELECT id, path, tz_source, tz, ev_first, ev_last, msg_first, msg_last, kind FROM sources "
                            "WHERE device IS ? AND tz_source IS NOT NULL ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return NULL;
@@ -240,6 +240,8 @@ static struct src_row *device_sources(sqlite3 *db, const char *device, size_t *n
         r->ev_last = sqlite3_column_int64(st, 5);
         r->msg_first = sqlite3_column_int64(st, 6);
         r->msg_last = sqlite3_column_int64(st, 7);
+        const char *k = (const char *)sqlite3_column_text(st, 8);
+        snprintf(r->kind, sizeof r->kind, "%s", k ? k : "");
     }
     sqlite3_finalize(st);
     return rows;
@@ -286,7 +288,8 @@ static int resolve_device(sqlite3 *db, const char *device, const struct ikm_tz *
         struct src_row *s = &srcs[i];
         enum rank cur = rank_of(s->tz_source);
         if (cur == R_LINE) {
-            if (zr == R_CONFIG)
+            /* a capture's clock is UTC by nature: only logs can disagree with the zone */
+            if (zr == R_CONFIG && strcmp(s->kind, "pcap") != 0)
                 rc = check_agreement(db, s, &zone, out, zs);
             continue;
         }

@@ -47,6 +47,7 @@ struct pending {
     int32_t retransmits;
     uint32_t src, dst; /* interned addresses (pair_ctx.addrs) */
     int active;
+    int ours;          /* a log send: the row is marked a request when it closes */
 };
 
 struct log_peer { /* per device, local and remote address */
@@ -215,6 +216,8 @@ static int close_pending(struct pair_ctx *c, struct pending *p, const char *init
     if (!p->active)
         return 0;
     p->active = 0;
+    if (p->ours && put_update(c, p->id, -1, -1, 0, 0, NULL) < 0)
+        return -1;
     return put_exchange(c, p, 0, 0, initiator);
 }
 
@@ -222,6 +225,7 @@ static void open_pending(struct pair_ctx *c, struct pending *p, int64_t id, int6
                          int64_t msg_id, int exch, const char *src, const char *dst)
 {
     p->active = 1;
+    p->ours = 0;
     p->id = id;
     p->last_us = ts;
     p->length = length;
@@ -330,7 +334,8 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
         if (close_pending(c, &p->out, "local") < 0)
             return -1;
         open_pending(c, &p->out, m->id, m->ts, m->length, -1, -1, m->src, m->dst);
-        return put_update(c, m->id, -1, -1, 0, 0, NULL);
+        p->out.ours = 1; /* marked a request when it closes: answered or not, one update */
+        return 0;
     }
     if (m->is_resp == 1) {
         if (!p->out.active)

@@ -314,6 +314,19 @@ static int step_reset(struct tl_db *t, sqlite3_stmt *st)
     return 0;
 }
 
+/* For statements that bind every parameter on every row: no clearing needed. */
+static int step_keep(struct tl_db *t, sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE) {
+        if (t->diag_out)
+            fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
+        return -1;
+    }
+    return 0;
+}
+
 /* attrs as a JSON object; numbers stay numbers. Returns a malloc'd string or NULL. */
 static char *attrs_json(const struct ikm_event *ev, struct ikm_textbuf *tb)
 {
@@ -425,6 +438,9 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
         hex16(m->rspi, spi[1]);
         sqlite3_bind_text(st, 13, spi[0], 16, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 14, spi[1], 16, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(st, 13);
+        sqlite3_bind_null(st, 14);
     }
     bind_opt_int(st, 15, m->version);
     bind_opt_int(st, 16, m->exch_type);
@@ -440,6 +456,8 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     bind_opt_int(st, 26, m->next_payload);
     if (m->origin == IKM_ORIGIN_PCAP)
         sqlite3_bind_int(st, 27, m->length_mismatch);
+    else
+        sqlite3_bind_null(st, 27);
     bind_opt_int(st, 28, m->notify_error);
     bind_opt_int(st, 29, m->ke_group);
     bind_opt_int(st, 30, m->frag_num);
@@ -447,7 +465,9 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     bind_opt_int(st, 32, m->liveness);
     if (m->payloads[0])
         bind_opt_text(st, 33, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), &t->tb_aux);
-    if (step_reset(t, st) < 0)
+    else
+        sqlite3_bind_null(st, 33);
+    if (step_keep(t, st) < 0) /* every parameter bound above */
         return -1;
     note_row(&t->msg_first, &t->msg_last, sqlite3_last_insert_rowid(t->db));
     return 0;

@@ -384,9 +384,10 @@ static unsigned peer_hash(const char *s)
 
 static void peer_remember(struct ikemgr_file *f, const char *remote, const char *local, int lport)
 {
+    /* both are NUL-terminated and shorter than IKM_IP_MAX (valid_ip copied them) */
     struct peer_slot *s = &f->peers[peer_hash(remote)];
-    snprintf(s->remote, sizeof s->remote, "%s", remote);
-    snprintf(s->local, sizeof s->local, "%s", local);
+    memcpy(s->remote, remote, strlen(remote) + 1);
+    memcpy(s->local, local, strlen(local) + 1);
     s->local_port = lport;
 }
 

@@ -31,7 +31,7 @@ CFLAGS_TEST    := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fsanitize=addr
 PARSER_SRC   := $(sort $(wildcard parsers/*.c))
 ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/timeline.c \
                 analyzer/strmap.c analyzer/pairing.c analyzer/zone.c analyzer/kinds.c analyzer/walk.c \
-                analyzer/rotation.c analyzer/artifacts.c analyzer/cmd_ingest.c
+                analyzer/rotation.c analyzer/artifacts.c analyzer/dbexec.c analyzer/cmd_ingest.c
 MAIN_SRC     := analyzer/main.c
 GEN_SRC      := $(BUILD)/gen/schema_sql.c
 LIB_SRC      := $(PARSER_SRC) $(ANALYZER_LIB) $(GEN_SRC)

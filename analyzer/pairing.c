@@ -26,6 +26,7 @@
  */
 #include "pairing.h"
 
+#include "dbexec.h"
 #include "strmap.h"
 
 #include <sqlite3.h>
@@ -584,13 +585,7 @@ static int load_local_addrs(struct pair_ctx *c)
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errsz)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errsz, "pairing: %s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
+    return ikm_db_execf(db, "pairing", err, errsz, "%s", sql);
 }
 
 static int exists(sqlite3 *db, const char *sql)

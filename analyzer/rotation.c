@@ -12,6 +12,8 @@
  */
 #include "rotation.h"
 
+#include "dbexec.h"
+
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,26 +24,6 @@ struct src {
     int64_t id, first, last, ev_first, ev_last, msg_first, msg_last;
 };
 
-static int exec_fmt(sqlite3 *db, char *err, size_t errsz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    if (!sql) {
-        snprintf(err, errsz, "out of memory");
-        return -1;
-    }
-    char *msg = NULL;
-    int r = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    sqlite3_free(sql);
-    if (r != SQLITE_OK) {
-        snprintf(err, errsz, "rotation overlap: %s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
 
 /* Deletes b's events that a also has within [lo, hi], one for one (a line repeated twice in b
  * but once in a loses one copy); returns how many, or -1. */
@@ -50,7 +32,7 @@ static int64_t drop_events(sqlite3 *db, const struct src *a, const struct src *b
 {
     if (!a->ev_first || !b->ev_first)
         return 0;
-    if (exec_fmt(db, err, errsz,
+    if (ikm_db_execf(db, "rotation overlap", err, errsz,
                  "DELETE FROM events WHERE id IN (SELECT bb.id FROM "
                  " (SELECT id, ts_local_us, kind, msg, ROW_NUMBER() OVER (PARTITION BY ts_local_us, kind, msg "
                  "  ORDER BY id) AS rn FROM events WHERE id BETWEEN %lld AND %lld AND ts_local_us BETWEEN %lld AND %lld) bb "
@@ -69,7 +51,7 @@ static int64_t drop_messages(sqlite3 *db, const struct src *a, const struct src 
 {
     if (!a->msg_first || !b->msg_first)
         return 0;
-    if (exec_fmt(db, err, errsz,
+    if (ikm_db_execf(db, "rotation overlap", err, errsz,
                  "DELETE FROM ike_messages WHERE id IN (SELECT bb.id FROM "
                  " (SELECT id, ts_local_us, dir, length, src_ip, dst_ip, ROW_NUMBER() OVER (PARTITION BY ts_local_us, "
                  "  dir, length, src_ip, dst_ip ORDER BY id) AS rn FROM ike_messages WHERE id BETWEEN %lld AND %lld "
@@ -128,7 +110,7 @@ int ikm_drop_rotation_overlaps(sqlite3 *db, int64_t *dropped, char *err, size_t 
         n++;
     }
     sqlite3_finalize(st);
-    int rc = exec_fmt(db, err, errsz, "BEGIN");
+    int rc = ikm_db_execf(db, "rotation overlap", err, errsz, "BEGIN");
     size_t reach = 0; /* the earlier source of the group that reaches furthest */
     for (size_t i = 1; i < n && rc == 0; i++) {
         if (!group[i] || !group[i - 1] || strcmp(group[i], group[i - 1]) != 0) {
@@ -149,12 +131,12 @@ int ikm_drop_rotation_overlaps(sqlite3 *db, int64_t *dropped, char *err, size_t 
         }
         if (e + m > 0) {
             *dropped += e + m;
-            rc = exec_fmt(db, err, errsz, "UPDATE sources SET dup_rows = COALESCE(dup_rows, 0) + %lld WHERE id = %lld",
+            rc = ikm_db_execf(db, "rotation overlap", err, errsz, "UPDATE sources SET dup_rows = COALESCE(dup_rows, 0) + %lld WHERE id = %lld",
                           (long long)(e + m), (long long)b->id);
         }
     }
     if (rc == 0)
-        rc = exec_fmt(db, err, errsz, "COMMIT");
+        rc = ikm_db_execf(db, "rotation overlap", err, errsz, "COMMIT");
     if (rc < 0)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     for (size_t i = 0; i < n; i++)

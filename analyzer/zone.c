@@ -10,6 +10,8 @@
  */
 #include "zone.h"
 
+#include "dbexec.h"
+
 #include "../parsers/timefmt.h"
 
 #include <sqlite3.h>
@@ -128,26 +130,6 @@ static enum rank device_zone(sqlite3 *db, const char *device, struct ikm_tz *tz,
     return R_NONE;
 }
 
-static int exec_fmt(sqlite3 *db, char *err, size_t errsz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *sql = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    if (!sql) {
-        snprintf(err, errsz, "out of memory");
-        return -1;
-    }
-    char *msg = NULL;
-    int r = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    sqlite3_free(sql);
-    if (r != SQLITE_OK) {
-        snprintf(err, errsz, "time zone: %s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
 
 /* Re-resolves a source's offset-less rows with the zone ikm_zone_to_utc() reads (set by the
  * caller; the function is registered once per resolve, since it cannot be replaced while
@@ -159,12 +141,12 @@ static int apply_zone(sqlite3 *db, const struct src_row *src, const char *row_st
     const int64_t first[] = {src->ev_first, src->msg_first}, last[] = {src->ev_last, src->msg_last};
     for (size_t i = 0; i < 2; i++)
         if (first[i] &&
-            exec_fmt(db, err, errsz,
+            ikm_db_execf(db, "time zone", err, errsz,
                      "UPDATE %s SET ts_us = ikm_zone_to_utc(ts_local_us), tz_state = %Q "
                      "WHERE id BETWEEN %lld AND %lld AND tz_state IN ('pending', 'assumed', 'cli', 'zone')",
                      tables[i], row_state, (long long)first[i], (long long)last[i]) < 0)
             return -1;
-    return exec_fmt(db, err, errsz, "UPDATE sources SET tz = %Q, tz_source = %Q, tz_assumed = %d WHERE id = %lld",
+    return ikm_db_execf(db, "time zone", err, errsz, "UPDATE sources SET tz = %Q, tz_source = %Q, tz_assumed = %d WHERE id = %lld",
                     tz_name, tz_source, strcmp(tz_source, "assumed") == 0, (long long)src->id);
 }
 
@@ -324,7 +306,7 @@ int ikm_zone_resolve(sqlite3 *db, const struct ikm_tz *cli_tz, FILE *out, struct
                      size_t errsz)
 {
     memset(zs, 0, sizeof *zs);
-    if (exec_fmt(db, err, errsz, "BEGIN") < 0)
+    if (ikm_db_execf(db, "time zone", err, errsz, "BEGIN") < 0)
         return -1;
     struct ikm_tz active; /* the zone being applied, read by ikm_zone_to_utc() */
     memset(&active, 0, sizeof active);
@@ -342,7 +324,7 @@ int ikm_zone_resolve(sqlite3 *db, const struct ikm_tz *cli_tz, FILE *out, struct
         free(devs[i]);
     free(devs);
     if (rc == 0)
-        rc = exec_fmt(db, err, errsz, "COMMIT");
+        rc = ikm_db_execf(db, "time zone", err, errsz, "COMMIT");
     if (rc < 0)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     /* active goes out of scope: the function must not outlive it */

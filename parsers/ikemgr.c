@@ -299,7 +299,6 @@ static int read_endpoint(const char *p, size_t n, size_t *i, char ip[IKM_IP_MAX]
 
 /* ---- per-file state ----------------------------------------------------------------------- */
 
-#define CONT_TEXT_MAX ((size_t)64 << 10)
 #define PEER_MAP_SIZE 1024 /* remote → local endpoint, for received messages */
 #define RESTART_MERGE_US (120LL * 1000000)
 #define RECV_DETAIL_US 2000000 /* a received packet's detail lines follow within this */
@@ -313,15 +312,6 @@ struct peer_slot {
     int local_port;
 };
 
-struct pending_event {
-    int active;
-    struct ikm_event ev;
-    char *buf; /* owned copies of every string the event points to */
-    size_t len, cap;
-    long off[5 + IKM_ATTRS_MAX]; /* offsets into buf; -1 when the string is absent */
-    size_t msg_idx;              /* index of the message in off[] (always the last) */
-    long t_off;
-};
 
 static const char *const ikemgr_checks[] = {PK_LINE_CHECKS};
 
@@ -342,7 +332,7 @@ struct ikemgr_file {
     int have_recv;
     struct ikm_ike_msg recv;
 
-    struct pending_event pend;
+    struct pk_held pend; /* the last event, until continuations are done */
 
     struct peer_slot peers[PEER_MAP_SIZE];
     char gw_peer[GW_MAP_SIZE][IKM_IP_MAX];
@@ -370,7 +360,7 @@ void ikemgr_file_free(struct ikemgr_file *f)
         return;
     pcre2_match_data_free(f->md);
     pcre2_match_data_free(f->md2);
-    free(f->pend.buf);
+    pk_held_free(&f->pend);
     free(f);
 }
 
@@ -426,108 +416,6 @@ static void flush_recv(struct ikemgr_file *f)
         return;
     f->have_recv = 0;
     pk_ike_message(&f->out, &f->recv);
-}
-
-/* The strings of the pending event, in the order of pending_event.off; the message comes
- * last so that continuation lines extend it in place. */
-static size_t pend_strings(struct ikm_event *ev, struct ikm_str **out)
-{
-    size_t n = 0;
-    out[n++] = &ev->level_raw;
-    out[n++] = &ev->gateway;
-    out[n++] = &ev->tunnel;
-    out[n++] = &ev->peer_ip;
-    for (size_t i = 0; i < ev->n_attrs; i++)
-        out[n++] = &ev->attrs[i].value;
-    out[n++] = &ev->msg;
-    return n;
-}
-
-static void flush_event(struct ikemgr_file *f)
-{
-    struct pending_event *pe = &f->pend;
-    if (!pe->active)
-        return;
-    pe->active = 0;
-    struct ikm_str *strs[5 + IKM_ATTRS_MAX];
-    size_t ns = pend_strings(&pe->ev, strs);
-    for (size_t i = 0; i < ns; i++)
-        strs[i]->ptr = pe->off[i] < 0 ? NULL : pe->buf + pe->off[i];
-    pe->ev.t.text = pe->buf + pe->t_off;
-    pk_event(&f->out, &pe->ev);
-}
-
-static int pend_reserve(struct pending_event *pe, size_t n)
-{
-    if (pe->len + n <= pe->cap)
-        return 0;
-    size_t cap = pe->cap ? pe->cap : 512;
-    while (cap < pe->len + n)
-        cap *= 2;
-    char *nb = realloc(pe->buf, cap);
-    if (!nb)
-        return -1;
-    pe->buf = nb;
-    pe->cap = cap;
-    return 0;
-}
-
-/* Appends bytes plus a NUL; returns the offset they start at, or -1. */
-static long pend_append(struct pending_event *pe, const char *p, size_t n)
-{
-    if (pend_reserve(pe, n + 1) < 0)
-        return -1;
-    memcpy(pe->buf + pe->len, p, n);
-    long at = (long)pe->len;
-    pe->len += n;
-    pe->buf[pe->len++] = '\0';
-    return at;
-}
-
-/* Keeps a copy of ev (strings copied into the pending buffer, as offsets) after flushing the
- * previous pending event: continuation lines may still extend its message. */
-static void hold_event(struct ikemgr_file *f, const struct ikm_event *ev)
-{
-    flush_event(f);
-    struct pending_event *pe = &f->pend;
-    pe->len = 0;
-    pe->ev = *ev;
-    if ((pe->t_off = pend_append(pe, ev->t.text, ev->t.text_len)) < 0) {
-        f->out.failed = 1;
-        return;
-    }
-    struct ikm_str *strs[5 + IKM_ATTRS_MAX];
-    size_t ns = pend_strings(&pe->ev, strs);
-    for (size_t i = 0; i < ns; i++) {
-        pe->off[i] = -1;
-        if (strs[i]->ptr && (pe->off[i] = pend_append(pe, strs[i]->ptr, strs[i]->len)) < 0) {
-            f->out.failed = 1;
-            return;
-        }
-    }
-    pe->msg_idx = ns - 1;
-    pe->active = 1;
-}
-
-/* A continuation line of the pending event: appended to its message (the last string of the
- * buffer), up to CONT_TEXT_MAX in all. */
-static void extend_event(struct ikemgr_file *f, const char *p, size_t n)
-{
-    struct pending_event *pe = &f->pend;
-    size_t old_len = pe->ev.msg.len;
-    if (!pe->active || pe->off[pe->msg_idx] < 0 || old_len >= CONT_TEXT_MAX)
-        return;
-    if (n > CONT_TEXT_MAX - old_len - 1)
-        n = CONT_TEXT_MAX - old_len - 1;
-    if (pend_reserve(pe, n + 1) < 0) {
-        f->out.failed = 1;
-        return;
-    }
-    pe->buf[pe->len - 1] = '\n'; /* the message's NUL becomes the separator */
-    memcpy(pe->buf + pe->len, p, n);
-    pe->len += n;
-    pe->buf[pe->len++] = '\0';
-    pe->ev.msg.len = old_len + 1 + n;
 }
 
 /* ---- one line ------------------------------------------------------------------------------ */
@@ -967,7 +855,7 @@ static int try_msgid(struct ikemgr_file *f, const struct prefix *px, int64_t lin
         if (m && m->src_ip[0] == '\0')
             ev.peer_ip = ikm_str_none();
         fill_peer_from_context(f, &ev);
-        hold_event(f, &ev);
+        pk_held_set(&f->out, &f->pend, &ev);
     }
     return 1;
 }
@@ -1094,7 +982,7 @@ static int try_catalog(struct ikemgr_file *f, const struct prefix *px, int64_t l
         ikm_event_add_attr(&ev, "reason", ikm_str_of(reason, strlen(reason)), 0);
     ikm_event_add_attr(&ev, "pattern", ikm_str_of(ce->name, strlen(ce->name)), 0);
     fill_peer_from_context(f, &ev);
-    hold_event(f, &ev);
+    pk_held_set(&f->out, &f->pend, &ev);
     return 1;
 }
 
@@ -1106,7 +994,7 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
     if (ln.truncated) {
         pk_long_line(o, &ln);
         flush_recv(f);
-        flush_event(f);
+        pk_held_flush(&f->out, &f->pend);
         f->rec = REC_UNPARSED;
         pk_unparsed_line(o, &ln, "line longer than 1 MiB");
         return o->failed ? -1 : 0;
@@ -1133,7 +1021,7 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
     if (r < 0) {
         pk_diag(o, PK_CK_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "%s", why ? why : "invalid timestamp");
         flush_recv(f);
-        flush_event(f);
+        pk_held_flush(&f->out, &f->pend);
         f->rec = REC_UNPARSED;
         pk_unparsed_line(o, &ln, why ? why : "invalid timestamp");
         return o->failed ? -1 : 0;
@@ -1143,7 +1031,7 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
         if (f->rec == REC_PARSED) {
             pk_parsed(o);
             if (f->pend.active && f->pend.ev.line == f->rec_line)
-                extend_event(f, ln.ptr, ln.len);
+                pk_held_extend(&f->out, &f->pend, ln.ptr, ln.len);
             /* start-up banners are continuation lines ("IKE DAEMON START on ...") */
             struct prefix cp = {0};
             cp.t = f->rec_time;
@@ -1197,7 +1085,7 @@ int ikemgr_file_line(struct ikemgr_file *f, const struct ikm_line *in)
 int ikemgr_file_finish(struct ikemgr_file *f, struct ikm_source_stats *stats)
 {
     flush_recv(f);
-    flush_event(f);
+    pk_held_flush(&f->out, &f->pend);
     return pk_finish(&f->out, stats);
 }
 

@@ -6,6 +6,7 @@
 #include "utf8.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void pk_out_init(struct pk_out *o, const struct ikm_sink *sink, const char *const *checks, size_t n_checks)
@@ -213,4 +214,108 @@ int pk_finish(struct pk_out *o, struct ikm_source_stats *stats)
     }
     *stats = o->st;
     return o->failed ? -1 : 0;
+}
+
+/* ---- the held event ------------------------------------------------------------------------- */
+
+/* The event's strings in the order of pk_held.off; the message last, to grow in place. */
+static size_t held_strings(struct ikm_event *ev, struct ikm_str **out)
+{
+    size_t n = 0;
+    out[n++] = &ev->level_raw;
+    out[n++] = &ev->gateway;
+    out[n++] = &ev->tunnel;
+    out[n++] = &ev->peer_ip;
+    for (size_t i = 0; i < ev->n_attrs; i++)
+        out[n++] = &ev->attrs[i].value;
+    out[n++] = &ev->msg;
+    return n;
+}
+
+static int held_reserve(struct pk_held *h, size_t n)
+{
+    if (h->len + n <= h->cap)
+        return 0;
+    size_t cap = h->cap ? h->cap : 512;
+    while (cap < h->len + n)
+        cap *= 2;
+    char *nb = realloc(h->buf, cap);
+    if (!nb)
+        return -1;
+    h->buf = nb;
+    h->cap = cap;
+    return 0;
+}
+
+/* Appends bytes plus a NUL; returns the offset they start at, or -1. */
+static long held_append(struct pk_held *h, const char *p, size_t n)
+{
+    if (held_reserve(h, n + 1) < 0)
+        return -1;
+    if (n)
+        memcpy(h->buf + h->len, p, n);
+    long at = (long)h->len;
+    h->len += n;
+    h->buf[h->len++] = '\0';
+    return at;
+}
+
+void pk_held_flush(struct pk_out *o, struct pk_held *h)
+{
+    if (!h->active)
+        return;
+    h->active = 0;
+    struct ikm_str *strs[5 + IKM_ATTRS_MAX];
+    size_t ns = held_strings(&h->ev, strs);
+    for (size_t i = 0; i < ns; i++)
+        strs[i]->ptr = h->off[i] < 0 ? NULL : h->buf + h->off[i];
+    h->ev.t.text = h->buf + h->t_off;
+    pk_event(o, &h->ev);
+}
+
+void pk_held_set(struct pk_out *o, struct pk_held *h, const struct ikm_event *ev)
+{
+    pk_held_flush(o, h);
+    h->len = 0;
+    h->ev = *ev;
+    if ((h->t_off = held_append(h, ev->t.text, ev->t.text_len)) < 0) {
+        o->failed = 1;
+        return;
+    }
+    struct ikm_str *strs[5 + IKM_ATTRS_MAX];
+    size_t ns = held_strings(&h->ev, strs);
+    for (size_t i = 0; i < ns; i++) {
+        h->off[i] = -1;
+        if (strs[i]->ptr && (h->off[i] = held_append(h, strs[i]->ptr, strs[i]->len)) < 0) {
+            o->failed = 1;
+            return;
+        }
+    }
+    h->msg_idx = ns - 1;
+    h->active = 1;
+}
+
+void pk_held_extend(struct pk_out *o, struct pk_held *h, const char *p, size_t n)
+{
+    size_t old = h->ev.msg.len;
+    if (!h->active || h->off[h->msg_idx] < 0 || old + 1 >= PK_HELD_TEXT_MAX)
+        return;
+    if (n > PK_HELD_TEXT_MAX - old - 1)
+        n = PK_HELD_TEXT_MAX - old - 1;
+    if (held_reserve(h, n + 1) < 0) {
+        o->failed = 1;
+        return;
+    }
+    h->buf[h->len - 1] = '\n'; /* the message's NUL becomes the separator */
+    if (n)
+        memcpy(h->buf + h->len, p, n);
+    h->len += n;
+    h->buf[h->len++] = '\0';
+    h->ev.msg.len = old + 1 + n;
+}
+
+void pk_held_free(struct pk_held *h)
+{
+    free(h->buf);
+    memset(h, 0, sizeof *h);
 }

@@ -135,6 +135,29 @@ void pk_device_fact(struct pk_out *o, const struct ikm_device_fact *f);
 void pk_cfg_gateway(struct pk_out *o, const struct ikm_cfg_gateway *g);
 void pk_cfg_tunnel(struct pk_out *o, const struct ikm_cfg_tunnel *t);
 
+/* ---- the held event ------------------------------------------------------------------------- */
+
+/* A record's event is held (with copies of its strings) until the next record starts, because
+ * continuation lines without a timestamp may still extend its message. The message is the last
+ * string of the buffer, so continuations grow it in place, up to PK_HELD_TEXT_MAX bytes. */
+#define PK_HELD_TEXT_MAX ((size_t)64 << 10)
+struct pk_held {
+    int active;
+    struct ikm_event ev;
+    char *buf; /* owned; pk_held_free releases it */
+    size_t len, cap;
+    long off[5 + IKM_ATTRS_MAX]; /* offsets of the strings in buf; -1 when absent */
+    long t_off;
+    size_t msg_idx;
+};
+/* Hands the held event to the sink (pk_event), if any. */
+void pk_held_flush(struct pk_out *o, struct pk_held *h);
+/* Flushes the held event and holds a copy of ev instead. */
+void pk_held_set(struct pk_out *o, struct pk_held *h, const struct ikm_event *ev);
+/* Appends "\n" and p[0..n) to the held message, cut at PK_HELD_TEXT_MAX in all. */
+void pk_held_extend(struct pk_out *o, struct pk_held *h, const char *p, size_t n);
+void pk_held_free(struct pk_held *h);
+
 /* ---- driving and finishing ------------------------------------------------------------------ */
 
 /* Hands each line of lr to line(ctx, ln) until the stream ends or the sink fails. Returns 0 at

@@ -244,24 +244,11 @@ static int istarts(const char *p, size_t n, const char *lit)
 
 /* ---- per-file state ------------------------------------------------------------------------- */
 
-#define CONT_TEXT_MAX ((size_t)64 << 10)
 #define RT_LR_MAX 128
 
 enum rec_state { REC_NONE, REC_PARSED, REC_UNPARSED };
 static const char *const routed_checks[] = {PK_LINE_CHECKS};
 
-/* The last event, held with copies of its strings until the next record: continuation lines
- * may still extend its message. */
-#define PEND_STRS (2 + IKM_ATTRS_MAX) /* level_raw, msg, attribute values */
-struct rt_pending {
-    int active;
-    struct ikm_event ev;
-    char *buf;
-    size_t len, cap;
-    long off[PEND_STRS];
-    long t_off;
-    size_t msg_idx; /* index of msg in pend_strings */
-};
 
 struct rt_file {
     const struct rt_catalog *cat;
@@ -271,107 +258,8 @@ struct rt_file {
     int64_t rec_line;
     char lr[RT_LR_MAX];
     size_t lr_len;
-    struct rt_pending pend;
+    struct pk_held pend; /* the last event, until continuations are done */
 };
-
-/* ---- the held event ------------------------------------------------------------------------- */
-
-/* The event's strings; the message comes last so that continuation lines grow it in place. */
-static size_t pend_strings(struct ikm_event *ev, struct ikm_str **out)
-{
-    size_t n = 0;
-    out[n++] = &ev->level_raw;
-    for (size_t i = 0; i < ev->n_attrs; i++)
-        out[n++] = &ev->attrs[i].value;
-    out[n++] = &ev->msg;
-    return n;
-}
-
-static void flush_event(struct rt_file *f)
-{
-    struct rt_pending *pe = &f->pend;
-    if (!pe->active)
-        return;
-    pe->active = 0;
-    struct ikm_str *strs[PEND_STRS];
-    size_t ns = pend_strings(&pe->ev, strs);
-    for (size_t i = 0; i < ns; i++)
-        strs[i]->ptr = pe->off[i] < 0 ? NULL : pe->buf + pe->off[i];
-    pe->ev.t.text = pe->buf + pe->t_off;
-    pk_event(&f->out, &pe->ev);
-}
-
-static int pend_reserve(struct rt_pending *pe, size_t n)
-{
-    if (pe->len + n <= pe->cap)
-        return 0;
-    size_t cap = pe->cap ? pe->cap : 512;
-    while (cap < pe->len + n)
-        cap *= 2;
-    char *nb = realloc(pe->buf, cap);
-    if (!nb)
-        return -1;
-    pe->buf = nb;
-    pe->cap = cap;
-    return 0;
-}
-
-/* Appends bytes and a NUL; returns where they start, or -1. */
-static long pend_append(struct rt_pending *pe, const char *p, size_t n)
-{
-    if (pend_reserve(pe, n + 1) < 0)
-        return -1;
-    if (n)
-        memcpy(pe->buf + pe->len, p, n);
-    long at = (long)pe->len;
-    pe->len += n;
-    pe->buf[pe->len++] = '\0';
-    return at;
-}
-
-static void hold_event(struct rt_file *f, const struct ikm_event *ev)
-{
-    flush_event(f);
-    struct rt_pending *pe = &f->pend;
-    pe->len = 0;
-    pe->ev = *ev;
-    if ((pe->t_off = pend_append(pe, ev->t.text, ev->t.text_len)) < 0) {
-        f->out.failed = 1;
-        return;
-    }
-    struct ikm_str *strs[PEND_STRS];
-    size_t ns = pend_strings(&pe->ev, strs);
-    for (size_t i = 0; i < ns; i++) {
-        pe->off[i] = -1;
-        if (strs[i]->ptr && (pe->off[i] = pend_append(pe, strs[i]->ptr, strs[i]->len)) < 0) {
-            f->out.failed = 1;
-            return;
-        }
-    }
-    pe->msg_idx = ns - 1;
-    pe->active = 1;
-}
-
-/* A continuation line: appended to the held message (the last string of the buffer, so it
- * grows in place), up to CONT_TEXT_MAX in all. */
-static void extend_event(struct rt_file *f, const char *p, size_t n)
-{
-    struct rt_pending *pe = &f->pend;
-    size_t old = pe->ev.msg.len;
-    if (!pe->active || pe->off[pe->msg_idx] < 0 || old + 1 >= CONT_TEXT_MAX)
-        return;
-    if (n > CONT_TEXT_MAX - old - 1)
-        n = CONT_TEXT_MAX - old - 1;
-    if (pend_reserve(pe, n + 1) < 0) {
-        f->out.failed = 1;
-        return;
-    }
-    pe->buf[pe->len - 1] = '\n'; /* the message's NUL becomes the separator */
-    memcpy(pe->buf + pe->len, p, n);
-    pe->len += n;
-    pe->buf[pe->len++] = '\0';
-    pe->ev.msg.len = old + 1 + n;
-}
 
 /* ---- one line ------------------------------------------------------------------------------- */
 
@@ -629,7 +517,7 @@ static void classify_record(struct rt_file *f, const struct rt_prefix *px, int64
     ikm_event_add_attr(&ev, "cause", cap(cat, f->md, e, C_CAUSE, s), 0);
     ikm_event_add_attr(&ev, "srcloc", px->srcloc.len ? px->srcloc : ikm_str_none(), 0);
     ikm_event_add_attr(&ev, "pattern", lit(pt->name), 0);
-    hold_event(f, &ev);
+    pk_held_set(&f->out, &f->pend, &ev);
 }
 
 /* "#LR:<name> (<n>)" */
@@ -655,7 +543,7 @@ static void rt_line(void *ctx, const struct ikm_line *in)
     o->st.units++;
     if (ln.truncated) {
         pk_long_line(o, &ln);
-        flush_event(f);
+        pk_held_flush(&f->out, &f->pend);
         f->rec = REC_UNPARSED;
         pk_unparsed_line(o, &ln, "line longer than 1 MiB");
         return;
@@ -676,7 +564,7 @@ static void rt_line(void *ctx, const struct ikm_line *in)
         return;
     }
     if (lr_header(f, ln.ptr, ln.len)) {
-        flush_event(f);
+        pk_held_flush(&f->out, &f->pend);
         f->rec = REC_PARSED;
         f->rec_line = ln.number;
         pk_parsed(o);
@@ -687,7 +575,7 @@ static void rt_line(void *ctx, const struct ikm_line *in)
     int r = parse_prefix(f, ln.ptr, ln.len, &px, &why);
     if (r < 0) {
         pk_diag(o, PK_CK_TS, IKM_DIAG_WARNING, ln.number, ln.offset, "%s", why ? why : "invalid timestamp");
-        flush_event(f);
+        pk_held_flush(&f->out, &f->pend);
         f->rec = REC_UNPARSED;
         pk_unparsed_line(o, &ln, why ? why : "invalid timestamp"); /* a static string */
         return;
@@ -696,14 +584,14 @@ static void rt_line(void *ctx, const struct ikm_line *in)
         if (f->rec == REC_PARSED) {
             pk_parsed(o);
             if (f->pend.active && f->pend.ev.line == f->rec_line)
-                extend_event(f, ln.ptr, ln.len);
+                pk_held_extend(&f->out, &f->pend, ln.ptr, ln.len);
         } else {
             pk_unparsed_line(o, &ln, f->rec == REC_NONE ? "continuation line before the first record"
                                                         : "continuation of an unparsed record");
         }
         return;
     }
-    flush_event(f);
+    pk_held_flush(&f->out, &f->pend);
     f->rec = REC_PARSED;
     f->rec_line = ln.number;
     pk_parsed(o);
@@ -729,12 +617,12 @@ int routed_parse_stream(struct ikm_stream s, const struct ikm_sink *sink,
     f->cat = cat;
     pk_out_init(&f->out, sink, routed_checks, sizeof routed_checks / sizeof routed_checks[0]);
     int rc = pk_feed_lines(&f->out, &lr, rt_line, f);
-    flush_event(f);
+    pk_held_flush(&f->out, &f->pend);
     if (pk_finish(&f->out, stats) < 0)
         rc = -1;
     stats->bytes = ikm_lr_bytes(&lr);
     pcre2_match_data_free(f->md);
-    free(f->pend.buf);
+    pk_held_free(&f->pend);
     free(f);
     ikm_lr_free(&lr);
     return rc;

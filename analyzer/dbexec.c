@@ -1,0 +1,29 @@
+/*
+ * dbexec.c — formatted SQL execution for the passes over the timeline (see dbexec.h).
+ */
+#include "dbexec.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+int ikm_db_execf(sqlite3 *db, const char *what, char *err, size_t errsz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    if (!sql) {
+        snprintf(err, errsz, "%s: out of memory", what);
+        return -1;
+    }
+    char *msg = NULL;
+    int r = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    sqlite3_free(sql);
+    if (r != SQLITE_OK) {
+        snprintf(err, errsz, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}

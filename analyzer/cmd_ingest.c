@@ -6,6 +6,7 @@
  */
 #include "artifacts.h"
 #include "cli.h"
+#include "ingest.h"
 #include "input.h"
 #include "kinds.h"
 #include "walk.h"
@@ -54,12 +55,6 @@ static const char ingest_usage[] =
     "\n"
     "Exit codes: 0 all read; 1 some input not fully read; 2 usage; 3 nothing could be read.\n";
 
-struct ingest_opts {
-    const char *db;
-    struct ikm_tz tz;
-    struct ikm_walk_limits limits;
-    int verbose, quiet;
-};
 
 /* What one stored source said, kept until the end of the run: its time zone may still
  * change when a later input brings the device's zone. */
@@ -87,42 +82,42 @@ static const char *tz_source_text(const char *src)
     return "unknown";
 }
 
-static void print_summary(struct tl_db *db, const struct stored *s)
+static void print_summary(FILE *out, struct tl_db *db, const struct stored *s)
 {
     const struct ikm_source_stats *st = &s->st;
-    printf("%s: %s, %lld %s: %lld parsed, %lld unparsed", s->path, s->kind, (long long)st->units,
+    fprintf(out, "%s: %s, %lld %s: %lld parsed, %lld unparsed", s->path, s->kind, (long long)st->units,
            strcmp(s->kind, "pcap") == 0 ? "frames" : "lines", (long long)st->parsed, (long long)st->unparsed);
     if (st->errors || st->warnings)
-        printf(" (%lld errors, %lld warnings)", (long long)st->errors, (long long)st->warnings);
-    printf("\n");
+        fprintf(out, " (%lld errors, %lld warnings)", (long long)st->errors, (long long)st->warnings);
+    fprintf(out, "\n");
     if (st->first_local_us != INT64_MIN) {
         char a[40], b[40], tz[96] = "", src[32] = "";
         tl_source_zone(db, s->source_id, tz, sizeof tz, src, sizeof src);
         int capture = strcmp(s->kind, "pcap") == 0;
-        printf("  %s: %s .. %s", capture ? "capture time (UTC)" : "device-local time",
+        fprintf(out, "  %s: %s .. %s", capture ? "capture time (UTC)" : "device-local time",
                ikm_format_local(st->first_local_us, a, sizeof a), ikm_format_local(st->last_local_us, b, sizeof b));
         if (src[0] && !capture)
-            printf(" (zone %s, %s)", tz, tz_source_text(src));
-        printf("\n");
+            fprintf(out, " (zone %s, %s)", tz, tz_source_text(src));
+        fprintf(out, "\n");
     }
-    printf("  events:");
+    fprintf(out, "  events:");
     int any = 0;
     for (int k = 0; k < IKM_EV_COUNT; k++)
         if (st->events_by_kind[k]) {
-            printf("%s %s %lld", any ? "," : "", ikm_event_kind_name((enum ikm_event_kind)k),
+            fprintf(out, "%s %s %lld", any ? "," : "", ikm_event_kind_name((enum ikm_event_kind)k),
                    (long long)st->events_by_kind[k]);
             any = 1;
         }
-    printf("%s\n", any ? "" : " none");
+    fprintf(out, "%s\n", any ? "" : " none");
     if (st->ike_messages)
-        printf("  ike messages: %lld\n", (long long)st->ike_messages);
+        fprintf(out, "  ike messages: %lld\n", (long long)st->ike_messages);
 }
 
 /* The run's state, shared by the walk callbacks. */
 struct ingest_run {
     struct tl_db *db;
     struct ikm_parsers *parsers;
-    const struct ingest_opts *o;
+    const struct ikm_ingest_opts *o;
     struct stored *done;
     size_t ndone, cap;
     char **bundles; /* bundles (archives, folders, archives inside them) met in this run */
@@ -187,7 +182,7 @@ static int on_leaf(void *ctx, const struct ikm_leaf *leaf)
 {
     struct ingest_run *run = ctx;
     note_bundle(run, leaf->bundle);
-    const struct ingest_opts *o = run->o;
+    const struct ikm_ingest_opts *o = run->o;
     struct ikm_input *in = leaf->in;
     const char *member = leaf->bundle ? leaf->name : NULL;
     char why[256];
@@ -244,7 +239,7 @@ static int on_leaf(void *ctx, const struct ikm_leaf *leaf)
         tl_inventory_add(run->db, leaf->bundle, member ? member : leaf->label, in->raw_bytes, ki->name, "duplicate",
                          res.duplicate_path, res.duplicate_of);
         if (!o->quiet)
-            printf("%s: skipped: same content as source #%lld (%s)\n", leaf->label, (long long)res.duplicate_of,
+            fprintf(o->out, "%s: skipped: same content as source #%lld (%s)\n", leaf->label, (long long)res.duplicate_of,
                    res.duplicate_path);
         run->skipped++;
         return 0;
@@ -282,7 +277,7 @@ static long peak_rss_kib(void)
 }
 
 /* -v: where the time and memory went, phase by phase */
-static void phase(const struct ingest_opts *o, const char *name, double *t)
+static void phase(const struct ikm_ingest_opts *o, const char *name, double *t)
 {
     double n = now_s();
     if (o->verbose)
@@ -310,46 +305,62 @@ static int parse_size(const char *s, int64_t *out)
     return 0;
 }
 
+int ikm_ingest_option(struct ikm_ingest_opts *o, int c, const char *arg, const char *cmd)
+{
+    char err[512];
+    switch (c) {
+    case IKM_OPT_TZ:
+        if (ikm_tz_parse(arg, &o->tz, err, sizeof err) < 0) {
+            fprintf(stderr, "ikemortem %s: %s\n", cmd, err);
+            return -1;
+        }
+        return 0;
+    case IKM_OPT_MAX_BYTES:
+        if (parse_size(arg, &o->limits.max_bytes) < 0) {
+            fprintf(stderr, "ikemortem %s: --max-bytes: a size like 500M, 64G (got '%s')\n", cmd, arg);
+            return -1;
+        }
+        return 0;
+    case IKM_OPT_MAX_RATIO: {
+        char *end;
+        long v = strtol(arg, &end, 10);
+        if (*end || v < 1 || v > 1000000) {
+            fprintf(stderr, "ikemortem %s: --max-ratio: a whole number from 1 to 1000000 (got '%s')\n", cmd, arg);
+            return -1;
+        }
+        o->limits.max_ratio = v;
+        return 0;
+    }
+    default:
+        return 1;
+    }
+}
+
+void ikm_ingest_opts_init(struct ikm_ingest_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->limits.max_bytes = IKM_DEFAULT_MAX_BYTES;
+    o->limits.max_ratio = IKM_DEFAULT_MAX_RATIO;
+    o->out = stdout;
+}
+
 int ikm_cmd_ingest(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},        {"tz", required_argument, NULL, 't'},
-        {"max-bytes", required_argument, NULL, 'B'}, {"max-ratio", required_argument, NULL, 'R'},
+        {"db", required_argument, NULL, 'd'},        {"tz", required_argument, NULL, IKM_OPT_TZ},
+        {"max-bytes", required_argument, NULL, IKM_OPT_MAX_BYTES},
+        {"max-ratio", required_argument, NULL, IKM_OPT_MAX_RATIO},
         {"verbose", no_argument, NULL, 'v'},         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
-    struct ingest_opts o = {0};
-    o.limits.max_bytes = IKM_DEFAULT_MAX_BYTES;
-    o.limits.max_ratio = IKM_DEFAULT_MAX_RATIO;
-    char err[512];
+    struct ikm_ingest_opts o;
+    ikm_ingest_opts_init(&o);
     int c;
     while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o.db = optarg;
             break;
-        case 't':
-            if (ikm_tz_parse(optarg, &o.tz, err, sizeof err) < 0) {
-                fprintf(stderr, "ikemortem ingest: %s\n", err);
-                return IKM_EXIT_USAGE;
-            }
-            break;
-        case 'B':
-            if (parse_size(optarg, &o.limits.max_bytes) < 0) {
-                fprintf(stderr, "ikemortem ingest: --max-bytes: a size like 500M, 64G (got '%s')\n", optarg);
-                return IKM_EXIT_USAGE;
-            }
-            break;
-        case 'R': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 1000000) {
-                fprintf(stderr, "ikemortem ingest: --max-ratio: a whole number from 1 to 1000000 (got '%s')\n", optarg);
-                return IKM_EXIT_USAGE;
-            }
-            o.limits.max_ratio = v;
-            break;
-        }
         case 'v':
             o.verbose = 1;
             break;
@@ -360,8 +371,11 @@ int ikm_cmd_ingest(int argc, char **argv)
             fputs(ingest_usage, stdout);
             return IKM_EXIT_OK;
         default:
-            fputs(ingest_usage, stderr);
-            return IKM_EXIT_USAGE;
+            if (ikm_ingest_option(&o, c, optarg, "ingest") != 0) {
+                if (c != IKM_OPT_TZ && c != IKM_OPT_MAX_BYTES && c != IKM_OPT_MAX_RATIO)
+                    fputs(ingest_usage, stderr);
+                return IKM_EXIT_USAGE;
+            }
         }
     }
     if (!o.db || optind >= argc) {
@@ -369,28 +383,34 @@ int ikm_cmd_ingest(int argc, char **argv)
         fputs(ingest_usage, stderr);
         return IKM_EXIT_USAGE;
     }
+    return ikm_ingest_run(&o, argc - optind, argv + optind);
+}
+
+int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *inputs)
+{
+    char err[512];
     struct ikm_parsers parsers;
     if (ikm_parsers_init(&parsers, err, sizeof err) < 0) {
         fprintf(stderr, "ikemortem: %s\n", err);
         return IKM_EXIT_NOTHING;
     }
     int created;
-    struct tl_db *db = tl_open(o.db, &created, err, sizeof err);
+    struct tl_db *db = tl_open(o->db, &created, err, sizeof err);
     if (!db) {
         fprintf(stderr, "ikemortem: %s\n", err);
         ikm_parsers_free(&parsers);
         return IKM_EXIT_NOTHING;
     }
-    struct ingest_run run = {.db = db, .parsers = &parsers, .o = &o};
+    struct ingest_run run = {.db = db, .parsers = &parsers, .o = o};
     double t = now_s();
     struct ikm_walk_cb cb = {&run, on_leaf, on_note};
     int64_t inventory_seen = 0;
-    for (int i = optind; i < argc && !run.fatal; i++) {
+    for (int i = 0; i < ninputs && !run.fatal; i++) {
         size_t first_bundle = run.nbundles;
         int64_t src_before, inv_before;
         tl_max_ids(db, &src_before, &inv_before);
-        int w = ikm_walk(argv[i], &o.limits, &cb);
-        if (o.verbose) /* what became of every member: status, kind, stored bytes, name */
+        int w = ikm_walk(inputs[i], &o->limits, &cb);
+        if (o->verbose) /* what became of every member: status, kind, stored bytes, name */
             inventory_seen = tl_inventory_print(db, inventory_seen, stderr);
         if (w == -2)
             run.failed++;
@@ -400,13 +420,13 @@ int ikm_cmd_ingest(int argc, char **argv)
             if (tl_name_bundle_device(db, run.bundles[b], src_before, inv_before, device, sizeof device) < 0) {
                 fprintf(stderr, "ikemortem: database: cannot name the device of %s\n", run.bundles[b]);
                 run.fatal = 1;
-            } else if (device[0] && !o.quiet) {
-                printf("%s: device %s\n", run.bundles[b], device);
+            } else if (device[0] && !o->quiet) {
+                fprintf(o->out, "%s: device %s\n", run.bundles[b], device);
             }
         }
     }
     ikm_parsers_free(&parsers);
-    phase(&o, "reading inputs", &t);
+    phase(o, "reading inputs", &t);
     /* Derived state covers the whole database, so it is rebuilt whenever this run committed
      * anything — also after a later input failed, or the committed sources would stay
      * unresolved for good (a rerun skips them as already stored). */
@@ -422,34 +442,34 @@ int ikm_cmd_ingest(int argc, char **argv)
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
-        phase(&o, "rotation overlaps", &t);
-        if (ikm_zone_resolve(tl_sqlite(db), &o.tz, stderr, &zs, err, sizeof err) < 0) {
+        phase(o, "rotation overlaps", &t);
+        if (ikm_zone_resolve(tl_sqlite(db), &o->tz, stderr, &zs, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
-        phase(&o, "time zones", &t);
-        for (size_t i = 0; i < run.ndone && !o.quiet; i++)
-            print_summary(db, &run.done[i]);
-        if (dups > 0 && !o.quiet)
-            printf("overlapping rotations: %lld duplicate rows dropped\n", (long long)dups);
-        if (zs.zone[0] && !o.quiet)
-            printf("device time zone: %s (from %s), applied to %d source%s\n", zs.zone, zs.zone_source,
+        phase(o, "time zones", &t);
+        for (size_t i = 0; i < run.ndone && !o->quiet; i++)
+            print_summary(o->out, db, &run.done[i]);
+        if (dups > 0 && !o->quiet)
+            fprintf(o->out, "overlapping rotations: %lld duplicate rows dropped\n", (long long)dups);
+        if (zs.zone[0] && !o->quiet)
+            fprintf(o->out, "device time zone: %s (from %s), applied to %d source%s\n", zs.zone, zs.zone_source,
                    zs.sources_resolved, zs.sources_resolved == 1 ? "" : "s");
         if (ikm_artifacts_rebuild(tl_sqlite(db), err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
-        phase(&o, "checklist", &t);
+        phase(o, "checklist", &t);
         if (ikm_pair_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
-        } else if (!o.quiet) {
-            printf("exchanges: %lld paired (%lld from logs, %lld from captures), %lld answered, %lld unanswered\n",
+        } else if (!o->quiet) {
+            fprintf(o->out, "exchanges: %lld paired (%lld from logs, %lld from captures), %lld answered, %lld unanswered\n",
                    (long long)ps.exchanges, (long long)ps.log_exchanges, (long long)ps.capture_exchanges,
                    (long long)ps.answered, (long long)(ps.exchanges - ps.answered));
         }
     }
-    phase(&o, "pairing", &t);
+    phase(o, "pairing", &t);
     for (size_t i = 0; i < run.ndone; i++)
         free(run.done[i].path);
     free(run.done);
@@ -463,10 +483,10 @@ int ikm_cmd_ingest(int argc, char **argv)
         fprintf(stderr, "ikemortem: %s\n", err);
         return IKM_EXIT_NOTHING;
     }
-    phase(&o, "indexes and close", &t);
+    phase(o, "indexes and close", &t);
     if (!keep) {
         if (created)
-            fprintf(stderr, "ikemortem: nothing complete to keep; %s not created\n", o.db);
+            fprintf(stderr, "ikemortem: nothing complete to keep; %s not created\n", o->db);
         return IKM_EXIT_NOTHING;
     }
     return (run.failed || run.partial || run.fatal || !derived_ok) ? IKM_EXIT_PARTIAL : IKM_EXIT_OK;

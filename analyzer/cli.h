@@ -18,5 +18,6 @@ enum ikm_exit {
 
 /* Each command takes argv with argv[0] = the command name. */
 int ikm_cmd_ingest(int argc, char **argv);
+int ikm_cmd_timeline(int argc, char **argv);
 
 #endif

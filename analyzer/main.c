@@ -16,6 +16,7 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  ingest    parse inputs into an SQLite timeline (events, IKE messages, exchanges)\n"
+    "  timeline  print the merged timeline of a database, filtered by time, peer, tunnel, incident\n"
     "\n"
     "Run 'ikemortem <command> --help' for the options of a command.\n"
     "\n"
@@ -30,6 +31,7 @@ static const struct {
     int (*run)(int argc, char **argv);
 } commands[] = {
     {"ingest", ikm_cmd_ingest},
+    {"timeline", ikm_cmd_timeline},
 };
 
 int main(int argc, char **argv)

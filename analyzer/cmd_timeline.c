@@ -151,6 +151,8 @@ static int parse_when(const char *s, int64_t *out, const char **why)
         }
     }
     int off_min = 0;
+    if (i + 1 == n && s[i] == 'z') /* RFC 3339 allows a lowercase z */
+        i++;
     if (i < n) {
         size_t used = 0;
         int r = ikm_parse_utc_offset(s + i, n - i, &off_min, &used);

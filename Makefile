@@ -23,7 +23,7 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-DEFS     := -D_GNU_SOURCE -DIKM_VERSION='"$(VERSION)"'
+DEFS     := -I. -D_GNU_SOURCE -DIKM_VERSION='"$(VERSION)"'
 CFLAGS_RELEASE := $(WARN) $(DEFS) -O2 -g
 CFLAGS_TEST    := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                   -fno-sanitize-recover=undefined
@@ -31,19 +31,32 @@ CFLAGS_TEST    := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fsanitize=addr
 PARSER_SRC   := $(sort $(wildcard parsers/*.c))
 ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/timeline.c \
                 analyzer/strmap.c analyzer/pairing.c analyzer/zone.c analyzer/kinds.c analyzer/walk.c \
-                analyzer/rotation.c analyzer/artifacts.c analyzer/dbexec.c analyzer/cmd_ingest.c
+                analyzer/rotation.c analyzer/artifacts.c analyzer/dbexec.c analyzer/cmd_ingest.c \
+                analyzer/incidents.c analyzer/evidence.c analyzer/analyze.c analyzer/report.c \
+                analyzer/report_text.c analyzer/cmd_analyze.c analyzer/cmd_rules.c rules/engine.c
 ANALYZER_LIB += analyzer/cmd_timeline.c
 MAIN_SRC     := analyzer/main.c
-GEN_SRC      := $(BUILD)/gen/schema_sql.c
+GEN_SRC      := $(BUILD)/gen/schema_sql.c $(BUILD)/gen/rules_builtin.c
+RULE_FILES   := $(sort $(wildcard rules/*.sql))
 LIB_SRC      := $(PARSER_SRC) $(ANALYZER_LIB) $(GEN_SRC)
 TEST_SRC     := $(sort $(wildcard tests/*.c))
-HEADERS      := $(wildcard parsers/*.h analyzer/*.h tests/*.h tests/fuzz/*.h parsers/*.inc)
+HEADERS      := $(wildcard parsers/*.h analyzer/*.h rules/*.h schema/*.h tests/*.h tests/fuzz/*.h parsers/*.inc)
 
 rel_obj  = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
 test_obj = $(patsubst %.c,$(BUILD)/test/%.o,$(1))
 
 .PHONY: all deps check check-valgrind demo bench fuzz fuzz-smoke install clean
-all: $(BUILD)/ikemortem
+
+# The scenario generator (testdata/gen/): bundles with their ground truth, for the golden
+# tests (tests/test_scenarios.c) and benchmarks. Release flags: it only writes test data.
+GEN_TOOL     := $(BUILD)/ikemortem-gen
+GEN_TOOL_SRC := $(sort $(wildcard testdata/gen/*.c))
+all: $(BUILD)/ikemortem $(GEN_TOOL)
+
+$(GEN_TOOL): $(GEN_TOOL_SRC) $(wildcard testdata/gen/*.h)
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_RELEASE) $(PKG_CFLAGS) -o $@ $(GEN_TOOL_SRC) $(PKG_LIBS)
 
 deps:
 	@missing=""; \
@@ -67,6 +80,11 @@ $(BUILD)/embed: schema/embed.c
 $(BUILD)/gen/schema_sql.c: schema/timeline.sql $(BUILD)/embed
 	@mkdir -p $(@D)
 	$(BUILD)/embed schema_timeline_sql $< $@
+
+# the rule files, compiled in (rules/engine.c reads them as ikm_builtin_rules)
+$(BUILD)/gen/rules_builtin.c: $(RULE_FILES) $(BUILD)/embed
+	@mkdir -p $(@D)
+	$(BUILD)/embed --table ikm_builtin_rules $@ $(RULE_FILES)
 
 $(BUILD)/rel/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -104,8 +122,8 @@ $(BUILD)/test/run_tests: $(call test_obj,$(LIB_SRC) $(TEST_SRC))
 	@$(CC) $(CFLAGS_TEST) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/test/run_tests $(BUILD)/test/ikemortem
-	IKM_BIN=$(BUILD)/test/ikemortem IKM_SRCDIR=. IKM_TMPDIR=$(BUILD)/test/tmp \
+	@$(MAKE) --no-print-directory $(BUILD)/test/run_tests $(BUILD)/test/ikemortem $(GEN_TOOL)
+	IKM_BIN=$(BUILD)/test/ikemortem IKM_GEN=$(GEN_TOOL) IKM_SRCDIR=. IKM_TMPDIR=$(BUILD)/test/tmp \
 	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/test/run_tests
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory check-valgrind

@@ -18,6 +18,8 @@ enum ikm_exit {
 
 /* Each command takes argv with argv[0] = the command name. */
 int ikm_cmd_ingest(int argc, char **argv);
+int ikm_cmd_analyze(int argc, char **argv);
+int ikm_cmd_rules(int argc, char **argv);
 int ikm_cmd_timeline(int argc, char **argv);
 
 #endif

@@ -15,7 +15,9 @@ static const char usage_text[] =
     "       ikemortem --help | --version\n"
     "\n"
     "Commands:\n"
+    "  analyze   find every tunnel that went down and its probable root cause, with evidence\n"
     "  ingest    parse inputs into an SQLite timeline (events, IKE messages, exchanges)\n"
+    "  rules     list or show the root-cause rules\n"
     "  timeline  print the merged timeline of a database, filtered by time, peer, tunnel, incident\n"
     "\n"
     "Run 'ikemortem <command> --help' for the options of a command.\n"
@@ -30,7 +32,9 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
+    {"analyze", ikm_cmd_analyze},
     {"ingest", ikm_cmd_ingest},
+    {"rules", ikm_cmd_rules},
     {"timeline", ikm_cmd_timeline},
 };
 

@@ -87,3 +87,13 @@ void ikm_textbuf_free(struct ikm_textbuf *tb)
     tb->p = NULL;
     tb->len = tb->cap = 0;
 }
+
+char *ikm_text_safe_dup(const char *s, size_t n)
+{
+    struct ikm_textbuf tb = {0};
+    if (!ikm_text_safe(&tb, s, n, 0)) {
+        ikm_textbuf_free(&tb);
+        return NULL;
+    }
+    return tb.p;
+}

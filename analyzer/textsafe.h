@@ -21,5 +21,7 @@ const char *ikm_text_safe(struct ikm_textbuf *tb, const char *s, size_t n, size_
 /* 1 when s[0..n) is already valid UTF-8 without NUL or control bytes other than tab. */
 int ikm_text_is_clean(const char *s, size_t n);
 void ikm_textbuf_free(struct ikm_textbuf *tb);
+/* The same as a malloc'd string (the caller frees it), or NULL when memory runs out. */
+char *ikm_text_safe_dup(const char *s, size_t n);
 
 #endif

@@ -240,26 +240,40 @@ CREATE TABLE IF NOT EXISTS cfg_tunnels (
     monitor_profile      TEXT
 );
 
+-- Written by `analyze` (analyzer/incidents.c), replaced by every analysis. ts_us is the
+-- earliest anchor, last_us the latest; the window holds the whole liveness sequence
+-- (interval_s, then the retransmit schedule_s of the device's PAN-OS version) and a little after.
 CREATE TABLE IF NOT EXISTS incidents (
     id              INTEGER PRIMARY KEY,
-    anchor_event_id INTEGER REFERENCES events(id),
+    anchor_event_id INTEGER REFERENCES events(id), -- NULL: a state (tunnel-no-traffic)
     kind            TEXT NOT NULL,
     ts_us           INTEGER NOT NULL,
+    last_us         INTEGER NOT NULL,
     window_start_us INTEGER NOT NULL,
     window_end_us   INTEGER NOT NULL,
     gateway         TEXT,
     tunnel          TEXT,
     peer_ip         TEXT,
-    device          TEXT
+    device          TEXT,
+    interval_s      INTEGER,
+    schedule_s      INTEGER
 );
 
+-- Every anchor event an incident was opened from or merged (same failure, several sources).
+CREATE TABLE IF NOT EXISTS incident_anchors (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    event_id    INTEGER NOT NULL REFERENCES events(id)
+);
+
+-- One row per rule that scored above zero for an incident; rank 1 is the root cause.
 CREATE TABLE IF NOT EXISTS findings (
     id            INTEGER PRIMARY KEY,
     incident_id   INTEGER NOT NULL REFERENCES incidents(id),
     cause_id      TEXT NOT NULL,
     score         REAL NOT NULL,
+    rank          INTEGER NOT NULL,
     summary       TEXT,
-    evidence_json TEXT
+    evidence_json TEXT             -- [{source, line | frame, time, ts_us, text}]
 );
 
 -- One chronological view over everything that has a time.

@@ -1,0 +1,346 @@
+/*
+ * analyze.c — incidents → evidence → rules → ranked findings → report (see analyze.h).
+ *
+ * Ranking: the highest score is the root cause; ties go to the more severe rule, then to the
+ * id (a stable order for tests and batch diffs). `unknown` runs only when nothing else scored,
+ * and then says what the data lacks.
+ */
+#include "analyze.h"
+
+#include "cli.h"
+#include "dbexec.h"
+#include "evidence.h"
+#include "incidents.h"
+#include "report.h"
+
+#include "../parsers/timefmt.h"
+#include "../rules/engine.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FINDING_MIN_SCORE 0.001
+
+struct scored {
+    const struct ikm_rule *rule;
+    struct ikm_rule_result res;
+};
+
+static int severity_rank(const char *s)
+{
+    static const char *const order[] = {"critical", "high", "medium", "low"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, order[i]) == 0)
+            return i;
+    return 4;
+}
+
+static int cmp_scored(const void *a, const void *b)
+{
+    const struct scored *x = a, *y = b;
+    if (x->res.score != y->res.score)
+        return x->res.score > y->res.score ? -1 : 1;
+    int sx = severity_rank(x->rule->severity), sy = severity_rank(y->rule->severity);
+    if (sx != sy)
+        return sx - sy;
+    return strcmp(x->rule->id, y->rule->id);
+}
+
+static json_t *finding_json(const struct scored *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(s->rule->id));
+    json_object_set_new(o, "title", json_string(s->rule->title));
+    json_object_set_new(o, "score", json_real((double)(int)(s->res.score * 1000 + 0.5) / 1000.0));
+    json_object_set_new(o, "severity", json_string(s->rule->severity));
+    json_object_set_new(o, "summary", json_string(s->res.summary ? s->res.summary : s->rule->title));
+    json_object_set_new(o, "remedy", json_string(s->rule->remedy));
+    json_object_set(o, "evidence", s->res.evidence);
+    return o;
+}
+
+static int store_finding(sqlite3 *db, int64_t incident, const struct scored *s, int rank, char *err, size_t errsz)
+{
+    char *ev = json_dumps(s->res.evidence, JSON_COMPACT);
+    int rc = ikm_db_execf(db, "findings", err, errsz,
+                          "INSERT INTO findings(incident_id, cause_id, score, rank, summary, evidence_json)"
+                          " VALUES (%lld, %Q, %.3f, %d, %Q, %Q)",
+                          (long long)incident, s->rule->id, s->res.score, rank,
+                          s->res.summary ? s->res.summary : s->rule->title, ev ? ev : "[]");
+    free(ev);
+    return rc;
+}
+
+/* The device-local time of the incident, from the offset its anchor line was read with. */
+static void local_time(sqlite3 *db, int64_t incident, int64_t ts_us, json_t *inc)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT e.ts_local_us - e.ts_us, e.tz_state FROM incidents i JOIN events e"
+                           " ON e.id = i.anchor_event_id WHERE i.id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, incident);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t off = sqlite3_column_int64(st, 0);
+        const char *state = (const char *)sqlite3_column_text(st, 1);
+        char b[48];
+        ikm_format_utc(ts_us + off, b, sizeof b);
+        size_t n = strlen(b);
+        long m = (long)(off / 60000000);
+        if (n > 0)
+            snprintf(b + n - 1, sizeof b - (n - 1), "%c%02ld:%02ld", m < 0 ? '-' : '+', labs(m) / 60, labs(m) % 60);
+        json_object_set_new(inc, "local_time", json_string(b));
+        json_object_set_new(inc, "local_time_assumed", json_boolean(state && strcmp(state, "assumed") == 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* shell-quotes s into buf ('…' with ' as '\'') */
+static void shell_quote(const char *s, char *buf, size_t sz)
+{
+    size_t o = 0;
+    if (sz < 3)
+        return;
+    buf[o++] = '\'';
+    for (; *s && o + 5 < sz; s++) {
+        if (*s == '\'') {
+            memcpy(buf + o, "'\\''", 4);
+            o += 4;
+        } else {
+            buf[o++] = *s;
+        }
+    }
+    buf[o++] = '\'';
+    buf[o] = 0;
+}
+
+/* tshark display filters for the capture frames of the evidence, one per capture. */
+static json_t *tshark_filters(const json_t *findings_arr)
+{
+    json_t *by_source = json_object();
+    size_t i;
+    json_t *f;
+    json_array_foreach(findings_arr, i, f) {
+        size_t j;
+        json_t *ev;
+        json_array_foreach(json_object_get(f, "evidence"), j, ev) {
+            json_t *frame = json_object_get(ev, "frame");
+            const char *src = json_string_value(json_object_get(ev, "source"));
+            if (!json_is_integer(frame) || !src)
+                continue;
+            json_t *list = json_object_get(by_source, src);
+            if (!list) {
+                list = json_array();
+                json_object_set_new(by_source, src, list);
+            }
+            int dup = 0;
+            size_t k;
+            json_t *x;
+            json_array_foreach(list, k, x) dup |= json_integer_value(x) == json_integer_value(frame);
+            if (!dup && json_array_size(list) < 64)
+                json_array_append(list, frame);
+        }
+    }
+    json_t *out = json_array();
+    const char *src;
+    json_t *list;
+    json_object_foreach(by_source, src, list) {
+        char filter[1024] = "frame.number in {";
+        size_t k;
+        json_t *x;
+        json_array_foreach(list, k, x) {
+            size_t n = strlen(filter);
+            snprintf(filter + n, sizeof filter - n, "%s%lld", k ? " " : "", (long long)json_integer_value(x));
+        }
+        size_t n = strlen(filter);
+        snprintf(filter + n, sizeof filter - n, "}");
+        /* a member of a bundle: tshark reads it once extracted, under its own name */
+        const char *colon = strstr(src, ":");
+        const char *file = colon && colon[1] ? colon + 1 : src;
+        char qf[1200], qx[1200], cmd[2600];
+        shell_quote(file, qf, sizeof qf);
+        shell_quote(filter, qx, sizeof qx);
+        snprintf(cmd, sizeof cmd, "tshark -r %s -Y %s", qf, qx);
+        json_t *o = json_object();
+        json_object_set_new(o, "source", json_string(src));
+        json_object_set_new(o, "filter", json_string(filter));
+        json_object_set_new(o, "command", json_string(cmd));
+        json_array_append_new(out, o);
+    }
+    json_decref(by_source);
+    return out;
+}
+
+static json_t *incident_header(sqlite3 *db, const struct ikm_incident_ctx *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(c->id));
+    json_object_set_new(o, "kind", json_string(c->kind));
+    json_object_set_new(o, "time", ikm_json_time(c->ts_us));
+    local_time(db, c->id, c->ts_us, o);
+    const char *texts[][2] = {{"device", c->device}, {"gateway", c->gateway}, {"tunnel", c->tunnel}, {"peer", c->peer}};
+    for (int k = 0; k < 4; k++)
+        json_object_set_new(o, texts[k][0], texts[k][1][0] ? ikm_json_text((const unsigned char *)texts[k][1]) : json_null());
+    json_t *w = json_object();
+    json_object_set_new(w, "start", ikm_json_time(c->window_start_us));
+    json_object_set_new(w, "end", ikm_json_time(c->window_end_us));
+    json_object_set_new(o, "window", w);
+    return o;
+}
+
+/* Runs the rules for one incident and adds root_cause/hypotheses. */
+static int rank_causes(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_incident_ctx *c, json_t *inc,
+                       struct ikm_analysis_stats *st, char *err, size_t errsz)
+{
+    struct scored *sc = calloc(rules->n ? rules->n : 1, sizeof *sc);
+    if (!sc) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    size_t n = 0;
+    int rc = 0;
+    for (size_t i = 0; i < rules->n && rc == 0; i++) {
+        const struct ikm_rule *r = &rules->rules[i];
+        if (strcmp(r->id, "unknown") == 0 || !ikm_rule_applies(r, c->kind))
+            continue;
+        struct ikm_rule_result res;
+        if (ikm_rule_run(r, db, c, &res, err, errsz) < 0) {
+            rc = -1;
+            break;
+        }
+        if (res.score >= FINDING_MIN_SCORE) {
+            sc[n].rule = r;
+            sc[n++].res = res;
+        } else {
+            ikm_rule_result_free(&res);
+        }
+    }
+    const struct ikm_rule *unknown = ikm_rules_find(rules, "unknown");
+    if (rc == 0 && n == 0 && unknown) {
+        if (ikm_rule_run(unknown, db, c, &sc[0].res, err, errsz) < 0)
+            rc = -1;
+        else {
+            sc[0].rule = unknown;
+            n = 1;
+        }
+    }
+    if (rc == 0) {
+        qsort(sc, n, sizeof *sc, cmp_scored);
+        json_t *hyp = json_array(), *all = json_array();
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            json_t *f = finding_json(&sc[i]);
+            json_array_append(all, f);
+            if (i == 0)
+                json_object_set_new(inc, "root_cause", f);
+            else
+                json_array_append_new(hyp, f);
+            rc = store_finding(db, c->id, &sc[i], (int)i + 1, err, errsz);
+        }
+        if (n == 0) /* no unknown rule (overridden away): still a root cause */
+            json_object_set_new(inc, "root_cause", json_pack("{s:s, s:s, s:f, s:s, s:s, s:s, s:[]}", "id", "unknown",
+                                                             "title", "No rule scored", "score", 0.0, "severity",
+                                                             "low", "summary", "no rule scored", "remedy", "", "evidence"));
+        json_object_set_new(inc, "hypotheses", hyp);
+        json_object_set_new(inc, "tshark", tshark_filters(all));
+        json_decref(all);
+        if (n > 0 && strcmp(sc[0].rule->id, "unknown") != 0)
+            st->explained++;
+        else
+            st->unknown++;
+    }
+    for (size_t i = 0; i < n; i++)
+        ikm_rule_result_free(&sc[i].res);
+    free(sc);
+    return rc;
+}
+
+static json_t *warnings(sqlite3 *db, const json_t *incidents)
+{
+    json_t *w = json_array();
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT path FROM sources WHERE tz_assumed ORDER BY id", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char *p = sqlite3_mprintf("%s: no time zone known (no offset in the lines, no device zone, no --tz):"
+                                      " its local times were taken as UTC",
+                                      sqlite3_column_text(st, 0));
+            json_array_append_new(w, ikm_json_text((const unsigned char *)p));
+            sqlite3_free(p);
+        }
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT path, check_name, severity, COUNT(*), MIN(line) FROM diagnostics"
+                           " GROUP BY path, check_name, severity ORDER BY MIN(id)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char *p = sqlite3_mprintf("%s: %d %s(s) '%s' (first at line %lld); the affected bytes were kept escaped"
+                                      " as \\xNN or counted as unparsed",
+                                      sqlite3_column_text(st, 0), sqlite3_column_int(st, 3), sqlite3_column_text(st, 2),
+                                      sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 4));
+            json_array_append_new(w, ikm_json_text((const unsigned char *)p));
+            sqlite3_free(p);
+        }
+        sqlite3_finalize(st);
+    }
+    size_t i;
+    json_t *inc;
+    json_array_foreach(incidents, i, inc) {
+        json_t *agree = json_object_get(json_object_get(inc, "liveness"), "sources_agree");
+        if (json_is_false(agree)) {
+            char b[160];
+            snprintf(b, sizeof b, "incident %lld: the capture and ikemgr's debug lines disagree on the liveness"
+                     " requests (see liveness.by_source)", (long long)json_integer_value(json_object_get(inc, "id")));
+            json_array_append_new(w, json_string(b));
+        }
+    }
+    return w;
+}
+
+json_t *ikm_analyze(sqlite3 *db, struct ikm_ruleset *rules, struct ikm_analysis_stats *st, char *err, size_t errsz)
+{
+    memset(st, 0, sizeof *st);
+    if (ikm_evidence_init(db, err, errsz) < 0 || ikm_rules_prepare(rules, db, err, errsz) < 0)
+        return NULL;
+    if (ikm_db_execf(db, "analysis", err, errsz, "BEGIN") < 0)
+        return NULL;
+    struct ikm_incident_stats is;
+    json_t *incidents = json_array();
+    int rc = ikm_incidents_build(db, &is, err, errsz);
+    sqlite3_stmt *ids = NULL;
+    if (rc == 0 && sqlite3_prepare_v2(db, "SELECT id FROM incidents ORDER BY ts_us, id", -1, &ids, NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "analysis: %s", sqlite3_errmsg(db));
+        rc = -1;
+    }
+    while (rc == 0 && sqlite3_step(ids) == SQLITE_ROW) {
+        struct ikm_incident_ctx c;
+        if (ikm_evidence_prepare(db, sqlite3_column_int64(ids, 0), &c, err, errsz) < 0) {
+            rc = -1;
+            break;
+        }
+        json_t *inc = incident_header(db, &c);
+        rc = rank_causes(db, rules, &c, inc, st, err, errsz);
+        if (rc == 0)
+            rc = ikm_report_incident_facts(db, &c, inc);
+        json_array_append_new(incidents, inc);
+        st->incidents++;
+    }
+    sqlite3_finalize(ids);
+    if (ikm_db_execf(db, "analysis", err, rc == 0 ? errsz : 0, rc == 0 ? "COMMIT" : "ROLLBACK") < 0)
+        rc = -1;
+    if (rc < 0) {
+        json_decref(incidents);
+        return NULL;
+    }
+    json_t *report = json_object();
+    json_object_set_new(report, "schema_version", json_string(IKM_REPORT_SCHEMA_VERSION));
+    json_object_set_new(report, "tool", json_pack("{s:s, s:s}", "name", "ikemortem", "version", IKM_VERSION));
+    json_object_set_new(report, "inputs", ikm_report_inputs(db));
+    json_object_set_new(report, "warnings", warnings(db, incidents));
+    json_object_set_new(report, "incidents", incidents);
+    json_object_set_new(report, "recurrence", ikm_report_recurrence(db));
+    json_object_set_new(report, "checklist", ikm_report_checklist(db));
+    return report;
+}

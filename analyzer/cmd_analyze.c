@@ -1,0 +1,219 @@
+/*
+ * cmd_analyze.c — `ikemortem analyze`: builds the timeline from the inputs (or opens an
+ * existing one), runs the analysis, and prints the text summary or the JSON report.
+ *
+ * Without --db the timeline is built in a private temporary directory and removed at the end.
+ */
+#include "analyze.h"
+#include "cli.h"
+#include "ingest.h"
+#include "report.h"
+#include "timeline.h"
+
+#include "../rules/engine.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char analyze_usage[] =
+    "Usage: ikemortem analyze [--json | -o FILE] [--db FILE] [--tz ZONE] [--rules DIR] [-v | -q] INPUT...\n"
+    "\n"
+    "Builds one timeline from the INPUTs (tech-support files, folders, loose ikemgr.log, system\n"
+    "logs, captures; both peers' bundles may be given together) or opens an existing timeline\n"
+    "database, opens an incident for every tunnel that went down (DPD, phase 1/2 failures, tunnel\n"
+    "down, tunnel up without traffic), and ranks its probable root causes with the evidence.\n"
+    "\n"
+    "Options:\n"
+    "  --json         print the JSON report (schema/report.schema.json) on stdout\n"
+    "  -o FILE        write the JSON report to FILE (the text summary still goes to stdout)\n"
+    "  --db FILE      keep the timeline in FILE (created or extended); INPUT may also be a\n"
+    "                 timeline database built earlier, analyzed as it is\n"
+    "  --rules DIR    add the rule files DIR/*.sql; a rule with a built-in id replaces it\n"
+    "  --tz ZONE      zone of inputs whose lines carry no UTC offset (see ingest --help)\n"
+    "  --max-bytes N, --max-ratio N   decompression limits (see ingest --help)\n"
+    "  -v, --verbose  also print the per-input summary of the ingest on stderr\n"
+    "  -q, --quiet    with -o: no text summary\n"
+    "  -h, --help     this text\n"
+    "\n"
+    "Exit codes: 0 analyzed, every input fully read; 1 analyzed, some input not fully read;\n"
+    "2 usage; 3 nothing could be analyzed.\n";
+
+enum { OPT_JSON = IKM_OPT_FIRST_FREE, OPT_DB, OPT_RULES };
+
+/* An existing ikemortem timeline: an SQLite file with our application id. */
+static int is_timeline_db(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char h[100];
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (n < sizeof h || memcmp(h, "SQLite format 3", 16) != 0)
+        return 0;
+    unsigned long app = (unsigned long)h[68] << 24 | (unsigned long)h[69] << 16 | (unsigned long)h[70] << 8 | h[71];
+    return app == TL_APPLICATION_ID;
+}
+
+static int write_json_file(const json_t *report, const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return -1;
+    if (json_dump_file(report, tmp, JSON_INDENT(2)) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+struct analyze_opts {
+    int json, quiet;
+    const char *out_file, *db, *rules_dir;
+};
+
+static int run_analysis(const char *db_path, const struct analyze_opts *ao, int ingest_rc)
+{
+    char err[1024];
+    struct ikm_ruleset rules = {0};
+    if (ikm_rules_builtin(&rules, err, sizeof err) < 0 ||
+        (ao->rules_dir && ikm_rules_load_dir(&rules, ao->rules_dir, err, sizeof err) < 0)) {
+        fprintf(stderr, "ikemortem analyze: %s\n", err);
+        ikm_rules_free(&rules);
+        return ao->rules_dir ? IKM_EXIT_USAGE : IKM_EXIT_NOTHING;
+    }
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        fprintf(stderr, "ikemortem analyze: %s: %s\n", db_path, db ? sqlite3_errmsg(db) : "cannot open");
+        sqlite3_close(db);
+        ikm_rules_free(&rules);
+        return IKM_EXIT_NOTHING;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    struct ikm_analysis_stats st;
+    json_t *report = ikm_analyze(db, &rules, &st, err, sizeof err);
+    int rc = ingest_rc;
+    if (!report) {
+        fprintf(stderr, "ikemortem analyze: %s\n", err);
+        rc = strncmp(err, "rule ", 5) == 0 && ao->rules_dir ? IKM_EXIT_USAGE : IKM_EXIT_NOTHING;
+    } else {
+        if (ao->out_file && write_json_file(report, ao->out_file) < 0) {
+            fprintf(stderr, "ikemortem analyze: cannot write %s: %s\n", ao->out_file, strerror(errno));
+            rc = IKM_EXIT_NOTHING;
+        }
+        if (ao->json) {
+            if (json_dumpf(report, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF)
+                rc = IKM_EXIT_NOTHING;
+        } else if (!(ao->out_file && ao->quiet)) {
+            ikm_report_text(report, stdout);
+        }
+        json_decref(report);
+    }
+    sqlite3_close(db);
+    ikm_rules_free(&rules);
+    return rc;
+}
+
+int ikm_cmd_analyze(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"db", required_argument, NULL, OPT_DB},
+        {"rules", required_argument, NULL, OPT_RULES},
+        {"tz", required_argument, NULL, IKM_OPT_TZ},
+        {"max-bytes", required_argument, NULL, IKM_OPT_MAX_BYTES},
+        {"max-ratio", required_argument, NULL, IKM_OPT_MAX_RATIO},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ikm_ingest_opts io;
+    ikm_ingest_opts_init(&io);
+    struct analyze_opts ao = {0};
+    int c;
+    while ((c = getopt_long(argc, argv, "ho:vq", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_JSON:
+            ao.json = 1;
+            break;
+        case 'o':
+            ao.out_file = optarg;
+            break;
+        case OPT_DB:
+            ao.db = optarg;
+            break;
+        case OPT_RULES:
+            ao.rules_dir = optarg;
+            break;
+        case 'v':
+            io.verbose = 1;
+            break;
+        case 'q':
+            ao.quiet = 1;
+            break;
+        case 'h':
+            fputs(analyze_usage, stdout);
+            return IKM_EXIT_OK;
+        default:
+            if (ikm_ingest_option(&io, c, optarg, "analyze") != 0) {
+                if (c != IKM_OPT_TZ && c != IKM_OPT_MAX_BYTES && c != IKM_OPT_MAX_RATIO)
+                    fputs(analyze_usage, stderr);
+                return IKM_EXIT_USAGE;
+            }
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "ikemortem analyze: no INPUT given\n\n");
+        fputs(analyze_usage, stderr);
+        return IKM_EXIT_USAGE;
+    }
+    if (ao.json && ao.out_file) {
+        fprintf(stderr, "ikemortem analyze: --json and -o: choose one\n");
+        return IKM_EXIT_USAGE;
+    }
+    int ninputs = argc - optind;
+    char **inputs = argv + optind;
+    for (int i = 0; i < ninputs; i++)
+        if (is_timeline_db(inputs[i])) {
+            if (ninputs > 1 || ao.db) {
+                fprintf(stderr, "ikemortem analyze: %s is a timeline database: give it alone (or use --db %s"
+                                " with the other inputs)\n", inputs[i], inputs[i]);
+                return IKM_EXIT_USAGE;
+            }
+            return run_analysis(inputs[i], &ao, IKM_EXIT_OK);
+        }
+    /* a private place for the timeline when the user keeps none */
+    char tmpdir[4096] = "", db_path[4200];
+    if (!ao.db) {
+        const char *base = getenv("TMPDIR");
+        snprintf(tmpdir, sizeof tmpdir, "%s/ikemortem.XXXXXX", base && *base ? base : "/tmp");
+        if (!mkdtemp(tmpdir)) {
+            fprintf(stderr, "ikemortem analyze: cannot create a temporary directory %s: %s\n", tmpdir, strerror(errno));
+            return IKM_EXIT_NOTHING;
+        }
+        snprintf(db_path, sizeof db_path, "%s/timeline.db", tmpdir);
+        io.db = db_path;
+    } else {
+        io.db = ao.db;
+    }
+    io.out = stderr;
+    io.quiet = !io.verbose;
+    int rc = ikm_ingest_run(&io, ninputs, inputs);
+    if (rc != IKM_EXIT_NOTHING)
+        rc = run_analysis(io.db, &ao, rc);
+    if (tmpdir[0]) {
+        unlink(db_path);
+        rmdir(tmpdir);
+    }
+    return rc;
+}

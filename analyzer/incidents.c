@@ -1,0 +1,573 @@
+/*
+ * incidents.c — anchors → incidents (see incidents.h).
+ *
+ * Names: a line may carry only some of gateway, tunnel and peer (the system log names the
+ * gateway, cut to the CLI's width; ikemgr's "DPD down" names the tunnel; an abort line names
+ * the addresses). The running configuration links them (gateway ↔ peer address, tunnel →
+ * gateway), and anchors merged into one incident lend each other what they know.
+ *
+ * Merging: anchors of one device whose names are compatible join the incident they follow
+ * closely — within IKM_MERGE_DOWN_S for the same failure seen by several sources, within
+ * IKM_MERGE_STREAK_S for a negotiation that keeps failing (also the failed re-establishment
+ * after a DPD teardown: a consequence of the outage, not a new one).
+ */
+#include "incidents.h"
+
+#include "dbexec.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define US 1000000LL
+#define NAME_MAX_LEN 256
+
+struct cfg_gw {
+    char *device, *name, *peer_ip;
+    int interval_s; /* liveness (IKEv2) or DPD (IKEv1) interval; 0 when not configured */
+};
+struct cfg_tn {
+    char *device, *name, *gateway;
+};
+struct config {
+    struct cfg_gw *gw;
+    size_t ngw;
+    struct cfg_tn *tn;
+    size_t ntn;
+};
+
+struct anchor {
+    int64_t event_id, ts_us;
+    int kind_rank;
+    char kind[16];
+    char *device, *gateway, *tunnel, *peer;
+};
+
+struct incident {
+    int64_t first_us, last_us, top_event_id;
+    int top_rank;
+    char kind[20];
+    char *device, *gateway, *tunnel, *peer;
+    int64_t *anchor_ids;
+    size_t nanchors;
+    int64_t window_start_us, window_end_us;
+    int interval_s, schedule_s;
+};
+
+/* Anchor kinds, most telling first: the incident takes the kind of its highest-ranked anchor. */
+static const char *const anchor_kinds[] = {"dpd-down", "p1-fail", "p2-fail", "tunnel-down", "ike-sa-down"};
+#define N_ANCHOR_KINDS (sizeof anchor_kinds / sizeof anchor_kinds[0])
+
+static int is_down_rank(int rank)
+{
+    return rank == 0 || rank >= 3;
+}
+
+int ikm_liveness_schedule_s(const char *sw_version)
+{
+    if (!sw_version || !*sw_version)
+        return IKM_SCHEDULE_NEW_S; /* unknown: the longer schedule keeps the whole sequence */
+    long major = strtol(sw_version, NULL, 10);
+    return (major > 0 && major < 8) ? IKM_SCHEDULE_OLD_S : IKM_SCHEDULE_NEW_S;
+}
+
+int ikm_names_compatible(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 1;
+    size_t la = strlen(a), lb = strlen(b);
+    size_t n = la < lb ? la : lb;
+    if (la == lb)
+        return strcmp(a, b) == 0;
+    return n >= 3 && strncmp(a, b, n) == 0;
+}
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    if (!t || !*t)
+        return NULL;
+    size_t n = strnlen((const char *)t, NAME_MAX_LEN);
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, t, n);
+        s[n] = 0;
+    }
+    return s;
+}
+
+static int same_device(const char *a, const char *b)
+{
+    return !a || !b || strcmp(a, b) == 0;
+}
+
+static void config_free(struct config *c)
+{
+    for (size_t i = 0; i < c->ngw; i++) {
+        free(c->gw[i].device);
+        free(c->gw[i].name);
+        free(c->gw[i].peer_ip);
+    }
+    for (size_t i = 0; i < c->ntn; i++) {
+        free(c->tn[i].device);
+        free(c->tn[i].name);
+        free(c->tn[i].gateway);
+    }
+    free(c->gw);
+    free(c->tn);
+}
+
+static int grow(void **arr, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+static int config_load(sqlite3 *db, struct config *c, char *err, size_t errsz)
+{
+    memset(c, 0, sizeof *c);
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT device, name, peer_ip, CASE WHEN ike_version = 'ikev1' "
+                                "THEN COALESCE(dpd_interval_s, liveness_interval_s) ELSE "
+                                "COALESCE(liveness_interval_s, dpd_interval_s) END FROM cfg_gateways ORDER BY id",
+                                -1, &st, NULL);
+    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (grow((void **)&c->gw, c->ngw, &cap, sizeof *c->gw) < 0)
+            break;
+        struct cfg_gw *g = &c->gw[c->ngw++];
+        g->device = dup_col(st, 0);
+        g->name = dup_col(st, 1);
+        g->peer_ip = dup_col(st, 2);
+        g->interval_s = sqlite3_column_int(st, 3);
+    }
+    sqlite3_finalize(st);
+    cap = 0;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "SELECT device, name, gateway FROM cfg_tunnels ORDER BY id", -1, &st, NULL);
+    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (grow((void **)&c->tn, c->ntn, &cap, sizeof *c->tn) < 0)
+            break;
+        struct cfg_tn *t = &c->tn[c->ntn++];
+        t->device = dup_col(st, 0);
+        t->name = dup_col(st, 1);
+        t->gateway = dup_col(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errsz, "incidents: reading the configuration: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+/* The one configured gateway/tunnel name `given` stands for (exact, else a unique prefix match). */
+static const char *resolve_name(const char *given, const char *device, const char *const *names,
+                                const char *const *devices, size_t n)
+{
+    if (!given)
+        return NULL;
+    const char *hit = NULL;
+    int hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i] || !same_device(device, devices[i]))
+            continue;
+        if (strcmp(names[i], given) == 0)
+            return names[i];
+        if (ikm_names_compatible(names[i], given)) {
+            if (!hit || strcmp(hit, names[i]) != 0)
+                hits++;
+            hit = names[i];
+        }
+    }
+    return hits == 1 ? hit : NULL;
+}
+
+static void set_name(char **slot, const char *v)
+{
+    if (!v || (*slot && strcmp(*slot, v) == 0))
+        return;
+    char *d = strdup(v);
+    if (d) {
+        free(*slot);
+        *slot = d;
+    }
+}
+
+/* Fills what the configuration knows about an incident's names. */
+static void join_config(const struct config *c, const char *device, char **gateway, char **tunnel, char **peer)
+{
+    const char **gw_names = calloc(c->ngw + 1, sizeof *gw_names), **gw_devs = calloc(c->ngw + 1, sizeof *gw_devs);
+    const char **tn_names = calloc(c->ntn + 1, sizeof *tn_names), **tn_devs = calloc(c->ntn + 1, sizeof *tn_devs);
+    if (!gw_names || !gw_devs || !tn_names || !tn_devs)
+        goto out;
+    for (size_t i = 0; i < c->ngw; i++) {
+        gw_names[i] = c->gw[i].name;
+        gw_devs[i] = c->gw[i].device;
+    }
+    for (size_t i = 0; i < c->ntn; i++) {
+        tn_names[i] = c->tn[i].name;
+        tn_devs[i] = c->tn[i].device;
+    }
+    set_name(tunnel, resolve_name(*tunnel, device, tn_names, tn_devs, c->ntn));
+    set_name(gateway, resolve_name(*gateway, device, gw_names, gw_devs, c->ngw));
+    if (*tunnel && !*gateway)
+        for (size_t i = 0; i < c->ntn; i++)
+            if (same_device(device, c->tn[i].device) && c->tn[i].name && strcmp(c->tn[i].name, *tunnel) == 0)
+                set_name(gateway, c->tn[i].gateway);
+    if (*peer && !*gateway) { /* a peer address that only one gateway has */
+        const char *hit = NULL;
+        int hits = 0;
+        for (size_t i = 0; i < c->ngw; i++)
+            if (same_device(device, c->gw[i].device) && c->gw[i].peer_ip && strcmp(c->gw[i].peer_ip, *peer) == 0) {
+                hit = c->gw[i].name;
+                hits++;
+            }
+        if (hits == 1)
+            set_name(gateway, hit);
+    }
+    if (*gateway && !*peer)
+        for (size_t i = 0; i < c->ngw; i++)
+            if (same_device(device, c->gw[i].device) && c->gw[i].name && strcmp(c->gw[i].name, *gateway) == 0)
+                set_name(peer, c->gw[i].peer_ip);
+    if (*gateway && !*tunnel) { /* a gateway with exactly one tunnel */
+        const char *hit = NULL;
+        int hits = 0;
+        for (size_t i = 0; i < c->ntn; i++)
+            if (same_device(device, c->tn[i].device) && c->tn[i].gateway && strcmp(c->tn[i].gateway, *gateway) == 0) {
+                hit = c->tn[i].name;
+                hits++;
+            }
+        if (hits == 1)
+            set_name(tunnel, hit);
+    }
+out:
+    free(gw_names);
+    free(gw_devs);
+    free(tn_names);
+    free(tn_devs);
+}
+
+static int config_interval(const struct config *c, const char *device, const char *gateway)
+{
+    for (size_t i = 0; gateway && i < c->ngw; i++)
+        if (same_device(device, c->gw[i].device) && c->gw[i].name && strcmp(c->gw[i].name, gateway) == 0 &&
+            c->gw[i].interval_s > 0)
+            return c->gw[i].interval_s;
+    return IKM_DEFAULT_INTERVAL_S;
+}
+
+static int shares_a_name(const struct incident *in, const struct anchor *a)
+{
+    return (in->gateway && a->gateway && ikm_names_compatible(in->gateway, a->gateway)) ||
+           (in->tunnel && a->tunnel && ikm_names_compatible(in->tunnel, a->tunnel)) ||
+           (in->peer && a->peer && strcmp(in->peer, a->peer) == 0);
+}
+
+static int no_names(const char *g, const char *t, const char *p)
+{
+    return !g && !t && !p;
+}
+
+static int can_join(const struct incident *in, const struct anchor *a)
+{
+    if (!same_device(in->device, a->device) || (in->device == NULL) != (a->device == NULL))
+        return 0;
+    if (!ikm_names_compatible(in->gateway, a->gateway) || !ikm_names_compatible(in->tunnel, a->tunnel) ||
+        (in->peer && a->peer && strcmp(in->peer, a->peer) != 0))
+        return 0;
+    if (!shares_a_name(in, a) && !no_names(a->gateway, a->tunnel, a->peer) &&
+        !no_names(in->gateway, in->tunnel, in->peer))
+        return 0;
+    int64_t gap = a->ts_us - in->last_us;
+    int64_t limit = (is_down_rank(a->kind_rank) ? IKM_MERGE_DOWN_S : IKM_MERGE_STREAK_S) * US;
+    return gap <= limit;
+}
+
+/* The longer of two compatible names: the uncut one. */
+static void merge_name(char **slot, const char *v)
+{
+    if (v && (!*slot || strlen(v) > strlen(*slot)))
+        set_name(slot, v);
+}
+
+static int incident_add_anchor(struct incident *in, const struct anchor *a)
+{
+    int64_t *p = realloc(in->anchor_ids, (in->nanchors + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    in->anchor_ids = p;
+    in->anchor_ids[in->nanchors++] = a->event_id;
+    if (a->ts_us > in->last_us)
+        in->last_us = a->ts_us;
+    if (a->kind_rank < in->top_rank) {
+        in->top_rank = a->kind_rank;
+        in->top_event_id = a->event_id;
+        snprintf(in->kind, sizeof in->kind, "%s", a->kind);
+    }
+    merge_name(&in->gateway, a->gateway);
+    merge_name(&in->tunnel, a->tunnel);
+    if (!in->peer && a->peer)
+        set_name(&in->peer, a->peer);
+    return 0;
+}
+
+static void anchor_free(struct anchor *a)
+{
+    free(a->device);
+    free(a->gateway);
+    free(a->tunnel);
+    free(a->peer);
+}
+
+static void incident_free(struct incident *in)
+{
+    free(in->device);
+    free(in->gateway);
+    free(in->tunnel);
+    free(in->peer);
+    free(in->anchor_ids);
+}
+
+struct build {
+    sqlite3 *db;
+    struct config cfg;
+    struct incident *inc;
+    size_t ninc, cap;
+    char *err;
+    size_t errsz;
+};
+
+static int open_incident(struct build *b, const struct anchor *a)
+{
+    if (grow((void **)&b->inc, b->ninc, &b->cap, sizeof *b->inc) < 0)
+        return -1;
+    struct incident *in = &b->inc[b->ninc++];
+    memset(in, 0, sizeof *in);
+    in->first_us = in->last_us = a->ts_us;
+    in->top_rank = (int)N_ANCHOR_KINDS;
+    if (a->device && !(in->device = strdup(a->device)))
+        return -1;
+    return incident_add_anchor(in, a);
+}
+
+static int read_anchors(struct build *b, int64_t *nanchors)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(b->db,
+                           "SELECT id, ts_us, kind, device, gateway, tunnel, peer_ip FROM events "
+                           "WHERE kind IN ('dpd-down','p1-fail','p2-fail','tunnel-down','ike-sa-down') "
+                           "ORDER BY ts_us, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(b->err, b->errsz, "incidents: reading anchors: %s", sqlite3_errmsg(b->db));
+        return -1;
+    }
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        struct anchor a = {0};
+        a.event_id = sqlite3_column_int64(st, 0);
+        a.ts_us = sqlite3_column_int64(st, 1);
+        snprintf(a.kind, sizeof a.kind, "%s", (const char *)sqlite3_column_text(st, 2));
+        for (size_t k = 0; k < N_ANCHOR_KINDS; k++)
+            if (strcmp(a.kind, anchor_kinds[k]) == 0)
+                a.kind_rank = (int)k;
+        a.device = dup_col(st, 3);
+        a.gateway = dup_col(st, 4);
+        a.tunnel = dup_col(st, 5);
+        a.peer = dup_col(st, 6);
+        join_config(&b->cfg, a.device, &a.gateway, &a.tunnel, &a.peer);
+        (*nanchors)++;
+        /* the most recent open incident it can join; incidents are in time order */
+        struct incident *target = NULL;
+        for (size_t i = b->ninc; i-- > 0;) {
+            if (a.ts_us - b->inc[i].last_us > IKM_MERGE_STREAK_S * US)
+                break;
+            if (can_join(&b->inc[i], &a)) {
+                target = &b->inc[i];
+                break;
+            }
+        }
+        if (target ? incident_add_anchor(target, &a) < 0 : open_incident(b, &a) < 0) {
+            snprintf(b->err, b->errsz, "incidents: out of memory");
+            rc = -1;
+        }
+        anchor_free(&a);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static char *device_fact(sqlite3 *db, const char *device, const char *key)
+{
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT value FROM device_facts WHERE key = ?1 AND (?2 IS NULL OR device = ?2) "
+                           "ORDER BY id LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (device)
+        sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = dup_col(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void set_window(struct build *b, struct incident *in)
+{
+    join_config(&b->cfg, in->device, &in->gateway, &in->tunnel, &in->peer);
+    char *ver = device_fact(b->db, in->device, "sw-version");
+    in->schedule_s = ikm_liveness_schedule_s(ver);
+    free(ver);
+    in->interval_s = config_interval(&b->cfg, in->device, in->gateway);
+    int64_t before = IKM_WINDOW_SLACK_S * US;
+    if (is_down_rank(in->top_rank) || strcmp(in->kind, "tunnel-no-traffic") == 0)
+        before += (int64_t)(in->schedule_s + 2 * in->interval_s) * US;
+    in->window_start_us = in->first_us - before;
+    in->window_end_us = in->last_us + IKM_WINDOW_AFTER_S * US;
+}
+
+/* One-way ESP in captures: a direction that keeps sending for IKM_ESP_MIN_BUCKETS buckets
+ * after the reverse direction last sent (or never did). The silent side is the peer. */
+static int esp_one_way(struct build *b, int64_t *opened)
+{
+    sqlite3_stmt *st;
+    const char *sql =
+        "WITH dir AS (SELECT device, src_ip, dst_ip, MIN(bucket_start_us) AS first_b, "
+        "                    MAX(bucket_start_us) AS last_b, COUNT(DISTINCT bucket_start_us) AS nb, "
+        "                    SUM(packets) AS pk FROM esp_counts GROUP BY device, src_ip, dst_ip), "
+        "     fwd AS (SELECT d.*, (SELECT MAX(r.bucket_start_us) FROM esp_counts r WHERE r.src_ip = d.dst_ip "
+        "                    AND r.dst_ip = d.src_ip AND r.device IS d.device) AS rev_last FROM dir d) "
+        "SELECT device, src_ip, dst_ip, "
+        "       (SELECT MIN(e.bucket_start_us) FROM esp_counts e WHERE e.device IS fwd.device AND "
+        "        e.src_ip = fwd.src_ip AND e.dst_ip = fwd.dst_ip AND e.bucket_start_us > COALESCE(fwd.rev_last, -1)), "
+        "       (SELECT COUNT(DISTINCT e.bucket_start_us) FROM esp_counts e WHERE e.device IS fwd.device AND "
+        "        e.src_ip = fwd.src_ip AND e.dst_ip = fwd.dst_ip AND e.bucket_start_us > COALESCE(fwd.rev_last, -1)), "
+        "       last_b "
+        "  FROM fwd ORDER BY 4";
+    if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(b->err, b->errsz, "incidents: one-way ESP: %s", sqlite3_errmsg(b->db));
+        return -1;
+    }
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 3) == SQLITE_NULL || sqlite3_column_int64(st, 4) < IKM_ESP_MIN_BUCKETS)
+            continue;
+        struct anchor a = {0};
+        a.event_id = 0;
+        a.ts_us = sqlite3_column_int64(st, 3);
+        a.kind_rank = 3; /* a down-like state: its window takes the liveness schedule */
+        snprintf(a.kind, sizeof a.kind, "no-traffic");
+        a.device = dup_col(st, 0);
+        a.peer = dup_col(st, 2);
+        join_config(&b->cfg, a.device, &a.gateway, &a.tunnel, &a.peer);
+        if (open_incident(b, &a) < 0) {
+            rc = -1;
+        } else {
+            struct incident *in = &b->inc[b->ninc - 1];
+            in->nanchors = 0; /* no event: the state is read from the ESP counts */
+            in->top_event_id = 0;
+            in->last_us = sqlite3_column_int64(st, 5);
+            snprintf(in->kind, sizeof in->kind, "tunnel-no-traffic");
+            (*opened)++;
+        }
+        anchor_free(&a);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int cmp_incident(const void *x, const void *y)
+{
+    const struct incident *a = x, *b = y;
+    return (a->first_us > b->first_us) - (a->first_us < b->first_us);
+}
+
+static int write_incidents(struct build *b)
+{
+    sqlite3_stmt *ins = NULL, *anc = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(b->db,
+                           "INSERT INTO incidents(anchor_event_id, kind, ts_us, last_us, window_start_us, "
+                           "window_end_us, gateway, tunnel, peer_ip, device, interval_s, schedule_s) "
+                           "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                           -1, &ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(b->db, "INSERT INTO incident_anchors(incident_id, event_id) VALUES (?1, ?2)", -1, &anc,
+                           NULL) != SQLITE_OK)
+        goto out;
+    for (size_t i = 0; i < b->ninc; i++) {
+        struct incident *in = &b->inc[i];
+        sqlite3_reset(ins);
+        if (in->top_event_id > 0)
+            sqlite3_bind_int64(ins, 1, in->top_event_id);
+        else
+            sqlite3_bind_null(ins, 1);
+        sqlite3_bind_text(ins, 2, in->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 3, in->first_us);
+        sqlite3_bind_int64(ins, 4, in->last_us);
+        sqlite3_bind_int64(ins, 5, in->window_start_us);
+        sqlite3_bind_int64(ins, 6, in->window_end_us);
+        const char *texts[] = {in->gateway, in->tunnel, in->peer, in->device};
+        for (int k = 0; k < 4; k++)
+            if (texts[k])
+                sqlite3_bind_text(ins, 7 + k, texts[k], -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(ins, 7 + k);
+        sqlite3_bind_int(ins, 11, in->interval_s);
+        sqlite3_bind_int(ins, 12, in->schedule_s);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            goto out;
+        int64_t id = sqlite3_last_insert_rowid(b->db);
+        for (size_t k = 0; k < in->nanchors; k++) {
+            sqlite3_reset(anc);
+            sqlite3_bind_int64(anc, 1, id);
+            sqlite3_bind_int64(anc, 2, in->anchor_ids[k]);
+            if (sqlite3_step(anc) != SQLITE_DONE)
+                goto out;
+        }
+    }
+    rc = 0;
+out:
+    if (rc < 0)
+        snprintf(b->err, b->errsz, "incidents: writing: %s", sqlite3_errmsg(b->db));
+    sqlite3_finalize(ins);
+    sqlite3_finalize(anc);
+    return rc;
+}
+
+int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, size_t errsz)
+{
+    memset(st, 0, sizeof *st);
+    struct build b = {.db = db, .err = err, .errsz = errsz};
+    if (ikm_db_execf(db, "incidents: clearing the previous analysis", err, errsz,
+                     "DELETE FROM findings; DELETE FROM incident_anchors; DELETE FROM incidents;") < 0)
+        return -1;
+    if (config_load(db, &b.cfg, err, errsz) < 0)
+        return -1;
+    int rc = read_anchors(&b, &st->anchors);
+    if (rc == 0)
+        rc = esp_one_way(&b, &st->no_traffic);
+    if (rc == 0) {
+        qsort(b.inc, b.ninc, sizeof *b.inc, cmp_incident);
+        for (size_t i = 0; i < b.ninc; i++)
+            set_window(&b, &b.inc[i]);
+        rc = write_incidents(&b);
+    }
+    st->incidents = (int64_t)b.ninc;
+    for (size_t i = 0; i < b.ninc; i++)
+        incident_free(&b.inc[i]);
+    free(b.inc);
+    config_free(&b.cfg);
+    return rc;
+}

@@ -1,0 +1,461 @@
+/*
+ * engine.c — loading, checking and running the rule files (see engine.h).
+ */
+#include "engine.h"
+
+#include "../analyzer/evidence.h"
+#include "../analyzer/textsafe.h"
+#include "../parsers/timefmt.h"
+#include "../schema/embedded.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct ikm_embedded ikm_builtin_rules[];
+
+static const char *const header_keys[] = {"id", "title", "applies-to", "severity", "remedy"};
+static const char *const severities[] = {"critical", "high", "medium", "low"};
+static const char *const param_names[] = {":id",     ":ws",     ":we",      ":anchor", ":last", ":fu",
+                                          ":interval", ":device", ":gateway", ":tunnel", ":peer"};
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t'))
+        (*s)++, (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+static void rule_free(struct ikm_rule *r)
+{
+    free(r->id);
+    free(r->title);
+    free(r->applies_to);
+    free(r->severity);
+    free(r->remedy);
+    free(r->sql);
+    free(r->text);
+    free(r->origin);
+    if (r->stmt)
+        sqlite3_finalize(r->stmt);
+    memset(r, 0, sizeof *r);
+}
+
+/* Appends a header value; remedy lines accumulate, other keys must not repeat. */
+static int set_key(struct ikm_rule *r, size_t k, const char *v, size_t vn)
+{
+    char **slots[] = {&r->id, &r->title, &r->applies_to, &r->severity, &r->remedy};
+    char **slot = slots[k];
+    if (*slot && k != 4)
+        return -1;
+    if (*slot) {
+        size_t old = strlen(*slot);
+        char *p = realloc(*slot, old + 1 + vn + 1);
+        if (!p)
+            return -2;
+        p[old] = ' ';
+        memcpy(p + old + 1, v, vn);
+        p[old + 1 + vn] = 0;
+        *slot = p;
+        return 0;
+    }
+    return (*slot = dupn(v, vn)) ? 0 : -2;
+}
+
+int ikm_rule_parse(const char *name, const char *text, size_t len, const char *origin, struct ikm_rule *out,
+                   char *err, size_t errsz)
+{
+    memset(out, 0, sizeof *out);
+    if (len > IKM_RULE_FILE_MAX || memchr(text, 0, len)) {
+        snprintf(err, errsz, "%s: not a rule file (too large or binary)", name);
+        return -1;
+    }
+    size_t pos = 0, lineno = 0;
+    while (pos < len) {
+        const char *line = text + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - line) : len - pos;
+        size_t next = pos + n + (nl ? 1 : 0);
+        lineno++;
+        const char *t = line;
+        size_t tn = n;
+        trim(&t, &tn);
+        if (tn == 0) {
+            pos = next;
+            continue;
+        }
+        if (tn < 2 || t[0] != '-' || t[1] != '-')
+            break; /* the query starts */
+        t += 2, tn -= 2;
+        trim(&t, &tn);
+        const char *colon = memchr(t, ':', tn);
+        if (colon) {
+            size_t kn = (size_t)(colon - t);
+            size_t k;
+            for (k = 0; k < sizeof header_keys / sizeof header_keys[0]; k++)
+                if (strlen(header_keys[k]) == kn && memcmp(header_keys[k], t, kn) == 0)
+                    break;
+            if (k < sizeof header_keys / sizeof header_keys[0]) {
+                const char *v = colon + 1;
+                size_t vn = tn - kn - 1;
+                trim(&v, &vn);
+                int s = set_key(out, k, v, vn);
+                if (s < 0) {
+                    snprintf(err, errsz, "%s:%zu: %s", name, lineno,
+                             s == -1 ? "this header key is given twice" : "out of memory");
+                    rule_free(out);
+                    return -1;
+                }
+            }
+        }
+        pos = next; /* other comment lines are the rule's notes */
+    }
+    const char *missing = !out->id ? "id" : !out->title ? "title" : !out->applies_to ? "applies-to"
+                        : !out->severity ? "severity" : !out->remedy ? "remedy" : NULL;
+    if (missing) {
+        snprintf(err, errsz, "%s: the header has no '-- %s:' line", name, missing);
+        rule_free(out);
+        return -1;
+    }
+    size_t idn = strlen(out->id);
+    if (strncmp(name, out->id, idn) != 0 || strcmp(name + idn, ".sql") != 0) {
+        snprintf(err, errsz, "%s: the file of rule '%s' must be named %s.sql", name, out->id, out->id);
+        rule_free(out);
+        return -1;
+    }
+    int sev_ok = 0;
+    for (size_t i = 0; i < sizeof severities / sizeof severities[0]; i++)
+        sev_ok |= strcmp(out->severity, severities[i]) == 0;
+    if (!sev_ok) {
+        snprintf(err, errsz, "%s: severity '%s' is not one of critical, high, medium, low", name, out->severity);
+        rule_free(out);
+        return -1;
+    }
+    const char *q = text + pos;
+    size_t qn = len - pos;
+    trim(&q, &qn);
+    if (qn == 0) {
+        snprintf(err, errsz, "%s: no query after the header", name);
+        rule_free(out);
+        return -1;
+    }
+    out->sql = dupn(q, qn);
+    out->text = dupn(text, len);
+    out->origin = strdup(origin);
+    if (!out->sql || !out->text || !out->origin) {
+        snprintf(err, errsz, "%s: out of memory", name);
+        rule_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_rule(struct ikm_ruleset *rs, struct ikm_rule *r, char *err, size_t errsz)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (strcmp(rs->rules[i].id, r->id) == 0) {
+            rule_free(&rs->rules[i]);
+            rs->rules[i] = *r;
+            return 0;
+        }
+    if (rs->n >= IKM_RULES_MAX) {
+        snprintf(err, errsz, "more than %d rules", IKM_RULES_MAX);
+        rule_free(r);
+        return -1;
+    }
+    struct ikm_rule *p = realloc(rs->rules, (rs->n + 1) * sizeof *p);
+    if (!p) {
+        snprintf(err, errsz, "out of memory");
+        rule_free(r);
+        return -1;
+    }
+    rs->rules = p;
+    rs->rules[rs->n++] = *r;
+    return 0;
+}
+
+int ikm_rules_builtin(struct ikm_ruleset *rs, char *err, size_t errsz)
+{
+    for (const struct ikm_embedded *e = ikm_builtin_rules; e->name; e++) {
+        struct ikm_rule r;
+        if (ikm_rule_parse(e->name, e->text, e->len, "built-in", &r, err, errsz) < 0 ||
+            add_rule(rs, &r, err, errsz) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ikm_rules_load_dir(struct ikm_ruleset *rs, const char *dir, char *err, size_t errsz)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errsz, "--rules %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    int rc = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL && rc == 0) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 4, ".sql") != 0 || de->d_name[0] == '.')
+            continue;
+        char **p = n < IKM_RULES_MAX ? realloc(names, (n + 1) * sizeof *p) : NULL;
+        if (!p || !(p[n] = strdup(de->d_name))) {
+            snprintf(err, errsz, "--rules %s: too many files or out of memory", dir);
+            if (p)
+                names = p;
+            rc = -1;
+            break;
+        }
+        names = p;
+        n++;
+    }
+    closedir(d);
+    if (names)
+        qsort(names, n, sizeof *names, cmp_name);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        char *buf = malloc(IKM_RULE_FILE_MAX + 1);
+        size_t len = 0;
+        if (!f || !buf) {
+            snprintf(err, errsz, "%s: %s", path, f ? "out of memory" : strerror(errno));
+            rc = -1;
+        } else {
+            len = fread(buf, 1, IKM_RULE_FILE_MAX + 1, f);
+            if (ferror(f)) {
+                snprintf(err, errsz, "%s: read error", path);
+                rc = -1;
+            }
+        }
+        if (f)
+            fclose(f);
+        struct ikm_rule r;
+        if (rc == 0 && (ikm_rule_parse(names[i], buf, len, path, &r, err, errsz) < 0 || add_rule(rs, &r, err, errsz) < 0))
+            rc = -1;
+        free(buf);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+const struct ikm_rule *ikm_rules_find(const struct ikm_ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (strcmp(rs->rules[i].id, id) == 0)
+            return &rs->rules[i];
+    return NULL;
+}
+
+int ikm_rule_applies(const struct ikm_rule *r, const char *kind)
+{
+    const char *p = r->applies_to;
+    size_t kn = strlen(kind);
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',' && *e != ' ')
+            e++;
+        size_t n = (size_t)(e - p);
+        if ((n == 1 && *p == '*') || (n == kn && memcmp(p, kind, n) == 0))
+            return 1;
+        p = e;
+    }
+    return 0;
+}
+
+int ikm_rules_prepare(struct ikm_ruleset *rs, sqlite3 *db, char *err, size_t errsz)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        struct ikm_rule *r = &rs->rules[i];
+        if (r->stmt)
+            continue;
+        const char *tail = NULL;
+        if (sqlite3_prepare_v2(db, r->sql, -1, &r->stmt, &tail) != SQLITE_OK) {
+            snprintf(err, errsz, "rule %s (%s): %s", r->id, r->origin, sqlite3_errmsg(db));
+            return -1;
+        }
+        while (tail && (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == '\r' || *tail == ';'))
+            tail++;
+        if (tail && *tail) {
+            snprintf(err, errsz, "rule %s (%s): one query per rule (more text follows the first)", r->id, r->origin);
+            return -1;
+        }
+        if (!sqlite3_stmt_readonly(r->stmt)) {
+            snprintf(err, errsz, "rule %s (%s): a rule may only read (SELECT)", r->id, r->origin);
+            return -1;
+        }
+        for (int p = 1; p <= sqlite3_bind_parameter_count(r->stmt); p++) {
+            const char *pn = sqlite3_bind_parameter_name(r->stmt, p);
+            int known = 0;
+            for (size_t k = 0; pn && k < sizeof param_names / sizeof param_names[0]; k++)
+                known |= strcmp(pn, param_names[k]) == 0;
+            if (!known) {
+                snprintf(err, errsz, "rule %s (%s): unknown parameter %s", r->id, r->origin, pn ? pn : "?");
+                return -1;
+            }
+        }
+        int has_score = 0;
+        for (int col = 0; col < sqlite3_column_count(r->stmt); col++)
+            has_score |= strcmp(sqlite3_column_name(r->stmt, col), "score") == 0;
+        if (!has_score) {
+            snprintf(err, errsz, "rule %s (%s): the query returns no 'score' column", r->id, r->origin);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void bind_params(sqlite3_stmt *st, const struct ikm_incident_ctx *c)
+{
+    const struct {
+        const char *name;
+        int64_t v;
+        int present;
+    } nums[] = {
+        {":id", c->id, 1},
+        {":ws", c->window_start_us, 1},
+        {":we", c->window_end_us, 1},
+        {":anchor", c->ts_us, 1},
+        {":last", c->last_us, 1},
+        {":fu", c->first_unanswered_us, c->first_unanswered_us != 0},
+        {":interval", c->interval_s, 1},
+    };
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+        int i = sqlite3_bind_parameter_index(st, nums[k].name);
+        if (i > 0) {
+            if (nums[k].present)
+                sqlite3_bind_int64(st, i, nums[k].v);
+            else
+                sqlite3_bind_null(st, i);
+        }
+    }
+    const struct {
+        const char *name, *v;
+    } texts[] = {{":device", c->device}, {":gateway", c->gateway}, {":tunnel", c->tunnel}, {":peer", c->peer}};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        int i = sqlite3_bind_parameter_index(st, texts[k].name);
+        if (i > 0) {
+            if (texts[k].v[0])
+                sqlite3_bind_text(st, i, texts[k].v, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, i);
+        }
+    }
+}
+
+/* Text from the database as valid UTF-8 JSON (input bytes may be anything). */
+static json_t *safe_string(const unsigned char *t)
+{
+    if (!t)
+        return json_null();
+    char *s = ikm_text_safe_dup((const char *)t, strlen((const char *)t));
+    json_t *j = s ? json_string(s) : json_string("?");
+    free(s);
+    return j;
+}
+
+int ikm_rule_run(const struct ikm_rule *r, sqlite3 *db, const struct ikm_incident_ctx *c,
+                 struct ikm_rule_result *out, char *err, size_t errsz)
+{
+    memset(out, 0, sizeof *out);
+    out->evidence = json_array();
+    sqlite3_stmt *st = r->stmt;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    bind_params(st, c);
+    int cols = sqlite3_column_count(st);
+    int c_score = -1, c_summary = -1, c_source = -1, c_line = -1, c_frame = -1, c_ts = -1, c_text = -1;
+    for (int i = 0; i < cols; i++) {
+        const char *n = sqlite3_column_name(st, i);
+        int *slot = strcmp(n, "score") == 0     ? &c_score
+                    : strcmp(n, "summary") == 0 ? &c_summary
+                    : strcmp(n, "source") == 0  ? &c_source
+                    : strcmp(n, "line") == 0    ? &c_line
+                    : strcmp(n, "frame") == 0   ? &c_frame
+                    : strcmp(n, "ts_us") == 0   ? &c_ts
+                    : strcmp(n, "text") == 0    ? &c_text
+                                                : NULL;
+        if (slot)
+            *slot = i;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        double s = sqlite3_column_double(st, c_score);
+        if (s > 1.0)
+            s = 1.0;
+        if (s > out->score)
+            out->score = s;
+        if (c_summary >= 0 && !out->summary && sqlite3_column_type(st, c_summary) != SQLITE_NULL) {
+            const unsigned char *t = sqlite3_column_text(st, c_summary);
+            out->summary = ikm_text_safe_dup((const char *)t, strlen((const char *)t));
+        }
+        if (c_text < 0 || sqlite3_column_type(st, c_text) == SQLITE_NULL ||
+            json_array_size(out->evidence) >= IKM_RULE_EVIDENCE_MAX)
+            continue;
+        json_t *ev = json_object();
+        if (c_source >= 0)
+            json_object_set_new(ev, "source", safe_string(sqlite3_column_text(st, c_source)));
+        if (c_line >= 0 && sqlite3_column_type(st, c_line) != SQLITE_NULL)
+            json_object_set_new(ev, "line", json_integer(sqlite3_column_int64(st, c_line)));
+        if (c_frame >= 0 && sqlite3_column_type(st, c_frame) != SQLITE_NULL)
+            json_object_set_new(ev, "frame", json_integer(sqlite3_column_int64(st, c_frame)));
+        if (c_ts >= 0 && sqlite3_column_type(st, c_ts) != SQLITE_NULL) {
+            char tb[40];
+            int64_t us = sqlite3_column_int64(st, c_ts);
+            ikm_format_utc(us, tb, sizeof tb);
+            json_object_set_new(ev, "time", json_string(tb));
+            json_object_set_new(ev, "ts_us", json_integer(us));
+        }
+        json_object_set_new(ev, "text", safe_string(sqlite3_column_text(st, c_text)));
+        json_array_append_new(out->evidence, ev);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errsz, "rule %s (%s): %s", r->id, r->origin, sqlite3_errmsg(db));
+        ikm_rule_result_free(out);
+        return -1;
+    }
+    if (out->score < 0)
+        out->score = 0;
+    return 0;
+}
+
+void ikm_rule_result_free(struct ikm_rule_result *res)
+{
+    free(res->summary);
+    json_decref(res->evidence);
+    memset(res, 0, sizeof *res);
+}
+
+void ikm_rules_free(struct ikm_ruleset *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        rule_free(&rs->rules[i]);
+    free(rs->rules);
+    memset(rs, 0, sizeof *rs);
+}

@@ -1,0 +1,45 @@
+-- id: peer-unreachable
+-- title: The peer stopped answering and nothing at all arrived from it
+-- applies-to: dpd-down, ike-sa-down, tunnel-down
+-- severity: high
+-- remedy: Check reachability of the peer address from this firewall (ping, traceroute, test routing fib-lookup) and whether the peer itself was up at that time; check ISP or upstream devices on the path. Raising the liveness interval on both ends will not help when the path is down.
+--
+-- Our liveness requests go unanswered and, from the first unanswered one to the end of the
+-- window, no IKE message and no ESP packet comes from the peer. Needs measured probes (a
+-- capture or ikemgr debug lines): an estimated start proves nothing.
+WITH i AS (SELECT * FROM temp.inc),
+heard AS (SELECT COUNT(*) AS n FROM temp.inc_msgs m, i
+           WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us),
+esp AS (SELECT COALESCE(SUM(e.packets), 0) AS n FROM esp_counts e, i
+         WHERE e.src_ip = i.peer_ip AND e.bucket_start_us + 10000000 > i.first_unanswered_us
+           AND e.bucket_start_us <= i.window_end_us),
+verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_estimated = 0
+                         AND heard.n = 0 AND esp.n = 0 THEN 0.6 ELSE 0 END AS s,
+                   i.unanswered AS un, i.first_unanswered_us AS fu, i.peer_ip AS peer
+              FROM i, heard, esp)
+SELECT s AS score,
+       printf('%d liveness request(s) to %s went unanswered from %s on, and nothing (IKE or ESP) came back from the peer',
+              un, peer, strftime('%Y-%m-%dT%H:%M:%SZ', fu / 1000000, 'unixepoch')) AS summary,
+       NULL AS source, NULL AS line, NULL AS frame, NULL AS ts_us, NULL AS text
+  FROM verdict
+UNION ALL
+SELECT * FROM (
+  SELECT NULL, NULL, x.source, CASE x.origin WHEN 'log' THEN x.req_unit END,
+         CASE x.origin WHEN 'pcap' THEN x.req_unit END, x.req_ts_us,
+         printf('last answered liveness request (message id %s), answered in %.3f s',
+                COALESCE(x.msg_id, '?'), x.rtt_us / 1e6)
+    FROM temp.inc_exch x, i
+   WHERE x.local AND x.liveness AND x.response_id IS NOT NULL AND x.req_ts_us < i.first_unanswered_us
+   ORDER BY x.req_ts_us DESC LIMIT 1)
+UNION ALL
+SELECT * FROM (
+  SELECT NULL, NULL, x.source, CASE x.origin WHEN 'log' THEN x.req_unit END,
+         CASE x.origin WHEN 'pcap' THEN x.req_unit END, x.req_ts_us,
+         printf('liveness request to %s unanswered (%d retransmission(s))', i.peer_ip, x.retransmits)
+    FROM temp.inc_exch x, i
+   WHERE x.local AND x.liveness AND x.response_id IS NULL AND x.req_ts_us >= i.first_unanswered_us
+   ORDER BY x.req_ts_us LIMIT 3)
+UNION ALL
+SELECT * FROM (
+  SELECT NULL, NULL, e.source, e.line, NULL, e.ts_us, e.msg
+    FROM temp.inc_events e WHERE e.anchor ORDER BY e.ts_us LIMIT 2)

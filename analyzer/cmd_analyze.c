@@ -118,8 +118,8 @@ static int run_analysis(const char *db_path, const struct analyze_opts *ao, int 
         }
         json_decref(report);
     }
+    ikm_rules_free(&rules); /* its prepared statements first: a connection with open ones stays open */
     sqlite3_close(db);
-    ikm_rules_free(&rules);
     return rc;
 }
 

@@ -34,13 +34,13 @@ static char *dupn(const char *s, size_t n)
 
 static void trim(const char **s, size_t *n)
 {
-    while (*n && (**s == ' ' || **s == '\t'))
+    while (*n && (**s == ' ' || **s == '\t' || **s == '\r' || **s == '\n'))
         (*s)++, (*n)--;
-    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r'))
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r' || (*s)[*n - 1] == '\n'))
         (*n)--;
 }
 
-static void rule_free(struct ikm_rule *r)
+void ikm_rule_free(struct ikm_rule *r)
 {
     free(r->id);
     free(r->title);
@@ -117,7 +117,7 @@ int ikm_rule_parse(const char *name, const char *text, size_t len, const char *o
                 if (s < 0) {
                     snprintf(err, errsz, "%s:%zu: %s", name, lineno,
                              s == -1 ? "this header key is given twice" : "out of memory");
-                    rule_free(out);
+                    ikm_rule_free(out);
                     return -1;
                 }
             }
@@ -128,13 +128,13 @@ int ikm_rule_parse(const char *name, const char *text, size_t len, const char *o
                         : !out->severity ? "severity" : !out->remedy ? "remedy" : NULL;
     if (missing) {
         snprintf(err, errsz, "%s: the header has no '-- %s:' line", name, missing);
-        rule_free(out);
+        ikm_rule_free(out);
         return -1;
     }
     size_t idn = strlen(out->id);
     if (strncmp(name, out->id, idn) != 0 || strcmp(name + idn, ".sql") != 0) {
         snprintf(err, errsz, "%s: the file of rule '%s' must be named %s.sql", name, out->id, out->id);
-        rule_free(out);
+        ikm_rule_free(out);
         return -1;
     }
     int sev_ok = 0;
@@ -142,7 +142,7 @@ int ikm_rule_parse(const char *name, const char *text, size_t len, const char *o
         sev_ok |= strcmp(out->severity, severities[i]) == 0;
     if (!sev_ok) {
         snprintf(err, errsz, "%s: severity '%s' is not one of critical, high, medium, low", name, out->severity);
-        rule_free(out);
+        ikm_rule_free(out);
         return -1;
     }
     const char *q = text + pos;
@@ -150,7 +150,7 @@ int ikm_rule_parse(const char *name, const char *text, size_t len, const char *o
     trim(&q, &qn);
     if (qn == 0) {
         snprintf(err, errsz, "%s: no query after the header", name);
-        rule_free(out);
+        ikm_rule_free(out);
         return -1;
     }
     out->sql = dupn(q, qn);
@@ -158,7 +158,7 @@ int ikm_rule_parse(const char *name, const char *text, size_t len, const char *o
     out->origin = strdup(origin);
     if (!out->sql || !out->text || !out->origin) {
         snprintf(err, errsz, "%s: out of memory", name);
-        rule_free(out);
+        ikm_rule_free(out);
         return -1;
     }
     return 0;
@@ -168,19 +168,19 @@ static int add_rule(struct ikm_ruleset *rs, struct ikm_rule *r, char *err, size_
 {
     for (size_t i = 0; i < rs->n; i++)
         if (strcmp(rs->rules[i].id, r->id) == 0) {
-            rule_free(&rs->rules[i]);
+            ikm_rule_free(&rs->rules[i]);
             rs->rules[i] = *r;
             return 0;
         }
     if (rs->n >= IKM_RULES_MAX) {
         snprintf(err, errsz, "more than %d rules", IKM_RULES_MAX);
-        rule_free(r);
+        ikm_rule_free(r);
         return -1;
     }
     struct ikm_rule *p = realloc(rs->rules, (rs->n + 1) * sizeof *p);
     if (!p) {
         snprintf(err, errsz, "out of memory");
-        rule_free(r);
+        ikm_rule_free(r);
         return -1;
     }
     rs->rules = p;
@@ -455,7 +455,7 @@ void ikm_rule_result_free(struct ikm_rule_result *res)
 void ikm_rules_free(struct ikm_ruleset *rs)
 {
     for (size_t i = 0; i < rs->n; i++)
-        rule_free(&rs->rules[i]);
+        ikm_rule_free(&rs->rules[i]);
     free(rs->rules);
     memset(rs, 0, sizeof *rs);
 }

@@ -66,6 +66,7 @@ int ikm_rules_prepare(struct ikm_ruleset *rs, struct sqlite3 *db, char *err, siz
 int ikm_rule_run(const struct ikm_rule *r, struct sqlite3 *db, const struct ikm_incident_ctx *c,
                  struct ikm_rule_result *out, char *err, size_t errsz);
 void ikm_rule_result_free(struct ikm_rule_result *res);
+void ikm_rule_free(struct ikm_rule *r);
 void ikm_rules_free(struct ikm_ruleset *rs);
 
 #endif

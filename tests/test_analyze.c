@@ -1,0 +1,357 @@
+/*
+ * test_analyze.c — the analysis: name matching, liveness schedules, prefixes, the rule file
+ * format and loader, and `analyze` / `rules` end to end on the seed and sample fixtures
+ * (incidents, root causes, evidence locations, recurrence, the JSON and text reports).
+ */
+#include "testutil.h"
+
+#include "../analyzer/evidence.h"
+#include "../analyzer/incidents.h"
+#include "../rules/engine.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    ck_assert_msg(strstr(hay, needle) != NULL, "expected \"%s\" in:\n%s", needle, hay);
+}
+
+START_TEST(names_compatible_cut_names)
+{
+    ck_assert_int_eq(ikm_names_compatible("seapa-to-azeapa", "seapa-to-azeapa"), 1);
+    ck_assert_int_eq(ikm_names_compatible("awsseapa-to-azeapa", "awsseapa-to-az"), 1); /* CLI width */
+    ck_assert_int_eq(ikm_names_compatible("branch", "branch-gw"), 1);
+    ck_assert_int_eq(ikm_names_compatible("gw-a", "gw-b"), 0);
+    ck_assert_int_eq(ikm_names_compatible("ab", "abc"), 0); /* too short to be a cut name */
+    ck_assert_int_eq(ikm_names_compatible(NULL, "x"), 1);
+}
+END_TEST
+
+START_TEST(liveness_schedule_by_version)
+{
+    ck_assert_int_eq(ikm_liveness_schedule_s("7.1.0-h3"), 319);
+    ck_assert_int_eq(ikm_liveness_schedule_s("10.2.9"), 435);
+    ck_assert_int_eq(ikm_liveness_schedule_s("8.0.0"), 435);
+    ck_assert_int_eq(ikm_liveness_schedule_s(NULL), 435);
+    ck_assert_int_eq(ikm_liveness_schedule_s("garbage"), 435);
+}
+END_TEST
+
+START_TEST(ip_in_prefix_v4_v6)
+{
+    ck_assert_int_eq(ikm_ip_in_prefix("203.0.113.5", "203.0.113.0/24"), 1);
+    ck_assert_int_eq(ikm_ip_in_prefix("203.0.114.5", "203.0.113.0/24"), 0);
+    ck_assert_int_eq(ikm_ip_in_prefix("203.0.113.5", "0.0.0.0/0"), 1);
+    ck_assert_int_eq(ikm_ip_in_prefix("203.0.113.5", "203.0.113.5"), 1);
+    ck_assert_int_eq(ikm_ip_in_prefix("2001:db8::1", "2001:db8::/32"), 1);
+    ck_assert_int_eq(ikm_ip_in_prefix("2001:db9::1", "2001:db8::/32"), 0);
+    ck_assert_int_eq(ikm_ip_in_prefix("203.0.113.5", "203.0.113.0/33"), -1);
+    ck_assert_int_eq(ikm_ip_in_prefix("203.0.113.5", "2001:db8::/32"), -1);
+    ck_assert_int_eq(ikm_ip_in_prefix("x", "10.0.0.0/8"), -1);
+}
+END_TEST
+
+static const char good_rule[] = "-- id: my-cause\n"
+                                "-- title: A test cause\n"
+                                "-- applies-to: dpd-down, p1-fail\n"
+                                "-- severity: high\n"
+                                "-- remedy: Do this,\n"
+                                "-- remedy: then that.\n"
+                                "-- a note that is not a key\n"
+                                "SELECT 0.5 AS score\n";
+
+START_TEST(rule_parse_header)
+{
+    struct ikm_rule r;
+    char err[256];
+    ck_assert_int_eq(ikm_rule_parse("my-cause.sql", good_rule, strlen(good_rule), "t", &r, err, sizeof err), 0);
+    ck_assert_str_eq(r.id, "my-cause");
+    ck_assert_str_eq(r.title, "A test cause");
+    ck_assert_str_eq(r.severity, "high");
+    ck_assert_str_eq(r.remedy, "Do this, then that.");
+    ck_assert_str_eq(r.sql, "SELECT 0.5 AS score");
+    ck_assert_int_eq(ikm_rule_applies(&r, "p1-fail"), 1);
+    ck_assert_int_eq(ikm_rule_applies(&r, "p2-fail"), 0);
+    ck_assert_int_eq(ikm_rule_applies(&r, "dpd"), 0);
+    ikm_rule_free(&r);
+}
+END_TEST
+
+static void expect_parse_error(const char *name, const char *text, const char *msg)
+{
+    struct ikm_rule r;
+    char err[256] = "";
+    ck_assert_int_eq(ikm_rule_parse(name, text, strlen(text), "t", &r, err, sizeof err), -1);
+    assert_contains(err, msg);
+}
+
+START_TEST(rule_parse_errors)
+{
+    expect_parse_error("x.sql", "-- id: x\n-- title: t\n-- severity: high\n-- remedy: r\nSELECT 1 AS score",
+                       "x.sql: the header has no '-- applies-to:' line");
+    expect_parse_error("y.sql", "-- id: x\n-- title: t\n-- applies-to: *\n-- severity: high\n-- remedy: r\nSELECT 1",
+                       "the file of rule 'x' must be named x.sql");
+    expect_parse_error("x.sql", "-- id: x\n-- title: t\n-- applies-to: *\n-- severity: urgent\n-- remedy: r\nSELECT 1",
+                       "severity 'urgent' is not one of");
+    expect_parse_error("x.sql", "-- id: x\n-- title: t\n-- applies-to: *\n-- severity: low\n-- remedy: r\n",
+                       "x.sql: no query after the header");
+    expect_parse_error("x.sql", "-- id: x\n-- id: x\n", "x.sql:2: this header key is given twice");
+    struct ikm_rule r;
+    char err[256] = "";
+    static const char binary[] = "-- id: x\0binary";
+    ck_assert_int_eq(ikm_rule_parse("x.sql", binary, sizeof binary - 1, "t", &r, err, sizeof err), -1);
+    assert_contains(err, "not a rule file");
+}
+END_TEST
+
+/* Every cause id of DESIGN.md has its built-in rule. */
+START_TEST(builtin_rules_cover_every_cause)
+{
+    static const char *const causes[] = {
+        "peer-unreachable", "one-way-loss", "route-change", "policy-change", "link-down",
+        "nat-rebinding", "liveness-too-strict", "message-id-desync", "peer-restarted",
+        "local-ha-failover", "ikemgr-restart", "rekey-failure", "p1-proposal-mismatch",
+        "p1-auth-failure", "p1-no-response", "p2-proposal-mismatch", "p2-proxy-id-mismatch",
+        "esp-one-way", "unknown"};
+    struct ikm_ruleset rs = {0};
+    char err[256];
+    ck_assert_msg(ikm_rules_builtin(&rs, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(rs.n, sizeof causes / sizeof causes[0]);
+    for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++)
+        ck_assert_msg(ikm_rules_find(&rs, causes[i]) != NULL, "no rule %s", causes[i]);
+    ikm_rules_free(&rs);
+}
+END_TEST
+
+static json_t *analyze_json(const char *input)
+{
+    char *out, *err;
+    int rc = tu_run(&out, &err, "analyze", "--json", input, NULL);
+    ck_assert_msg(rc == 0, "exit %d, stderr:\n%s", rc, err);
+    json_error_t je;
+    json_t *j = json_loads(out, 0, &je);
+    ck_assert_msg(j != NULL, "not JSON (%s): %s", je.text, out);
+    free(out);
+    free(err);
+    return j;
+}
+
+static const char *jstr(const json_t *o, const char *path)
+{
+    /* "a.b.c": nested object keys */
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const json_t *cur = o;
+    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, "."))
+        cur = json_object_get(cur, tok);
+    ck_assert_msg(json_is_string(cur), "%s is not a string", path);
+    return json_string_value(cur);
+}
+
+/* The seed's own lines: two DPD drops an hour apart on one tunnel, a recurrence. */
+START_TEST(seed_two_incidents_and_recurrence)
+{
+    json_t *j = analyze_json(tu_src("testdata/seed"));
+    ck_assert_str_eq(jstr(j, "schema_version"), "1");
+    json_t *incs = json_object_get(j, "incidents");
+    ck_assert_uint_eq(json_array_size(incs), 2);
+    json_t *a = json_array_get(incs, 0), *b = json_array_get(incs, 1);
+    ck_assert_str_eq(jstr(a, "kind"), "dpd-down");
+    ck_assert_str_eq(jstr(a, "time"), "2019-03-07T01:26:27Z");
+    ck_assert_str_eq(jstr(a, "local_time"), "2019-03-06T17:26:27-08:00");
+    ck_assert_str_eq(jstr(a, "tunnel"), "awsseapa-to-azeapa");
+    ck_assert_str_eq(jstr(b, "time"), "2019-03-07T02:24:04Z");
+    ck_assert_str_eq(jstr(b, "tunnel"), "awsseapa-to-azeapa");
+    /* the system log line and ikemgr's DPD down a second later are one incident */
+    ck_assert_uint_eq(json_array_size(json_object_get(a, "anchors")), 2);
+    /* no capture, no debug lines in the window: nothing can be shown */
+    ck_assert_str_eq(jstr(a, "root_cause.id"), "unknown");
+    ck_assert_str_eq(jstr(a, "liveness.basis"), "none");
+    json_t *rec = json_object_get(j, "recurrence");
+    ck_assert_uint_eq(json_array_size(rec), 1);
+    json_t *r0 = json_array_get(rec, 0);
+    ck_assert_str_eq(jstr(r0, "tunnel"), "awsseapa-to-azeapa");
+    ck_assert_int_eq(json_integer_value(json_object_get(r0, "count")), 2);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(r0, "intervals_s"), 0)), 3457);
+    json_decref(j);
+}
+END_TEST
+
+/* The sample bundle: liveness fails with nothing back from the peer; the evidence points at
+ * the exact lines. */
+START_TEST(sample_peer_unreachable_with_evidence)
+{
+    json_t *j = analyze_json(tu_src("testdata/sample"));
+    json_t *incs = json_object_get(j, "incidents");
+    ck_assert_uint_eq(json_array_size(incs), 1);
+    json_t *a = json_array_get(incs, 0);
+    ck_assert_str_eq(jstr(a, "time"), "2024-07-15T17:31:20Z");
+    ck_assert_str_eq(jstr(a, "device"), "branch-fw");
+    ck_assert_str_eq(jstr(a, "gateway"), "branch-gw"); /* the system log cut it to "branch" */
+    ck_assert_str_eq(jstr(a, "tunnel"), "branch-to-hq");
+    ck_assert_str_eq(jstr(a, "peer"), "203.0.113.20");
+    ck_assert_str_eq(jstr(a, "root_cause.id"), "peer-unreachable");
+    ck_assert(json_real_value(json_object_get(json_object_get(a, "root_cause"), "score")) == 0.6);
+    json_t *ev = json_object_get(json_object_get(a, "root_cause"), "evidence");
+    ck_assert_uint_eq(json_array_size(ev), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(ev, 0), "line")), 330);
+    ck_assert_str_eq(jstr(json_array_get(ev, 0), "source"), tu_src("testdata/sample/ikemgr.log"));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(ev, 1), "line")), 337);
+    json_t *lv = json_object_get(a, "liveness");
+    ck_assert_str_eq(jstr(lv, "basis"), "log");
+    ck_assert_int_eq(json_integer_value(json_object_get(lv, "unanswered")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(lv, "retransmits")), 10);
+    ck_assert_int_eq(json_integer_value(json_object_get(lv, "interval_s")), 5);
+    ck_assert_str_eq(jstr(lv, "first_unanswered"), "2024-07-15T17:24:00.005Z");
+    ck_assert_str_eq(jstr(lv, "last_answered"), "2024-07-15T17:23:55.009Z");
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(text_summary_and_json_file)
+{
+    const char *jf = tu_path("sample-report.json");
+    unlink(jf);
+    char *out, *err;
+    int rc = tu_run(&out, &err, "analyze", "-o", jf, tu_src("testdata/sample"), NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    assert_contains(out, "#1 dpd-down at 2024-07-15T17:31:20Z (device local 2024-07-15T10:31:20-07:00)");
+    assert_contains(out, "device branch-fw, gateway branch-gw, tunnel branch-to-hq, peer 203.0.113.20");
+    assert_contains(out, "root cause: peer-unreachable (score 0.60)");
+    assert_contains(out, "sample/ikemgr.log:337  liveness request to 203.0.113.20 unanswered");
+    assert_contains(out, "remedy: Check reachability");
+    assert_contains(out, "ike-pcap       IKE packets");
+    json_error_t je;
+    json_t *j = json_load_file(jf, 0, &je);
+    ck_assert_msg(j != NULL, "%s", je.text);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "incidents")), 1);
+    json_decref(j);
+    free(out);
+    free(err);
+}
+END_TEST
+
+/* An existing timeline is analyzed as it is; a rule directory overrides a built-in rule. */
+START_TEST(existing_db_and_rule_override)
+{
+    const char *db = tu_path("analyze.db");
+    unlink(db);
+    char *out, *err;
+    ck_assert_int_eq(tu_run(&out, &err, "ingest", "-q", "--db", db, tu_src("testdata/sample"), NULL), 0);
+    free(out);
+    free(err);
+    const char *dir = tu_path("rules-override");
+    mkdir(dir, 0755);
+    char path[512];
+    snprintf(path, sizeof path, "%s/link-down.sql", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("-- id: link-down\n-- title: Always\n-- applies-to: dpd-down\n-- severity: low\n-- remedy: none\n"
+          "SELECT 0.99 AS score, 'overridden' AS summary, 'x.log' AS source, 7 AS line, :anchor AS ts_us, 'why' AS text\n",
+          f);
+    fclose(f);
+    int rc = tu_run(&out, &err, "analyze", "--json", "--rules", dir, db, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    json_t *j = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    json_t *a = json_array_get(json_object_get(j, "incidents"), 0);
+    ck_assert_str_eq(jstr(a, "root_cause.id"), "link-down");
+    ck_assert_str_eq(jstr(a, "root_cause.summary"), "overridden");
+    ck_assert_str_eq(jstr(json_array_get(json_object_get(a, "hypotheses"), 0), "id"), "peer-unreachable");
+    json_decref(j);
+    free(out);
+    free(err);
+    /* the findings are in the database too */
+    ck_assert_int_eq(tu_sql_int(db, "SELECT COUNT(*) FROM findings WHERE rank = 1 AND cause_id = 'link-down'"), 1);
+    /* a rule that writes is refused, naming the file */
+    snprintf(path, sizeof path, "%s/link-down.sql", dir);
+    f = fopen(path, "w");
+    fputs("-- id: link-down\n-- title: t\n-- applies-to: *\n-- severity: low\n-- remedy: r\n"
+          "DELETE FROM events RETURNING 1 AS score\n", f);
+    fclose(f);
+    rc = tu_run(&out, &err, "analyze", "--rules", dir, db, NULL);
+    ck_assert_int_eq(rc, 2);
+    assert_contains(err, "rule link-down (");
+    assert_contains(err, "link-down.sql): a rule may only read (SELECT)");
+    free(out);
+    free(err);
+    f = fopen(path, "w");
+    fputs("-- id: link-down\n-- title: t\n-- applies-to: *\n-- severity: low\n-- remedy: r\n"
+          "SELECT 1 AS score WHERE :nope\n", f);
+    fclose(f);
+    rc = tu_run(&out, &err, "analyze", "--rules", dir, db, NULL);
+    ck_assert_int_eq(rc, 2);
+    assert_contains(err, "unknown parameter :nope");
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT COUNT(*) FROM events WHERE kind = 'dpd-down'"), 2);
+}
+END_TEST
+
+START_TEST(rules_command)
+{
+    char *out, *err;
+    ck_assert_int_eq(tu_run(&out, &err, "rules", "list", NULL), 0);
+    assert_contains(out, "peer-unreachable       high      dpd-down, ike-sa-down, tunnel-down");
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_run(&out, &err, "rules", "show", "route-change", NULL), 0);
+    assert_contains(out, "-- route-change (built-in)\n-- id: route-change\n");
+    assert_contains(out, "ip_in_prefix(");
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_run(&out, &err, "rules", "show", "nope", NULL), 2);
+    assert_contains(err, "no rule 'nope'");
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_run(&out, &err, "rules", NULL), 2);
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(analyze_usage_errors)
+{
+    char *out, *err;
+    ck_assert_int_eq(tu_run(&out, &err, "analyze", NULL), 2);
+    assert_contains(err, "no INPUT given");
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_run(&out, &err, "analyze", "--json", "-o", "x.json", tu_src("testdata/seed"), NULL), 2);
+    assert_contains(err, "--json and -o: choose one");
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_run(&out, &err, "analyze", tu_path("does-not-exist"), NULL), 3);
+    free(out);
+    free(err);
+}
+END_TEST
+
+Suite *analyze_suite(void)
+{
+    Suite *s = suite_create("analyze");
+    TCase *u = tcase_create("units");
+    tcase_add_test(u, names_compatible_cut_names);
+    tcase_add_test(u, liveness_schedule_by_version);
+    tcase_add_test(u, ip_in_prefix_v4_v6);
+    tcase_add_test(u, rule_parse_header);
+    tcase_add_test(u, rule_parse_errors);
+    tcase_add_test(u, builtin_rules_cover_every_cause);
+    suite_add_tcase(s, u);
+    TCase *e = tcase_create("end-to-end");
+    tcase_set_timeout(e, 120);
+    tcase_add_test(e, seed_two_incidents_and_recurrence);
+    tcase_add_test(e, sample_peer_unreachable_with_evidence);
+    tcase_add_test(e, text_summary_and_json_file);
+    tcase_add_test(e, existing_db_and_rule_override);
+    tcase_add_test(e, rules_command);
+    tcase_add_test(e, analyze_usage_errors);
+    suite_add_tcase(s, e);
+    return s;
+}

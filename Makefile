@@ -2,7 +2,7 @@
 #
 #   make            build/ikemortem (-O2 -g)
 #   make check      install missing Debian packages, build the tests with ASan/UBSan, run all
-#   make demo       ingest the bundled sample and print what was found
+#   make demo       analyze the bundled sample and print the report
 #   make bench      throughput on a generated debug log (BENCH_MB, default 512)
 #   make fuzz       run the libFuzzer targets for FUZZ_SECONDS each (clang)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -15,7 +15,7 @@ VERSION  := 0.1.0
 
 PC_MODULES := libpcap libpcre2-8 sqlite3 jansson libarchive libcrypto expat
 DEB_PKGS   := gcc make pkg-config libpcap-dev libpcre2-dev libsqlite3-dev libjansson-dev \
-              libarchive-dev libssl-dev libexpat1-dev check valgrind
+              libarchive-dev libssl-dev libexpat1-dev check valgrind python3-jsonschema
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PC_MODULES) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PC_MODULES) 2>/dev/null)
@@ -66,6 +66,7 @@ deps:
 	done; \
 	command -v $(CC) >/dev/null 2>&1 || missing="$$missing $(CC)"; \
 	command -v valgrind >/dev/null 2>&1 || missing="$$missing valgrind"; \
+	python3 -c 'import jsonschema' >/dev/null 2>&1 || missing="$$missing python3-jsonschema"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	echo "make deps: missing:$$missing"; \
 	if [ "$$(id -u)" != 0 ]; then \
@@ -135,13 +136,17 @@ check-valgrind: $(BUILD)/ikemortem
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 	  $(BUILD)/ikemortem ingest -q --db $(BUILD)/vg/t.db testdata/sample/ikemgr.log testdata/sample/ikemgr.log.1.gz \
 	  testdata/seed/ikemgr.log
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	  $(BUILD)/ikemortem analyze --json testdata/sample testdata/seed >/dev/null
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	  $(BUILD)/ikemortem analyze -q -o $(BUILD)/vg/report.json $(BUILD)/vg/t.db
 	@echo "check-valgrind: clean"
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/ikemortem
 	@rm -f $(BUILD)/demo.db
-	$(BUILD)/ikemortem ingest --db $(BUILD)/demo.db testdata/sample
-	@echo "timeline written to $(BUILD)/demo.db (open it with sqlite3)"
+	$(BUILD)/ikemortem analyze --db $(BUILD)/demo.db -o $(BUILD)/demo-report.json testdata/sample
+	@echo "JSON report: $(BUILD)/demo-report.json; timeline: $(BUILD)/demo.db (ikemortem timeline --db $(BUILD)/demo.db)"
 
 # ---- fuzzing (clang/libFuzzer) --------------------------------------------------------------
 FUZZ_CC      ?= clang

@@ -129,11 +129,14 @@ START_TEST(builtin_rules_cover_every_cause)
 }
 END_TEST
 
+/* analyze --json, checked against the report schema */
 static json_t *analyze_json(const char *input)
 {
     char *out, *err;
     int rc = tu_run(&out, &err, "analyze", "--json", input, NULL);
     ck_assert_msg(rc == 0, "exit %d, stderr:\n%s", rc, err);
+    const char *copy = tu_write("report.json", out, strlen(out));
+    tu_validate_report(copy);
     json_error_t je;
     json_t *j = json_loads(out, 0, &je);
     ck_assert_msg(j != NULL, "not JSON (%s): %s", je.text, out);

@@ -147,3 +147,23 @@ char *tu_sql_text(const char *path, const char *sql)
     sqlite3_close(db);
     return v;
 }
+
+int tu_validate_report(const char *json_path)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "python3 '%s' '%s' '%s' 2>&1", tu_src("tests/validate_report.py"),
+             tu_src("schema/report.schema.json"), json_path);
+    FILE *p = popen(cmd, "r");
+    ck_assert_msg(p != NULL, "cannot run %s", cmd);
+    char msg[4096];
+    size_t n = fread(msg, 1, sizeof msg - 1, p);
+    msg[n] = 0;
+    int st = pclose(p);
+    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (rc == 77 || rc == 127) {
+        fprintf(stderr, "schema check skipped: python3 with jsonschema is missing (make deps installs it)\n");
+        return 0;
+    }
+    ck_assert_msg(rc == 0, "%s does not match schema/report.schema.json:\n%s", json_path, msg);
+    return 1;
+}

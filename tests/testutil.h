@@ -21,5 +21,8 @@ int tu_run(char **out, char **err, const char *arg0, ...);
 int64_t tu_sql_int(const char *db, const char *sql);
 /* The same as text (malloc'd; NULL when none). */
 char *tu_sql_text(const char *db, const char *sql);
+/* Checks a JSON report against schema/report.schema.json (tests/validate_report.py); fails the
+ * test when it does not match. Returns 1 when checked, 0 when python3-jsonschema is missing. */
+int tu_validate_report(const char *json_path);
 
 #endif

@@ -325,19 +325,15 @@ static int liveness_of(sqlite3 *db, const struct ikm_incident_ctx *c, const char
     return 0;
 }
 
-/* Does a source of this kind cover the window (its first..last time overlaps it)? */
-static int covered(sqlite3 *db, const struct ikm_incident_ctx *c, const char *kind, const char *origin)
+/* Does data of this origin cover the window? Some of its IKE messages fall in it (the time
+ * index answers this at once; a capture that spans the window always holds our probes). */
+static int covered(sqlite3 *db, const struct ikm_incident_ctx *c, const char *origin)
 {
     sqlite3_stmt *st;
     int yes = 0;
     if (sqlite3_prepare_v2(db,
-                           "SELECT EXISTS (SELECT 1 FROM ike_messages m WHERE m.origin = ?1 AND m.ts_us BETWEEN ?2 AND ?3"
-                           " AND (?4 IS NULL OR m.device IS NULL OR m.device = ?4)) OR EXISTS (SELECT 1 FROM sources s"
-                           " WHERE s.kind = ?5 AND (?4 IS NULL OR s.device IS NULL OR s.device = ?4)"
-                           " AND s.msg_first IS NOT NULL AND EXISTS (SELECT 1 FROM ike_messages m"
-                           " WHERE m.id BETWEEN s.msg_first AND s.msg_last AND m.ts_us <= ?2)"
-                           " AND EXISTS (SELECT 1 FROM ike_messages m WHERE m.id BETWEEN s.msg_first AND s.msg_last"
-                           " AND m.ts_us >= ?3))",
+                           "SELECT EXISTS (SELECT 1 FROM ike_messages m WHERE m.ts_us BETWEEN ?2 AND ?3"
+                           " AND m.origin = ?1 AND (?4 IS NULL OR m.device IS NULL OR m.device = ?4))",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
@@ -345,7 +341,6 @@ static int covered(sqlite3 *db, const struct ikm_incident_ctx *c, const char *ki
     sqlite3_bind_int64(st, 3, c->window_end_us);
     if (c->device[0])
         sqlite3_bind_text(st, 4, c->device, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         yes = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -468,8 +463,8 @@ int ikm_evidence_prepare(sqlite3 *db, int64_t id, struct ikm_incident_ctx *c, ch
 {
     if (load_incident(db, id, c, err, errsz) < 0 || fill_tables(db, c, err, errsz) < 0)
         return -1;
-    c->has_pcap = covered(db, c, "pcap", "pcap");
-    c->has_log = covered(db, c, "ikemgr-log", "log");
+    c->has_pcap = covered(db, c, "pcap");
+    c->has_log = covered(db, c, "log");
     if (liveness_of(db, c, "pcap", &c->pcap, err, errsz) < 0 || liveness_of(db, c, "log", &c->log, err, errsz) < 0)
         return -1;
     c->best = c->pcap.requests > 0 ? &c->pcap : &c->log;

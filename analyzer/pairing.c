@@ -21,6 +21,14 @@
  * own addresses (the local end of its log sends, the configured gateways' local addresses)
  * decide `initiator` and the messages' `dir` when known.
  *
+ * A capture is paired while it is being stored (ikm_capture_pairer, called by the timeline
+ * sink): reading 700 k rows back was half the cost of ingesting a capture. The sink pairs each
+ * capture alone, in frame order, which is what the whole-database pass gives a device that
+ * has one capture; a device with several captures (rotations, a dataplane capture beside
+ * ikemgr.pcap) is paired again here across them, by time. The device's own addresses are
+ * known only once every source is read, so `dir` and `initiator` of sink-paired captures are
+ * set here, in one statement per capture.
+ *
  * Derived values are written through a temporary table and applied at the end, so the
  * scans never read rows they modified.
  */
@@ -39,6 +47,10 @@
 #define ADDR_MAX 64
 #define MERGE_SOURCES_MAX 512
 #define PEER_ANSWER_US (5LL * 1000000) /* our answer to a peer's request follows within this */
+/* IKE SAs with a request waiting for its response, at once. An SA is forgotten as soon as
+ * nothing of it is pending, so this bounds unanswered requests of distinct SAs in flight
+ * (a flood of unanswered IKE_SA_INITs), not the SAs of a capture. ~30 MiB when full. */
+#define SA_LIVE_MAX ((size_t)1 << 17)
 
 /* ---- pairing state ------------------------------------------------------------------------ */
 
@@ -61,6 +73,21 @@ struct ike_sa { /* per device and initiator SPI */
     struct pending req[SA_WINDOW];
 };
 
+/* The IKE SAs with something pending, keyed by (device, initiator SPI): an open-addressing
+ * index into a dense array of entries; an entry whose requests all closed is removed (the
+ * last entry moves into its place), so memory follows what is in flight. */
+struct sa_entry {
+    uint64_t ispi;
+    uint32_t dev;
+    struct ike_sa sa;
+};
+struct sa_map {
+    uint32_t *index; /* entry + 1; 0 is empty */
+    size_t index_cap;
+    struct sa_entry *e;
+    size_t n, cap;
+};
+
 struct pair_ctx {
     sqlite3 *db;
     sqlite3_stmt *ins_x, *ins_upd, *bump_x;
@@ -75,8 +102,16 @@ struct pair_ctx {
     struct ikm_strmap addr_ids;    /* every address seen -> index into addrs */
     char (*addrs)[ADDR_MAX];
     size_t naddrs;
+    struct sa_map sas;              /* capture origin */
+    struct ikm_strmap dev_ids;      /* device -> index into devs (capture keys) */
+    char **devs;
+    size_t ndevs;
     struct ikm_pair_stats *stats;
     int overflow;
+    /* a capture being stored (ikm_capture_pairer): the message in hand is not a row yet, so
+     * what pairing derives for it is handed back instead of written */
+    int in_sink;
+    int64_t cur_id, cur_retransmit_of;
 };
 
 /* The slot for key, zeroed when new; NULL when the table is full (counted) or on no memory. */
@@ -101,6 +136,138 @@ static void *slot_get(struct pair_ctx *c, const char *key)
         c->nslots++;
     }
     return (char *)c->slots + (size_t)i * c->slot_size;
+}
+
+static uint64_t sa_hash(uint32_t dev, uint64_t ispi)
+{
+    uint64_t h = (ispi ^ ((uint64_t)dev << 32 | dev)) * 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+/* The index slot holding entry i, or of (dev, ispi) when absent (an empty slot). */
+static size_t sa_slot(const struct sa_map *m, uint32_t dev, uint64_t ispi)
+{
+    size_t mask = m->index_cap - 1, j = sa_hash(dev, ispi) & mask;
+    while (m->index[j]) {
+        const struct sa_entry *x = &m->e[m->index[j] - 1];
+        if (x->ispi == ispi && x->dev == dev)
+            break;
+        j = (j + 1) & mask;
+    }
+    return j;
+}
+
+static int sa_rehash(struct sa_map *m, size_t ncap)
+{
+    uint32_t *ni = calloc(ncap, sizeof *ni);
+    if (!ni)
+        return -1;
+    free(m->index);
+    m->index = ni;
+    m->index_cap = ncap;
+    for (size_t i = 0; i < m->n; i++)
+        m->index[sa_slot(m, m->e[i].dev, m->e[i].ispi)] = (uint32_t)i + 1;
+    return 0;
+}
+
+/* The pending requests of (dev, ispi), zeroed when new; NULL when SA_LIVE_MAX are in flight
+ * (c->overflow) or on no memory. */
+static struct ike_sa *sa_get(struct pair_ctx *c, uint32_t dev, uint64_t ispi)
+{
+    struct sa_map *m = &c->sas;
+    if (m->index_cap) {
+        size_t j = sa_slot(m, dev, ispi);
+        if (m->index[j])
+            return &m->e[m->index[j] - 1].sa;
+    }
+    if (m->n >= SA_LIVE_MAX) {
+        c->overflow = 1;
+        return NULL;
+    }
+    if ((m->n + 1) * 2 > m->index_cap && sa_rehash(m, m->index_cap ? m->index_cap * 2 : 1024) < 0)
+        return NULL;
+    if (m->n == m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 256;
+        struct sa_entry *ne = realloc(m->e, ncap * sizeof *ne);
+        if (!ne)
+            return NULL;
+        m->e = ne;
+        m->cap = ncap;
+    }
+    struct sa_entry *x = &m->e[m->n];
+    memset(x, 0, sizeof *x);
+    x->dev = dev;
+    x->ispi = ispi;
+    m->index[sa_slot(m, dev, ispi)] = (uint32_t)++m->n;
+    return &x->sa;
+}
+
+/* Forgets (dev, ispi) when none of its requests is pending: linear probing closes the gap by
+ * moving later entries of the cluster back; the last dense entry fills the hole. */
+static void sa_forget_if_idle(struct pair_ctx *c, uint32_t dev, uint64_t ispi)
+{
+    struct sa_map *m = &c->sas;
+    if (!m->index_cap)
+        return;
+    size_t mask = m->index_cap - 1, j = sa_slot(m, dev, ispi);
+    if (!m->index[j])
+        return;
+    uint32_t i = m->index[j] - 1;
+    for (int k = 0; k < SA_WINDOW; k++)
+        if (m->e[i].sa.req[k].active)
+            return;
+    m->index[j] = 0;
+    for (size_t k = (j + 1) & mask; m->index[k]; k = (k + 1) & mask) {
+        const struct sa_entry *x = &m->e[m->index[k] - 1];
+        size_t home = sa_hash(x->dev, x->ispi) & mask;
+        /* k's entry may move back to j when its home is not in (j, k] (cyclically) */
+        if ((j < k) ? (home <= j || home > k) : (home <= j && home > k)) {
+            m->index[j] = m->index[k];
+            m->index[k] = 0;
+            j = k;
+        }
+    }
+    if (i != m->n - 1) {
+        m->e[i] = m->e[m->n - 1];
+        m->index[sa_slot(m, m->e[i].dev, m->e[i].ispi)] = i + 1;
+    }
+    m->n--;
+}
+
+static void sa_free(struct sa_map *m)
+{
+    free(m->index);
+    free(m->e);
+    memset(m, 0, sizeof *m);
+}
+
+/* The interned id of a device name (capture keys); 0 when none or the table is full. */
+static uint32_t dev_id(struct pair_ctx *c, const char *device)
+{
+    if (!device || !*device)
+        return 0;
+    int added;
+    int64_t i = ikm_strmap_get(&c->dev_ids, device, (uint32_t)c->ndevs + 1, &added);
+    if (i < 0)
+        return 0;
+    if (added) {
+        char **nd = realloc(c->devs, (c->ndevs + 1) * sizeof *nd);
+        char *copy = strdup(device);
+        if (!nd || !copy) {
+            free(copy);
+            if (nd)
+                c->devs = nd;
+            return 0;
+        }
+        c->devs = nd;
+        c->devs[c->ndevs++] = copy;
+    }
+    return (uint32_t)i;
+}
+
+static const char *dev_name(const struct pair_ctx *c, uint32_t id)
+{
+    return id && id <= c->ndevs ? c->devs[id - 1] : NULL;
 }
 
 static void reset_slots(struct pair_ctx *c, size_t slot_size)
@@ -153,6 +320,8 @@ static const char *addr_of(const struct pair_ctx *c, uint32_t id)
 /* 'local' / 'peer' when the request's ends say which is the device, else NULL. */
 static const char *initiator_of(struct pair_ctx *c, const char *device, const struct pending *p)
 {
+    if (!c->local_addrs.used)
+        return NULL;
     char key[ADDR_MAX + 200];
     snprintf(key, sizeof key, "%s\x1f%s", device ? device : "", addr_of(c, p->src));
     if (ikm_strmap_has(&c->local_addrs, key))
@@ -195,6 +364,11 @@ static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t res
 static int put_update(struct pair_ctx *c, int64_t id, int64_t msg_id, int exch_type, int is_response,
                       int64_t retransmit_of, const char *dir)
 {
+    if (c->in_sink) { /* a capture message in hand: only its retransmit_of is derived (no dir yet) */
+        if (id == c->cur_id && retransmit_of > 0)
+            c->cur_retransmit_of = retransmit_of;
+        return 0;
+    }
     sqlite3_stmt *st = c->ins_upd;
     sqlite3_bind_int64(st, 1, id);
     if (msg_id >= 0)
@@ -246,8 +420,27 @@ enum { C_ID, C_TS, C_DIR, C_SRC, C_DST, C_LEN, C_RESP, C_MSGID, C_EXCH, C_DEVICE
 struct msg {
     int64_t id, ts, length, msg_id, expected;
     int is_resp, exch, version;
-    const char *dir, *src, *dst, *device, *ispi;
+    int has_spi;
+    uint64_t ispi;
+    const char *dir, *src, *dst, *device;
 };
+
+/* ike_messages.ispi as stored: 16 hex digits. */
+static int parse_spi(const unsigned char *s, int n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!s || n != 16)
+        return 0;
+    for (int i = 0; i < 16; i++) {
+        unsigned d = s[i];
+        d = d >= '0' && d <= '9' ? d - '0' : d >= 'a' && d <= 'f' ? d - 'a' + 10 : d >= 'A' && d <= 'F' ? d - 'A' + 10 : 16;
+        if (d > 15)
+            return 0;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 1;
+}
 
 static int64_t col_i64(sqlite3_stmt *st, int i, int64_t dflt)
 {
@@ -266,7 +459,7 @@ static void read_msg(sqlite3_stmt *q, struct msg *m)
     m->msg_id = col_i64(q, C_MSGID, -1);
     m->exch = (int)col_i64(q, C_EXCH, -1);
     m->device = (const char *)sqlite3_column_text(q, C_DEVICE);
-    m->ispi = (const char *)sqlite3_column_text(q, C_ISPI);
+    m->has_spi = parse_spi(sqlite3_column_text(q, C_ISPI), sqlite3_column_bytes(q, C_ISPI), &m->ispi);
     m->version = (int)col_i64(q, C_VERSION, -1);
     m->expected = col_i64(q, C_EXPECTED, -1);
 }
@@ -377,6 +570,8 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
 /* "sent" / "recv" for a capture message whose ends include one of the device's addresses. */
 static const char *capture_dir(struct pair_ctx *c, const struct msg *m)
 {
+    if (!c->local_addrs.used)
+        return NULL;
     char key[ADDR_MAX + 200];
     snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", m->src ? m->src : "");
     if (ikm_strmap_has(&c->local_addrs, key))
@@ -387,18 +582,8 @@ static const char *capture_dir(struct pair_ctx *c, const struct msg *m)
     return NULL;
 }
 
-static int on_capture_message(struct pair_ctx *c, const struct msg *m)
+static int capture_step(struct pair_ctx *c, struct ike_sa *sa, const struct msg *m)
 {
-    if (!m->ispi || !m->src || !m->dst || m->msg_id < 0)
-        return 0;
-    const char *dir = capture_dir(c, m);
-    if (dir && put_update(c, m->id, -1, -1, -1, 0, dir) < 0)
-        return -1;
-    char key[256];
-    snprintf(key, sizeof key, "%s\x1f%s", m->device ? m->device : "", m->ispi);
-    struct ike_sa *sa = slot_get(c, key);
-    if (!sa)
-        return c->overflow ? 0 : -1;
     struct pending *p = NULL, *free_slot = NULL, *oldest = NULL;
     for (int i = 0; i < SA_WINDOW; i++) {
         struct pending *q = &sa->req[i];
@@ -412,16 +597,16 @@ static int on_capture_message(struct pair_ctx *c, const struct msg *m)
         if (!oldest || q->last_us < oldest->last_us)
             oldest = q;
     }
+    uint32_t src = addr_id(c, m->src), dst = addr_id(c, m->dst);
     /* IKEv2 says it (R flag); otherwise a message from the other end answers */
-    int is_resp = m->version == 2 && m->is_resp >= 0 ? m->is_resp
-                                                      : (p && addr_id(c, m->src) == p->dst && addr_id(c, m->dst) == p->src);
+    int is_resp = m->version == 2 && m->is_resp >= 0 ? m->is_resp : (p && src == p->dst && dst == p->src);
     if (is_resp) {
-        if (!p || addr_id(c, m->src) != p->dst)
+        if (!p || src != p->dst)
             return 0; /* a response whose request was not captured, or a duplicate */
         p->active = 0;
         return put_exchange(c, p, m->id, m->ts, initiator_of(c, m->device, p));
     }
-    if (p && addr_id(c, m->src) == p->src && m->length == p->length && m->ts - p->last_us <= RETRANSMIT_GAP_US) {
+    if (p && src == p->src && m->length == p->length && m->ts - p->last_us <= RETRANSMIT_GAP_US) {
         p->retransmits++;
         p->last_us = m->ts;
         return put_update(c, m->id, -1, -1, -1, p->id, NULL);
@@ -440,29 +625,40 @@ static int on_capture_message(struct pair_ctx *c, const struct msg *m)
     return 0;
 }
 
+static int on_capture_message(struct pair_ctx *c, const struct msg *m)
+{
+    if (!m->has_spi || !m->src || !m->dst || m->msg_id < 0)
+        return 0;
+    const char *dir = capture_dir(c, m);
+    if (dir && put_update(c, m->id, -1, -1, -1, 0, dir) < 0)
+        return -1;
+    uint32_t dev = c->in_sink ? 0 : dev_id(c, m->device);
+    struct ike_sa *sa = sa_get(c, dev, m->ispi);
+    if (!sa)
+        return c->overflow ? 0 : -1;
+    int r = capture_step(c, sa, m);
+    sa_forget_if_idle(c, dev, m->ispi); /* sa is not used past this point */
+    return r;
+}
+
 static int close_all(struct pair_ctx *c, int log_origin)
 {
+    if (!log_origin) {
+        for (size_t i = 0; i < c->sas.n; i++) {
+            struct sa_entry *x = &c->sas.e[i];
+            for (int k = 0; k < SA_WINDOW; k++)
+                if (close_pending(c, &x->sa.req[k], initiator_of(c, dev_name(c, x->dev), &x->sa.req[k])) < 0)
+                    return -1;
+        }
+        sa_free(&c->sas);
+        return 0;
+    }
     for (size_t i = 0; i < c->keys.cap; i++) {
         if (!c->keys.keys[i])
             continue;
-        const char *device_end = strchr(c->keys.keys[i], '\x1f');
-        char device[200];
-        size_t dl = device_end ? (size_t)(device_end - c->keys.keys[i]) : 0;
-        if (dl >= sizeof device)
-            dl = sizeof device - 1;
-        memcpy(device, c->keys.keys[i], dl);
-        device[dl] = '\0';
-        void *slot = (char *)c->slots + (size_t)c->keys.vals[i] * c->slot_size;
-        if (log_origin) {
-            struct log_peer *p = slot;
-            if (close_pending(c, &p->out, "local") < 0 || close_pending(c, &p->in, "peer") < 0)
-                return -1;
-        } else {
-            struct ike_sa *sa = slot;
-            for (int k = 0; k < SA_WINDOW; k++)
-                if (close_pending(c, &sa->req[k], initiator_of(c, device[0] ? device : NULL, &sa->req[k])) < 0)
-                    return -1;
-        }
+        struct log_peer *p = (void *)((char *)c->slots + (size_t)c->keys.vals[i] * c->slot_size);
+        if (close_pending(c, &p->out, "local") < 0 || close_pending(c, &p->in, "peer") < 0)
+            return -1;
     }
     return 0;
 }
@@ -481,7 +677,8 @@ static int head_before(sqlite3_stmt *a, int64_t a_src, sqlite3_stmt *b, int64_t 
     return a_src < b_src;
 }
 
-/* Feeds every message of c->origin to `on` in time order. A source's rows are one contiguous
+/* Feeds every message of c->origin in the sources temp.pair_src marks `scan` to `on`, in time
+ * order. A source's rows are one contiguous
  * id range in file order (one transaction per source), so each source is read by rowid and
  * the sources are merged by time: no sort of the whole table. With more sources than the
  * merge handles, one sorted query does the same. */
@@ -493,10 +690,10 @@ static int scan_messages(struct pair_ctx *c, int (*on)(struct pair_ctx *, const 
     int64_t src[MERGE_SOURCES_MAX];
     int live[MERGE_SOURCES_MAX];
     int n = 0, rc = -1, r;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, msg_first, msg_last FROM sources WHERE msg_first IS NOT NULL ORDER BY id",
+    if (sqlite3_prepare_v2(db, "SELECT id, msg_first, msg_last FROM temp.pair_src WHERE origin = ?1 AND scan ORDER BY id",
                            -1, &ranges, NULL) != SQLITE_OK)
         goto dberr;
+    sqlite3_bind_text(ranges, 1, c->origin, -1, SQLITE_STATIC);
     while ((r = sqlite3_step(ranges)) == SQLITE_ROW) {
         if (n == MERGE_SOURCES_MAX) {
             n++; /* too many: fall back below */
@@ -515,7 +712,8 @@ static int scan_messages(struct pair_ctx *c, int (*on)(struct pair_ctx *, const 
     if (n > MERGE_SOURCES_MAX) {
         for (int i = 0; i < MERGE_SOURCES_MAX; i++)
             sqlite3_finalize(cur[i]), cur[i] = NULL;
-        if (sqlite3_prepare_v2(db, "SELECT " MSG_COLUMNS " FROM ike_messages WHERE origin = ? "
+        if (sqlite3_prepare_v2(db, "SELECT " MSG_COLUMNS " FROM ike_messages WHERE origin = ?1 AND source_id IN "
+                                   "(SELECT id FROM temp.pair_src WHERE origin = ?1 AND scan) "
                                    "ORDER BY device, ts_us, source_id, id",
                                -1, &cur[0], NULL) != SQLITE_OK)
             goto dberr;
@@ -556,25 +754,16 @@ out:
     return rc;
 }
 
-/* The device's own addresses: the local end of its log sends and its gateways' local IPs
- * (configured as "10.1.1.1/24": the prefix length is dropped). */
+/* The device's own addresses (temp.pair_local, built by ikm_pair_exchanges). */
 static int load_local_addrs(struct pair_ctx *c)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT DISTINCT device, src_ip FROM ike_messages WHERE origin = 'log' AND dir = 'sent' "
-                           "AND src_ip IS NOT NULL "
-                           "UNION SELECT device, local_ip FROM cfg_gateways WHERE local_ip IS NOT NULL",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, "SELECT device, ip FROM temp.pair_local", -1, &st, NULL) != SQLITE_OK)
         return -1;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *d = (const char *)sqlite3_column_text(st, 0);
-        const char *ip = (const char *)sqlite3_column_text(st, 1);
         char key[ADDR_MAX + 200];
-        int n = snprintf(key, sizeof key, "%s\x1f%s", d ? d : "", ip ? ip : "");
-        char *slash = strchr(key + (n - (int)strlen(ip ? ip : "")), '/');
-        if (slash)
-            *slash = '\0';
+        snprintf(key, sizeof key, "%s\x1f%s", (const char *)sqlite3_column_text(st, 0),
+                 (const char *)sqlite3_column_text(st, 1));
         int added;
         if (ikm_strmap_get(&c->local_addrs, key, 0, &added) < 0)
             break;
@@ -600,6 +789,88 @@ static int exists(sqlite3 *db, const char *sql)
     return r;
 }
 
+static void pair_ctx_free(struct pair_ctx *c)
+{
+    ikm_strmap_free(&c->keys);
+    ikm_strmap_free(&c->local_addrs);
+    ikm_strmap_free(&c->last_local);
+    free(c->locals);
+    ikm_strmap_free(&c->addr_ids);
+    free(c->addrs);
+    free(c->slots);
+    sa_free(&c->sas);
+    ikm_strmap_free(&c->dev_ids);
+    for (size_t i = 0; i < c->ndevs; i++)
+        free(c->devs[i]);
+    free(c->devs);
+}
+
+/* Runs each statement of `sql` (NULL-terminated) once per source of temp.pair_src matching
+ * `which`, with :first and :last bound to the source's message id range and :device to its
+ * device. */
+static int per_source(sqlite3 *db, const char *which, const char *const *sql, char *err, size_t errsz)
+{
+    sqlite3_stmt *q = NULL, *st = NULL;
+    int rc = -1;
+    char *sel = sqlite3_mprintf("SELECT msg_first, msg_last, device FROM temp.pair_src WHERE %s ORDER BY id", which);
+    if (!sel || sqlite3_prepare_v2(db, sel, -1, &q, NULL) != SQLITE_OK)
+        goto out;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        for (size_t i = 0; sql[i]; i++) {
+            if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+                goto out;
+            sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":first"), sqlite3_column_int64(q, 0));
+            sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":last"), sqlite3_column_int64(q, 1));
+            sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":device"), (const char *)sqlite3_column_text(q, 2),
+                              -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                goto out;
+            sqlite3_finalize(st);
+            st = NULL;
+        }
+    }
+    rc = r == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc < 0)
+        snprintf(err, errsz, "pairing: %s", sel ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_free(sel);
+    sqlite3_finalize(st);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Per-source statements of ikm_pair_exchanges (per_source binds :first, :last, :device). */
+static const char *const reset_log[] = {
+    "UPDATE ike_messages SET msg_id = NULL, exch_type = NULL, is_response = NULL, retransmit_of = NULL"
+    " WHERE id BETWEEN :first AND :last AND origin = 'log' AND dir = 'sent'",
+    "UPDATE ike_messages SET retransmit_of = NULL WHERE id BETWEEN :first AND :last AND retransmit_of IS NOT NULL",
+    NULL};
+static const char *const reset_capture[] = {
+    "DELETE FROM exchanges WHERE origin = 'pcap' AND request_id BETWEEN :first AND :last",
+    "UPDATE ike_messages SET retransmit_of = NULL, dir = NULL"
+    " WHERE id BETWEEN :first AND :last AND (retransmit_of IS NOT NULL OR dir IS NOT NULL)",
+    NULL};
+/* what capture_dir and initiator_of decide, for a capture paired while stored */
+static const char *const capture_ends[] = {
+    "UPDATE ike_messages SET dir = CASE"
+    " WHEN src_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'sent'"
+    " WHEN dst_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'recv' END"
+    " WHERE id BETWEEN :first AND :last AND origin = 'pcap' AND ispi IS NOT NULL"
+    " AND src_ip IS NOT NULL AND dst_ip IS NOT NULL AND msg_id IS NOT NULL",
+    "UPDATE exchanges SET initiator = (SELECT CASE"
+    " WHEN q.src_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'local'"
+    " WHEN q.dst_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'peer' END"
+    " FROM ike_messages q WHERE q.id = exchanges.request_id)"
+    " WHERE origin = 'pcap' AND request_id BETWEEN :first AND :last",
+    NULL};
+/* retransmitted log copies take their original's id and type */
+static const char *const copy_log_originals[] = {
+    "UPDATE ike_messages SET msg_id = o.msg_id, exch_type = o.exch_type, is_response = o.is_response"
+    " FROM ike_messages o WHERE ike_messages.id BETWEEN :first AND :last"
+    " AND ike_messages.retransmit_of = o.id AND ike_messages.origin = 'log'",
+    NULL};
+
 int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz)
 {
     struct pair_ctx c = {.db = db, .stats = stats};
@@ -608,16 +879,35 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
     err[0] = '\0';
     if (exec(db, "BEGIN", err, errsz) < 0)
         goto out;
-    /* derived values exist only where an earlier pairing wrote them, and every such write
-     * came with an exchange row: without exchanges there is nothing to reset */
-    if (exists(db, "SELECT EXISTS(SELECT 1 FROM exchanges)") &&
-        exec(db,
-             "DELETE FROM exchanges;"
-             "UPDATE ike_messages SET msg_id = NULL, exch_type = NULL, is_response = NULL, retransmit_of = NULL "
-             " WHERE origin = 'log' AND dir = 'sent';"
-             "UPDATE ike_messages SET retransmit_of = NULL WHERE retransmit_of IS NOT NULL;"
-             "UPDATE ike_messages SET dir = NULL WHERE origin = 'pcap' AND dir IS NOT NULL;",
+    /* Each source's messages are of one origin. Captures were paired as they were stored,
+     * each alone; the captures of a device that has several are paired again together
+     * (`scan`), as are all logs. */
+    if (exec(db,
+             "DROP TABLE IF EXISTS temp.pair_src;"
+             "CREATE TEMP TABLE pair_src AS SELECT id, COALESCE(device, '') AS device, msg_first, msg_last,"
+             " (SELECT origin FROM ike_messages WHERE id BETWEEN s.msg_first AND s.msg_last ORDER BY id LIMIT 1)"
+             " AS origin, 1 AS scan FROM sources s WHERE msg_first IS NOT NULL;"
+             "UPDATE temp.pair_src SET scan = 0 WHERE origin = 'pcap' AND device NOT IN"
+             " (SELECT device FROM temp.pair_src WHERE origin = 'pcap' GROUP BY device HAVING count(*) > 1);"
+             /* the device's own addresses: the local end of its log sends, its gateways' local
+              * IPs (configured as "10.1.1.1/24": the prefix length is dropped) */
+             "DROP TABLE IF EXISTS temp.pair_local;"
+             "CREATE TEMP TABLE pair_local(device TEXT, ip TEXT, PRIMARY KEY(device, ip)) WITHOUT ROWID;"
+             "INSERT OR IGNORE INTO temp.pair_local SELECT COALESCE(m.device, ''), m.src_ip FROM temp.pair_src s"
+             " JOIN ike_messages m ON m.id BETWEEN s.msg_first AND s.msg_last"
+             " WHERE s.origin = 'log' AND m.origin = 'log' AND m.dir = 'sent' AND m.src_ip IS NOT NULL;"
+             "INSERT OR IGNORE INTO temp.pair_local SELECT COALESCE(device, ''),"
+             " CASE WHEN instr(local_ip, '/') THEN substr(local_ip, 1, instr(local_ip, '/') - 1) ELSE local_ip END"
+             " FROM cfg_gateways WHERE local_ip IS NOT NULL;",
              err, errsz) < 0)
+        goto out;
+    /* derived values exist only where an earlier pairing wrote them: logs' come with log
+     * exchanges; a capture's retransmit_of and dir are reset when it is paired again */
+    if (exists(db, "SELECT EXISTS(SELECT 1 FROM exchanges WHERE origin = 'log')") &&
+        (exec(db, "DELETE FROM exchanges WHERE origin = 'log'", err, errsz) < 0 ||
+         per_source(db, "origin = 'log'", reset_log, err, errsz) < 0))
+        goto out;
+    if (per_source(db, "origin = 'pcap' AND scan", reset_capture, err, errsz) < 0)
         goto out;
     if (exec(db,
              "CREATE TEMP TABLE IF NOT EXISTS pair_update(id INTEGER PRIMARY KEY, msg_id, exch_type, "
@@ -647,26 +937,39 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
     reset_slots(&c, sizeof(struct log_peer));
     if (scan_messages(&c, on_log_message, err, errsz) < 0 || close_all(&c, 1) < 0)
         goto dberr_if_unset;
-    int64_t log_x = stats->exchanges;
     c.origin = "pcap";
-    reset_slots(&c, sizeof(struct ike_sa));
     if (scan_messages(&c, on_capture_message, err, errsz) < 0 || close_all(&c, 0) < 0)
         goto dberr_if_unset;
-    stats->log_exchanges = log_x;
-    stats->capture_exchanges = stats->exchanges - log_x;
-    /* apply, then give retransmitted copies their original's id and type */
+    /* the captures paired while stored: the device's own addresses decide the messages' dir
+     * and the exchanges' initiator, as capture_dir and initiator_of do (addresses only ever
+     * join a device's list, so a device without any has nothing to reset) */
+    if (per_source(db, "origin = 'pcap' AND NOT scan AND device IN (SELECT device FROM temp.pair_local)",
+                   capture_ends, err, errsz) < 0)
+        goto out;
+    /* apply, then give retransmitted log copies their original's id and type */
     if (exec(db,
              "UPDATE ike_messages SET msg_id = COALESCE(u.msg_id, ike_messages.msg_id),"
              " exch_type = COALESCE(u.exch_type, ike_messages.exch_type),"
              " is_response = COALESCE(u.is_response, ike_messages.is_response),"
              " retransmit_of = u.retransmit_of,"
              " dir = COALESCE(u.dir, ike_messages.dir)"
-             " FROM temp.pair_update u WHERE ike_messages.id = u.id;"
-             "UPDATE ike_messages SET msg_id = o.msg_id, exch_type = o.exch_type, is_response = o.is_response"
-             " FROM ike_messages o WHERE ike_messages.retransmit_of = o.id AND ike_messages.origin = 'log';"
-             "DROP TABLE temp.pair_update;"
-             "COMMIT;",
-             err, errsz) < 0)
+             " FROM temp.pair_update u WHERE ike_messages.id = u.id;",
+             err, errsz) < 0 ||
+        per_source(db, "origin = 'log'", copy_log_originals, err, errsz) < 0 ||
+        exec(db, "DROP TABLE temp.pair_update; DROP TABLE temp.pair_local; DROP TABLE temp.pair_src;", err, errsz) < 0)
+        goto out;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, "SELECT count(*), count(response_id), COALESCE(sum(origin = 'log'), 0) FROM exchanges",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto dberr_if_unset;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        stats->exchanges = sqlite3_column_int64(q, 0);
+        stats->answered = sqlite3_column_int64(q, 1);
+        stats->log_exchanges = sqlite3_column_int64(q, 2);
+        stats->capture_exchanges = stats->exchanges - stats->log_exchanges;
+    }
+    sqlite3_finalize(q);
+    if (exec(db, "COMMIT", err, errsz) < 0)
         goto out;
     stats->keys_overflow = c.overflow;
     rc = 0;
@@ -680,12 +983,71 @@ out:
     sqlite3_finalize(c.ins_x);
     sqlite3_finalize(c.ins_upd);
     sqlite3_finalize(c.bump_x);
-    ikm_strmap_free(&c.keys);
-    ikm_strmap_free(&c.local_addrs);
-    ikm_strmap_free(&c.last_local);
-    free(c.locals);
-    ikm_strmap_free(&c.addr_ids);
-    free(c.addrs);
-    free(c.slots);
+    pair_ctx_free(&c);
     return rc;
+}
+
+/* ---- pairing captures while they are stored ------------------------------------------------ */
+
+struct ikm_capture_pairer {
+    struct pair_ctx c;
+    struct ikm_pair_stats stats;
+};
+
+struct ikm_capture_pairer *ikm_capture_pairer_new(sqlite3 *db)
+{
+    struct ikm_capture_pairer *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->c.db = db;
+    p->c.stats = &p->stats;
+    p->c.origin = "pcap";
+    p->c.in_sink = 1;
+    if (sqlite3_prepare_v3(db,
+                           "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
+                           "VALUES(?, ?, ?, ?, ?, ?)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &p->c.ins_x, NULL) != SQLITE_OK) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int ikm_capture_pairer_add(struct ikm_capture_pairer *p, int64_t id, const struct ikm_ike_msg *m,
+                           int64_t *retransmit_of)
+{
+    struct msg x = {
+        .id = id,
+        .ts = m->t.utc_us,
+        .length = m->length,
+        .msg_id = m->msg_id,
+        .expected = -1,
+        .is_resp = m->is_response,
+        .exch = m->exch_type,
+        .version = m->version,
+        .has_spi = m->has_spi,
+        .ispi = m->ispi,
+        .src = m->src_ip[0] ? m->src_ip : NULL,
+        .dst = m->dst_ip[0] ? m->dst_ip : NULL,
+    };
+    p->c.cur_id = id;
+    p->c.cur_retransmit_of = 0;
+    int r = on_capture_message(&p->c, &x);
+    *retransmit_of = p->c.cur_retransmit_of;
+    return r;
+}
+
+int ikm_capture_pairer_finish(struct ikm_capture_pairer *p, int *overflow)
+{
+    *overflow = p->c.overflow;
+    return close_all(&p->c, 0);
+}
+
+void ikm_capture_pairer_free(struct ikm_capture_pairer *p)
+{
+    if (!p)
+        return;
+    sqlite3_finalize(p->c.ins_x);
+    pair_ctx_free(&p->c);
+    free(p);
 }

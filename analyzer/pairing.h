@@ -1,13 +1,19 @@
 /*
- * pairing.h — request/response pairing of IKE messages into the `exchanges` table.
+ * pairing.h — request/response pairing of IKE messages into the `exchanges` table: the
+ * whole-database pass after ingest (logs, and captures that need pairing across sources),
+ * and the capture pairer the timeline sink runs while a capture is stored. One state
+ * machine per origin serves both (pairing.c).
  */
 #ifndef IKM_PAIRING_H
 #define IKM_PAIRING_H
+
+#include "../parsers/sink.h"
 
 #include <stdint.h>
 #include <stddef.h>
 
 struct sqlite3;
+struct ikm_capture_pairer;
 
 struct ikm_pair_stats {
     int64_t exchanges, answered;
@@ -18,5 +24,19 @@ struct ikm_pair_stats {
 /* Rebuilds the exchanges of the whole database (log and capture origin) in one transaction.
  * Returns 0, or -1 with a message in err (the database is left as it was). */
 int ikm_pair_exchanges(struct sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz);
+
+/* Pairs one capture source's messages as they are stored, in frame order, writing its
+ * exchanges into db (inside the source's transaction). `dir` and `initiator` are left for
+ * ikm_pair_exchanges, which knows the device's addresses once every source is read.
+ * NULL on no memory or a database error. */
+struct ikm_capture_pairer *ikm_capture_pairer_new(struct sqlite3 *db);
+/* The message about to be stored as row `id`: *retransmit_of is the request row it repeats
+ * (0: none). Returns 0, or -1 on a database error. */
+int ikm_capture_pairer_add(struct ikm_capture_pairer *p, int64_t id, const struct ikm_ike_msg *m,
+                           int64_t *retransmit_of);
+/* Closes the requests still waiting (unanswered). *overflow: more IKE SAs were waiting at
+ * once than the pairer holds, and the messages of the rest were not paired. 0 or -1. */
+int ikm_capture_pairer_finish(struct ikm_capture_pairer *p, int *overflow);
+void ikm_capture_pairer_free(struct ikm_capture_pairer *p);
 
 #endif

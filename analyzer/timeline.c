@@ -6,6 +6,7 @@
 #include "timeline.h"
 
 #include "../parsers/timefmt.h"
+#include "pairing.h"
 #include "textsafe.h"
 
 #include <errno.h>
@@ -24,7 +25,9 @@ struct tl_db {
     char *final_path;
     char *tmp_path; /* set while a new DB is being built */
     sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
-    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp;
+    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap;
+    struct ikm_capture_pairer *pairer; /* the current source's captured IKE messages */
+    int64_t next_msg_id;               /* the row id the next capture message gets */
     int in_tx;
     int64_t source_id;
     char *source_path;
@@ -90,12 +93,12 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
-#define N_STMTS 9
+#define N_STMTS 10
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
     sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag,
                                      &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn,
-                                     &t->ins_esp};
+                                     &t->ins_esp,   &t->ins_cap};
     memcpy(out, slots, sizeof slots);
 }
 
@@ -124,6 +127,13 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "ipsec_crypto_profile,monitor_enabled,monitor_dest,monitor_profile) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO esp_counts(source_id,device,src_ip,dst_ip,spi,natt,bucket_start_us,packets,bytes,"
         "first_frame,last_frame,min_seq,max_seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* capture messages: a million a capture, so only the columns a capture fills, and
+         * the constants as literals (every bound value costs on every row) */
+        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
+        "length,natt,retransmit_of,next_payload,length_mismatch,notify_error,ke_group,frag_num,frag_total,"
+        "liveness,payloads) "
+        "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     };
     sqlite3_stmt **out[N_STMTS];
     stmt_slots(t, out);
@@ -147,6 +157,8 @@ static void finalize_all(struct tl_db *t)
 
 static void tl_free(struct tl_db *t)
 {
+    ikm_capture_pairer_free(t->pairer);
+    t->pairer = NULL;
     finalize_all(t);
     if (t->db)
         sqlite3_close(t->db);
@@ -246,6 +258,8 @@ int tl_close(struct tl_db *t, int ok, char *err, size_t errsz)
     int rc = 0;
     if (t->in_tx)
         tl_source_abort(t);
+    ikm_capture_pairer_free(t->pairer); /* its statement goes before the connection */
+    t->pairer = NULL;
     if (ok && t->tmp_path)
         rc = exec(t, schema_indexes(), err, errsz);
     finalize_all(t);
@@ -416,9 +430,93 @@ static void bind_ip(sqlite3_stmt *st, int i, const char *ip)
     bind_cstr(st, i, ip[0] ? ip : NULL);
 }
 
+static void bind_opt_int32(sqlite3_stmt *st, int i, int v)
+{
+    if (v < 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int(st, i, v);
+}
+
+/* A captured message: paired as it is stored (the pairer needs its row id before the row
+ * exists, to say which request a retransmit repeats, so the id is predicted and checked). */
+static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
+{
+    if (!t->pairer) {
+        int64_t next = 0;
+        if (pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
+            !(t->pairer = ikm_capture_pairer_new(t->db))) {
+            if (t->diag_out)
+                fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
+            return -1;
+        }
+        t->next_msg_id = next;
+    }
+    int64_t id = t->next_msg_id, retransmit_of = 0;
+    if (ikm_capture_pairer_add(t->pairer, id, m, &retransmit_of) < 0) {
+        if (t->diag_out)
+            fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
+        return -1;
+    }
+    sqlite3_stmt *st = t->ins_cap;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    sqlite3_bind_int64(st, 2, m->unit);
+    sqlite3_bind_int64(st, 3, m->t.utc_us);
+    sqlite3_bind_int64(st, 4, m->t.local_us);
+    sqlite3_bind_text(st, 5, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
+    bind_cstr(st, 6, t->device);
+    bind_cstr(st, 7, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
+    bind_ip(st, 8, m->src_ip);
+    bind_opt_int32(st, 9, m->src_port);
+    bind_ip(st, 10, m->dst_ip);
+    bind_opt_int32(st, 11, m->dst_port);
+    char spi[2][17]; /* alive until the step: SQLITE_STATIC */
+    if (m->has_spi) {
+        hex16(m->ispi, spi[0]);
+        hex16(m->rspi, spi[1]);
+        sqlite3_bind_text(st, 12, spi[0], 16, SQLITE_STATIC);
+        sqlite3_bind_text(st, 13, spi[1], 16, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 12);
+        sqlite3_bind_null(st, 13);
+    }
+    bind_opt_int32(st, 14, m->version);
+    bind_opt_int32(st, 15, m->exch_type);
+    bind_opt_int32(st, 16, m->flags);
+    bind_opt_int32(st, 17, m->is_response);
+    bind_opt_int(st, 18, m->msg_id);
+    bind_opt_int(st, 19, m->length);
+    bind_opt_int32(st, 20, m->natt);
+    bind_opt_int(st, 21, retransmit_of > 0 ? retransmit_of : -1);
+    bind_opt_int32(st, 22, m->next_payload);
+    sqlite3_bind_int(st, 23, m->length_mismatch);
+    bind_opt_int32(st, 24, m->notify_error);
+    bind_opt_int32(st, 25, m->ke_group);
+    bind_opt_int32(st, 26, m->frag_num);
+    bind_opt_int32(st, 27, m->frag_total);
+    bind_opt_int32(st, 28, m->liveness);
+    if (m->payloads[0])
+        bind_opt_text(st, 29, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), &t->tb_aux);
+    else
+        sqlite3_bind_null(st, 29);
+    if (step_keep(t, st) < 0) /* every parameter bound above */
+        return -1;
+    if (sqlite3_last_insert_rowid(t->db) != id) { /* cannot happen in our own transaction; never pair wrongly */
+        if (t->diag_out)
+            fprintf(t->diag_out, "ikemortem: database: capture row stored as %lld, paired as %lld\n",
+                    (long long)sqlite3_last_insert_rowid(t->db), (long long)id);
+        return -1;
+    }
+    t->next_msg_id = id + 1;
+    note_row(&t->msg_first, &t->msg_last, id);
+    return 0;
+}
+
 static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
 {
     struct tl_db *t = ctx;
+    if (m->origin == IKM_ORIGIN_PCAP)
+        return sink_capture_message(t, m);
     sqlite3_stmt *st = t->ins_msg;
     sqlite3_bind_int64(st, 1, t->source_id);
     sqlite3_bind_text(st, 2, m->origin == IKM_ORIGIN_PCAP ? "pcap" : "log", -1, SQLITE_STATIC);
@@ -833,6 +931,8 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_sou
 
 void tl_source_abort(struct tl_db *t)
 {
+    ikm_capture_pairer_free(t->pairer);
+    t->pairer = NULL;
     if (t->in_tx)
         sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
     t->in_tx = 0;
@@ -879,6 +979,23 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
         return TL_END_DUPLICATE;
     }
     sqlite3_finalize(q);
+
+    /* a capture's requests still waiting are unanswered */
+    if (t->pairer) {
+        int overflow = 0;
+        int r = ikm_capture_pairer_finish(t->pairer, &overflow);
+        ikm_capture_pairer_free(t->pairer);
+        t->pairer = NULL;
+        if (r < 0)
+            goto dberr;
+        if (overflow) {
+            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, "pairing",
+                                 "more IKE SAs waited for a response at once than pairing holds; "
+                                 "the messages of the others are not paired into exchanges"};
+            if (sink_diag(t, &d) < 0)
+                goto dberr;
+        }
+    }
 
     /* the file's own offsets settle its offset-less lines too (formats.md §1.9); other
      * sources stay 'pending' until the device zone, --tz or UTC is applied (zone.c) */

@@ -36,7 +36,8 @@ static const char analyze_usage[] =
     "  --rules DIR    add the rule files DIR/*.sql; a rule with a built-in id replaces it\n"
     "  --tz ZONE      zone of inputs whose lines carry no UTC offset (see ingest --help)\n"
     "  --max-bytes N, --max-ratio N   decompression limits (see ingest --help)\n"
-    "  -v, --verbose  also print the per-input summary of the ingest on stderr\n"
+    "  -v, --verbose  also print the per-input summary of the ingest, and the queries that\n"
+    "                 took longer than 50 ms, on stderr\n"
     "  -q, --quiet    with -o: no text summary\n"
     "  -h, --help     this text\n"
     "\n"
@@ -76,8 +77,23 @@ static int write_json_file(const json_t *report, const char *path)
     return 0;
 }
 
+/* -v: statements that took long, so a slow rule can be found */
+static int trace_slow(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)ctx;
+    if (type != SQLITE_TRACE_PROFILE)
+        return 0;
+    long long ns = *(const long long *)x;
+    if (ns >= 50000000LL) {
+        char *sql = sqlite3_expanded_sql((sqlite3_stmt *)p);
+        fprintf(stderr, "time: %8.3f s  %.160s\n", (double)ns / 1e9, sql ? sql : sqlite3_sql((sqlite3_stmt *)p));
+        sqlite3_free(sql);
+    }
+    return 0;
+}
+
 struct analyze_opts {
-    int json, quiet;
+    int json, quiet, verbose;
     const char *out_file, *db, *rules_dir;
 };
 
@@ -99,6 +115,8 @@ static int run_analysis(const char *db_path, const struct analyze_opts *ao, int 
         return IKM_EXIT_NOTHING;
     }
     sqlite3_busy_timeout(db, 5000);
+    if (ao->verbose)
+        sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, trace_slow, NULL);
     struct ikm_analysis_stats st;
     json_t *report = ikm_analyze(db, &rules, &st, err, sizeof err);
     int rc = ingest_rc;
@@ -157,6 +175,7 @@ int ikm_cmd_analyze(int argc, char **argv)
             break;
         case 'v':
             io.verbose = 1;
+            ao.verbose = 1;
             break;
         case 'q':
             ao.quiet = 1;

@@ -236,7 +236,7 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
                   "  WHEN COALESCE(q.exch_type, r.exch_type) IS NOT NULL THEN COALESCE(q.exch_type, r.exch_type) IN (37, 5)"
                   "  ELSE q.length IN (57, 60, 64, 72, 76, 80, 84, 88, 92, 96, 100) END,"
                   " q.source, q.unit, r.frame_or_line, q.ispi, q.rspi, r.notify_error"
-                  " FROM exchanges x JOIN temp.inc_msgs q ON q.id = x.request_id"
+                  " FROM temp.inc_msgs q CROSS JOIN exchanges x ON x.request_id = q.id" /* by the request index */
                   " LEFT JOIN ike_messages r ON r.id = x.response_id",
                   c, err, errsz) < 0)
         return -1;

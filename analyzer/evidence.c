@@ -24,6 +24,9 @@
 
 #define US 1000000LL
 #define RTT_SAMPLES_MAX 100000 /* answered requests looked at for the median */
+#define IKM_V1_DPD_ACK_S 10    /* an R-U-THERE-ACK later than this answers nothing */
+#define IKM_STR_(x) #x
+#define IKM_STR(x) IKM_STR_(x)
 
 static const char temp_ddl[] =
     "CREATE TEMP TABLE IF NOT EXISTS inc (id INTEGER, kind TEXT, ts_us INTEGER, last_us INTEGER, "
@@ -40,7 +43,7 @@ static const char temp_ddl[] =
     "CREATE TEMP TABLE IF NOT EXISTS inc_exch (id INTEGER PRIMARY KEY, origin TEXT, request_id INTEGER, "
     "  response_id INTEGER, req_ts_us INTEGER, resp_ts_us INTEGER, rtt_us INTEGER, retransmits INTEGER, "
     "  msg_id INTEGER, exch_type INTEGER, length INTEGER, local INTEGER, liveness INTEGER, source TEXT, "
-    "  req_unit INTEGER, resp_unit INTEGER, ispi TEXT, rspi TEXT, notify_error INTEGER);"
+    "  req_unit INTEGER, resp_unit INTEGER, ispi TEXT, rspi TEXT, notify_error INTEGER, version INTEGER);"
     "CREATE TEMP TABLE IF NOT EXISTS inc_events (id INTEGER PRIMARY KEY, source TEXT, line INTEGER, "
     "  ts_us INTEGER, kind TEXT, severity TEXT, gateway TEXT, tunnel TEXT, peer_ip TEXT, msg TEXT, "
     "  attrs_json TEXT, anchor INTEGER, related INTEGER);"
@@ -235,9 +238,27 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
                   "  AND ((q.version = 2 AND q.exch_type = 37) OR (q.version = 1 AND q.exch_type = 5))"
                   "  WHEN COALESCE(q.exch_type, r.exch_type) IS NOT NULL THEN COALESCE(q.exch_type, r.exch_type) IN (37, 5)"
                   "  ELSE q.length IN (57, 60, 64, 72, 76, 80, 84, 88, 92, 96, 100) END,"
-                  " q.source, q.unit, r.frame_or_line, q.ispi, q.rspi, r.notify_error"
+                  " q.source, q.unit, r.frame_or_line, q.ispi, q.rspi, r.notify_error, q.version"
                   " FROM temp.inc_msgs q CROSS JOIN exchanges x ON x.request_id = q.id" /* by the request index */
                   " LEFT JOIN ike_messages r ON r.id = x.response_id",
+                  c, err, errsz) < 0)
+        return -1;
+    /* IKEv1 DPD (RFC 3706): R-U-THERE and its ACK are two Informational exchanges, each with
+     * its own message id, so pairing leaves both unanswered. Ours is answered by the peer's
+     * Informational on the same SA that follows within IKM_V1_DPD_ACK_S; sizes as §8.5. */
+    if (run_bound(db, "IKEv1 DPD",
+                  "UPDATE temp.inc_exch SET liveness = 1,"
+                  " response_id = (SELECT m.id FROM temp.inc_msgs m WHERE m.dir = 'recv' AND m.version = 1"
+                  "  AND m.exch_type = 5 AND m.ispi = inc_exch.ispi AND m.ts_us BETWEEN inc_exch.req_ts_us"
+                  "  AND inc_exch.req_ts_us + " IKM_STR(IKM_V1_DPD_ACK_S) "000000 ORDER BY m.ts_us LIMIT 1)"
+                  " WHERE local AND version = 1 AND exch_type = 5 AND response_id IS NULL"
+                  " AND length IN (84, 92, 108, 124)",
+                  c, err, errsz) < 0 ||
+        run_bound(db, "IKEv1 DPD",
+                  "UPDATE temp.inc_exch SET resp_ts_us = (SELECT ts_us FROM temp.inc_msgs m WHERE m.id = response_id),"
+                  " resp_unit = (SELECT unit FROM temp.inc_msgs m WHERE m.id = response_id),"
+                  " rtt_us = (SELECT ts_us FROM temp.inc_msgs m WHERE m.id = response_id) - req_ts_us"
+                  " WHERE version = 1 AND local AND liveness AND response_id IS NOT NULL AND resp_ts_us IS NULL",
                   c, err, errsz) < 0)
         return -1;
     return run_bound(db, "events",
@@ -246,6 +267,8 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
                      " e.id IN (SELECT event_id FROM incident_anchors WHERE incident_id = :id),"
                      " (e.peer_ip IS NOT NULL AND e.peer_ip = :peer) OR COALESCE(names_compatible(e.gateway, :gateway), 0)"
                      "  OR COALESCE(names_compatible(e.tunnel, :tunnel), 0)"
+                     /* the system log's object field: a gateway where a tunnel was expected */
+                     "  OR COALESCE(names_compatible(e.tunnel, :gateway), 0)"
                      " FROM events e JOIN sources s ON s.id = e.source_id"
                      " WHERE e.ts_us BETWEEN :ws AND :we AND (:device IS NULL OR e.device IS NULL OR e.device = :device)",
                      c, err, errsz);

@@ -46,6 +46,7 @@ struct anchor {
 
 struct incident {
     int64_t first_us, last_us, top_event_id;
+    int64_t top_first_us; /* the earliest anchor of the incident's kind: the incident's time */
     int top_rank;
     char kind[20];
     char *device, *gateway, *tunnel, *peer;
@@ -218,6 +219,24 @@ static void join_config(const struct config *c, const char *device, char **gatew
         tn_names[i] = c->tn[i].name;
         tn_devs[i] = c->tn[i].device;
     }
+    /* the system log's object field holds the gateway for some IKE events and the tunnel for
+     * others: a name only the other table has is moved there */
+    if (*tunnel && !resolve_name(*tunnel, device, tn_names, tn_devs, c->ntn)) {
+        const char *as_gw = resolve_name(*tunnel, device, gw_names, gw_devs, c->ngw);
+        if (as_gw && (!*gateway || ikm_names_compatible(*gateway, as_gw))) {
+            set_name(gateway, as_gw);
+            free(*tunnel);
+            *tunnel = NULL;
+        }
+    }
+    if (*gateway && !resolve_name(*gateway, device, gw_names, gw_devs, c->ngw)) {
+        const char *as_tn = resolve_name(*gateway, device, tn_names, tn_devs, c->ntn);
+        if (as_tn && (!*tunnel || ikm_names_compatible(*tunnel, as_tn))) {
+            set_name(tunnel, as_tn);
+            free(*gateway);
+            *gateway = NULL;
+        }
+    }
     set_name(tunnel, resolve_name(*tunnel, device, tn_names, tn_devs, c->ntn));
     set_name(gateway, resolve_name(*gateway, device, gw_names, gw_devs, c->ngw));
     if (*tunnel && !*gateway)
@@ -289,8 +308,11 @@ static int can_join(const struct incident *in, const struct anchor *a)
         !no_names(in->gateway, in->tunnel, in->peer))
         return 0;
     int64_t gap = a->ts_us - in->last_us;
-    int64_t limit = (is_down_rank(a->kind_rank) ? IKM_MERGE_DOWN_S : IKM_MERGE_STREAK_S) * US;
-    return gap <= limit;
+    int64_t limit = IKM_MERGE_STREAK_S;
+    if (is_down_rank(a->kind_rank))
+        /* the drop after failed rekeys/negotiations is their outcome: the same outage */
+        limit = is_down_rank(in->top_rank) ? IKM_MERGE_DOWN_S : IKM_MERGE_PRECURSOR_S;
+    return gap <= limit * US;
 }
 
 /* The longer of two compatible names: the uncut one. */
@@ -312,6 +334,7 @@ static int incident_add_anchor(struct incident *in, const struct anchor *a)
     if (a->kind_rank < in->top_rank) {
         in->top_rank = a->kind_rank;
         in->top_event_id = a->event_id;
+        in->top_first_us = a->ts_us;
         snprintf(in->kind, sizeof in->kind, "%s", a->kind);
     }
     merge_name(&in->gateway, a->gateway);
@@ -360,11 +383,14 @@ static int open_incident(struct build *b, const struct anchor *a)
     return incident_add_anchor(in, a);
 }
 
+static char *peer_of_spi(sqlite3 *db, const char *device, const char *ispi);
+
 static int read_anchors(struct build *b, int64_t *nanchors)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(b->db,
-                           "SELECT id, ts_us, kind, device, gateway, tunnel, peer_ip FROM events "
+                           "SELECT id, ts_us, kind, device, gateway, tunnel, peer_ip,"
+                           " lower(json_extract(attrs_json, '$.spi_i')) FROM events "
                            "WHERE kind IN ('dpd-down','p1-fail','p2-fail','tunnel-down','ike-sa-down') "
                            "ORDER BY ts_us, id",
                            -1, &st, NULL) != SQLITE_OK) {
@@ -384,6 +410,8 @@ static int read_anchors(struct build *b, int64_t *nanchors)
         a.gateway = dup_col(st, 4);
         a.tunnel = dup_col(st, 5);
         a.peer = dup_col(st, 6);
+        if (!a.peer)
+            a.peer = peer_of_spi(b->db, a.device, (const char *)sqlite3_column_text(st, 7));
         join_config(&b->cfg, a.device, &a.gateway, &a.tunnel, &a.peer);
         (*nanchors)++;
         /* the most recent open incident it can join; incidents are in time order */
@@ -404,6 +432,27 @@ static int read_anchors(struct build *b, int64_t *nanchors)
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+/* The peer of an IKE SA named only by its SPIs (ikemgr's IKEv1 "DPD: remote (ISAKMP-SA
+ * spi=I:R) seems to be dead"): the other end of the SA's messages. */
+static char *peer_of_spi(sqlite3 *db, const char *device, const char *ispi)
+{
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (!ispi || sqlite3_prepare_v2(db,
+                                    "SELECT CASE dir WHEN 'recv' THEN src_ip ELSE dst_ip END FROM ike_messages"
+                                    " WHERE ispi = ?1 AND dir IS NOT NULL AND (?2 IS NULL OR device IS NULL"
+                                    " OR device = ?2) LIMIT 1",
+                                    -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, ispi, -1, SQLITE_STATIC);
+    if (device)
+        sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = dup_col(st, 0);
+    sqlite3_finalize(st);
+    return v;
 }
 
 static char *device_fact(sqlite3 *db, const char *device, const char *key)
@@ -434,7 +483,9 @@ static void set_window(struct build *b, struct incident *in)
     int64_t before = IKM_WINDOW_SLACK_S * US;
     if (is_down_rank(in->top_rank) || strcmp(in->kind, "tunnel-no-traffic") == 0)
         before += (int64_t)(in->schedule_s + 2 * in->interval_s) * US;
-    in->window_start_us = in->first_us - before;
+    in->window_start_us = in->top_first_us - before;
+    if (in->first_us - IKM_WINDOW_SLACK_S * US < in->window_start_us) /* precursors stay inside */
+        in->window_start_us = in->first_us - IKM_WINDOW_SLACK_S * US;
     in->window_end_us = in->last_us + IKM_WINDOW_AFTER_S * US;
 }
 
@@ -491,7 +542,7 @@ static int esp_one_way(struct build *b, int64_t *opened)
 static int cmp_incident(const void *x, const void *y)
 {
     const struct incident *a = x, *b = y;
-    return (a->first_us > b->first_us) - (a->first_us < b->first_us);
+    return (a->top_first_us > b->top_first_us) - (a->top_first_us < b->top_first_us);
 }
 
 static int write_incidents(struct build *b)
@@ -514,7 +565,7 @@ static int write_incidents(struct build *b)
         else
             sqlite3_bind_null(ins, 1);
         sqlite3_bind_text(ins, 2, in->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 3, in->first_us);
+        sqlite3_bind_int64(ins, 3, in->top_first_us);
         sqlite3_bind_int64(ins, 4, in->last_us);
         sqlite3_bind_int64(ins, 5, in->window_start_us);
         sqlite3_bind_int64(ins, 6, in->window_end_us);

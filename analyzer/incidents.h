@@ -22,6 +22,7 @@ struct sqlite3;
 #define IKM_WINDOW_AFTER_S 60    /* after the last anchor: teardown and the first new attempt */
 #define IKM_MERGE_DOWN_S 60      /* anchors of one failure seen by several sources */
 #define IKM_MERGE_STREAK_S 900   /* a negotiation that keeps failing: one incident per streak */
+#define IKM_MERGE_PRECURSOR_S (IKM_SCHEDULE_NEW_S + IKM_WINDOW_SLACK_S) /* failures, then the drop */
 #define IKM_ESP_MIN_BUCKETS 3    /* one-way ESP for at least this many 10-s buckets */
 
 struct ikm_incident_stats {

@@ -18,9 +18,9 @@ fails AS (
      AND (x.response_id IS NULL OR x.notify_error IN (14, 17))
   UNION ALL
   SELECT e.source, 'log', e.line, e.ts_us, e.msg FROM temp.inc_events e, i
-   WHERE e.related AND e.ts_us <= i.last_us
+   WHERE (e.related OR e.anchor) AND e.ts_us <= i.last_us
      AND (json_extract(e.attrs_json, '$.reason') IN ('rekey-failed', 'pfs', 'dh-group')
-          OR (e.kind = 'p2-fail' AND json_extract(e.attrs_json, '$.reason') = 'proposal'))),
+          OR (e.kind IN ('p2-fail', 'notify-error') AND json_extract(e.attrs_json, '$.reason') = 'proposal'))),
 again AS (SELECT o.* FROM incidents o, i
            WHERE o.id <> i.id AND names_compatible(o.tunnel, i.tunnel)
              AND ABS(o.ts_us - i.ts_us) BETWEEN 3000000000 AND 4200000000),

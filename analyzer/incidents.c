@@ -14,11 +14,13 @@
 #include "incidents.h"
 
 #include "dbexec.h"
+#include "tz.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define US 1000000LL
 #define NAME_MAX_LEN 256
@@ -539,6 +541,103 @@ static int esp_one_way(struct build *b, int64_t *opened)
     return rc;
 }
 
+/* When a techsupport file's CLI outputs were taken: its `show clock`, in the device's zone
+ * (running-config, else the clock's abbreviation, else UTC). 0 when unknown. */
+static int64_t snapshot_utc(sqlite3 *db, int64_t source_id, const char *device)
+{
+    char *local = NULL, *abbr = NULL, *zone = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT value FROM device_facts WHERE source_id = ?1 AND key = 'clock-local'),"
+                           " (SELECT value FROM device_facts WHERE source_id = ?1 AND key = 'clock-zone'),"
+                           " (SELECT value FROM device_facts WHERE key = 'timezone' AND (?2 IS NULL OR device = ?2)"
+                           "  ORDER BY id LIMIT 1)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, source_id);
+    if (device)
+        sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        local = dup_col(st, 0);
+        abbr = dup_col(st, 1);
+        zone = dup_col(st, 2);
+    }
+    sqlite3_finalize(st);
+    int64_t utc = 0;
+    struct tm tm = {0};
+    if (local && sscanf(local, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                        &tm.tm_sec) == 6) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        int64_t local_us = (int64_t)timegm(&tm) * US;
+        struct ikm_tz tz = {0};
+        char err[128];
+        int amb;
+        if (!(zone && ikm_tz_parse(zone, &tz, err, sizeof err) == 0) && !(abbr && ikm_tz_from_abbrev(abbr, &tz, &amb) == 0))
+            ikm_tz_parse("UTC", &tz, err, sizeof err);
+        utc = ikm_tz_local_to_utc(&tz, local_us);
+    }
+    free(local);
+    free(abbr);
+    free(zone);
+    return utc;
+}
+
+/* Tunnel up, no traffic from the counters (the second seed: `show vpn flow tunnel-id N` taken
+ * twice): encap packets rose between the first and the last snapshot, decap did not. */
+static int flow_counters_flat(struct build *b, int64_t *opened)
+{
+    sqlite3_stmt *st;
+    const char *sql =
+        "WITH v AS (SELECT source_id, device, object, occurrence,"
+        "   MAX(CASE key WHEN 'encap packets' THEN CAST(value AS INTEGER) END) AS encap,"
+        "   MAX(CASE key WHEN 'decap packets' THEN CAST(value AS INTEGER) END) AS decap,"
+        "   MAX(CASE key WHEN 'peer ip' THEN value END) AS peer"
+        "   FROM cli_values WHERE command LIKE 'show vpn flow tunnel-id%' AND object IS NOT NULL"
+        "   GROUP BY source_id, device, object, occurrence),"
+        " ends AS (SELECT source_id, device, object, MIN(occurrence) AS o1, MAX(occurrence) AS o2 FROM v"
+        "   GROUP BY source_id, device, object HAVING COUNT(*) >= 2)"
+        " SELECT e.source_id, e.device, e.object, b.peer FROM ends e"
+        "  JOIN v a ON a.source_id = e.source_id AND a.object = e.object AND a.occurrence = e.o1"
+        "  JOIN v b ON b.source_id = e.source_id AND b.object = e.object AND b.occurrence = e.o2"
+        " WHERE b.encap > a.encap AND b.decap = a.decap";
+    if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(b->err, b->errsz, "incidents: flow counters: %s", sqlite3_errmsg(b->db));
+        return -1;
+    }
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        struct anchor a = {0};
+        a.device = dup_col(st, 1);
+        a.tunnel = dup_col(st, 2);
+        a.peer = dup_col(st, 3);
+        a.ts_us = snapshot_utc(b->db, sqlite3_column_int64(st, 0), a.device);
+        a.kind_rank = 3;
+        snprintf(a.kind, sizeof a.kind, "no-traffic");
+        join_config(&b->cfg, a.device, &a.gateway, &a.tunnel, &a.peer);
+        /* a capture that already showed it opened the incident */
+        int seen = 0;
+        for (size_t i = 0; i < b->ninc; i++)
+            if (strcmp(b->inc[i].kind, "tunnel-no-traffic") == 0 && b->inc[i].peer && a.peer &&
+                strcmp(b->inc[i].peer, a.peer) == 0)
+                seen = 1;
+        if (a.ts_us && !seen) {
+            if (open_incident(b, &a) < 0) {
+                rc = -1;
+            } else {
+                struct incident *in = &b->inc[b->ninc - 1];
+                in->nanchors = 0;
+                in->top_event_id = 0;
+                snprintf(in->kind, sizeof in->kind, "tunnel-no-traffic");
+                (*opened)++;
+            }
+        }
+        anchor_free(&a);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int cmp_incident(const void *x, const void *y)
 {
     const struct incident *a = x, *b = y;
@@ -609,6 +708,8 @@ int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, s
     int rc = read_anchors(&b, &st->anchors);
     if (rc == 0)
         rc = esp_one_way(&b, &st->no_traffic);
+    if (rc == 0)
+        rc = flow_counters_flat(&b, &st->no_traffic);
     if (rc == 0) {
         qsort(b.inc, b.ninc, sizeof *b.inc, cmp_incident);
         for (size_t i = 0; i < b.ninc; i++)

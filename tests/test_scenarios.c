@@ -580,7 +580,10 @@ START_TEST(scale_small)
     ck_assert_msg(rc == 0, "ingest exit %d: %s", rc, e);
     free(o);
     free(e);
-    ck_assert_int_eq(q_int(&s, "SELECT count(*) FROM ike_messages WHERE origin = 'pcap'"), 60000);
+    /* the size is reached at a tunnel's slot: a few frames more, never fewer */
+    int64_t frames = q_int(&s, "SELECT count(*) FROM ike_messages WHERE origin = 'pcap'");
+    ck_assert_int_ge(frames, 60000);
+    ck_assert_int_lt(frames, 60000 + 64);
     check_unparsed(&s);
     check_anchors(&s);
     ck_assert_int_eq(q_int(&s, "SELECT count(*) FROM events WHERE kind = 'dpd-down'"),

@@ -772,7 +772,7 @@ static int64_t exchange_init_auth(struct gen *g, struct gen_tunnel *t, int64_t a
 {
     uint8_t m[GEN_FRAME_MAX];
     uint64_t rspi = t->rspi;
-    size_t l = ike_sa_init(g, m, t->ispi, 0, we_init ? F_INITIATOR : F_INITIATOR);
+    size_t l = ike_sa_init(g, m, t->ispi, 0, F_INITIATOR); /* I: whoever starts it is the initiator */
     if (we_init) {
         log_send(g, t, at, l, 0);
         ike_frame(g, t, at, 1, m, l, 0);
@@ -818,8 +818,8 @@ int64_t gen_establish(struct gen *g, int ti, int64_t at, int peer_initiates)
     const char *role = peer_initiates ? "responder" : "initiator";
     char pair[160];
     sa_pair(t, pair, sizeof pair);
-    nego_line(g, t, at, "ikev2-nego-ike-start", "IKEv2 IKE SA negotiation is started as %s, non-rekey. Initiated SA: %s SPI:%016llx:%s.",
-              role, pair, (unsigned long long)t->ispi, peer_initiates ? "0000000000000000" : "0000000000000000");
+    nego_line(g, t, at, "ikev2-nego-ike-start", "IKEv2 IKE SA negotiation is started as %s, non-rekey. Initiated SA: %s SPI:%016llx:0000000000000000.",
+              role, pair, (unsigned long long)t->ispi);
     int64_t done = exchange_init_auth(g, t, at + 1 * MS, !peer_initiates, AUTH_RESP_LEN);
     nego_line(g, t, done, "ikev2-nego-ike-succ", "IKEv2 IKE SA negotiation is succeeded as %s, non-rekey. Established SA: %s SPI:%016llx:%016llx.",
               role, pair, (unsigned long long)t->ispi, (unsigned long long)t->rspi);

@@ -442,6 +442,16 @@ static void pack_device(struct gen *g, int dev, const struct member_list *ml, ch
     if (archive_write_close(a) != ARCHIVE_OK)
         gen_die("tgz %s: %s", path, archive_error_string(a));
     archive_write_free(a);
+    /* the tree's directories are empty now: only the archive stays */
+    for (int i = 0; i < ml->n; i++) {
+        char rel[GEN_PATH_MAX / 4], dir[GEN_PATH_MAX];
+        memcpy(rel, ml->rel[i], sizeof rel);
+        for (char *slash = strrchr(rel, '/'); slash; slash = strrchr(rel, '/')) {
+            *slash = '\0';
+            dev_path(g, dev, rel, dir, sizeof dir);
+            (void)rmdir(dir); /* fails while another member still lives there: that is fine */
+        }
+    }
 }
 
 /* Files written outside the store (running-config, techsupport) are listed here. */

@@ -5,10 +5,10 @@
  * Eight tunnels probe every 5 s, each in its own 625 ms slot of the 5 s step, so that every
  * file receives its lines in time order without sorting: a slot's activity (a probe and its
  * answer, a copy of a failing request, a teardown and the renegotiation) ends before the
- * next slot begins. An hour in, and then every 3 hours of log time, one tunnel (in turn) stops getting answers: its
- * request is retransmitted on the 5,10,20,40,60x6 backoff (all multiples of the 5 s step, so
- * each copy falls in the tunnel's own slot), DPD tears the SA down after 435 s, and a new SA
- * is negotiated at once. Generation stops when ikemgr.log reaches the requested bytes or
+ * next slot begins. An hour in, and then every 3 hours of log time, one tunnel (in turn)
+ * stops getting answers: its request is retransmitted on the 5,10,20,40,60x6 backoff (all
+ * multiples of the 5 s step, so each copy falls in the tunnel's own slot), DPD tears the SA
+ * down after 435 s, and a new SA is negotiated at once. Generation stops when ikemgr.log reaches the requested bytes or
  * ikemgr.pcap the requested packets; expected.json lists every incident written.
  */
 #include "gen.h"

@@ -207,7 +207,6 @@ static void sc_liveness_too_strict(struct gen *g)
     /* an hour of answers that come late (RTT near the 5 s interval) or only after a
      * retransmission, then a run that gets none */
     int64_t at = b.start;
-    int i = 0;
     while (at < t0 - 5 * US) {
         int64_t rtt;
         int re = 0;
@@ -221,7 +220,6 @@ static void sc_liveness_too_strict(struct gen *g)
             rtt = gen_range(g, 40, 900) * MS;
         int64_t r = gen_probe(g, b.main, at, rtt, re);
         at = r + 5 * US + gen_range(g, 0, 4) * MS;
-        i++;
     }
     int64_t anchor;
     int64_t gu = dpd_run(g, b.main, at, NULL, "liveness-too-strict", &anchor);
@@ -252,8 +250,6 @@ static void sc_peer_restarted(struct gen *g)
     int64_t nx = healthy_until(g, b.main, b.start, t0), anchor;
     /* the peer reboots: silence while it boots, then INVALID_IKE_SPI for our old SA, then it
      * brings the tunnel up itself, as initiator, with a new SPI */
-    struct gen_dev_opts unused = o;
-    (void)unused;
     struct dpd_shape s = {.stale = 0, .invalid_spi_from = 5};
     int64_t gu = dpd_run(g, b.main, nx, &s, "peer-restarted", &anchor);
     int64_t up = gen_establish(g, b.main, gu + 2 * US + gen_range(g, 0, 800) * MS, 1);

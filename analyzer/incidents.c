@@ -711,7 +711,8 @@ int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, s
     if (rc == 0)
         rc = flow_counters_flat(&b, &st->no_traffic);
     if (rc == 0) {
-        qsort(b.inc, b.ninc, sizeof *b.inc, cmp_incident);
+        if (b.ninc > 1)
+            qsort(b.inc, b.ninc, sizeof *b.inc, cmp_incident);
         for (size_t i = 0; i < b.ninc; i++)
             set_window(&b, &b.inc[i]);
         rc = write_incidents(&b);

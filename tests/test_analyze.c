@@ -336,6 +336,36 @@ START_TEST(analyze_usage_errors)
 }
 END_TEST
 
+/* Bytes that are not UTF-8 in a name and a line: the JSON stays valid UTF-8, the bytes are
+ * written as \xNN, and the warnings say which file had them. */
+START_TEST(invalid_utf8_stays_valid_json)
+{
+    static const char log[] = "2019-03-06 17:26:28.000 -0800  [INFO]: {    1:    1}: DPD down, rekey vpn tunnel "
+                              "<tun-\xff\xfe-x>, SA state ESTABLISHED\r\n"
+                              "2019-03-06 17:26:29.000 -0800  [INFO]: caf\xc3 \x01 stray bytes\n";
+    const char *path = tu_write("bad-utf8-ikemgr.log", log, sizeof log - 1);
+    char *out, *err;
+    int rc = tu_run(&out, &err, "analyze", "--json", path, NULL);
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
+    json_error_t je;
+    json_t *j = json_loads(out, 0, &je); /* jansson refuses invalid UTF-8 */
+    ck_assert_msg(j != NULL, "%s", je.text);
+    json_t *a = json_array_get(json_object_get(j, "incidents"), 0);
+    ck_assert_str_eq(jstr(a, "tunnel"), "tun-\\xFF\\xFE-x");
+    json_t *w = json_object_get(j, "warnings");
+    int said = 0;
+    size_t i;
+    json_t *x;
+    json_array_foreach(w, i, x) said |= strstr(json_string_value(x), "bad-utf8-ikemgr.log") != NULL;
+    ck_assert_msg(said, "no warning names the file: %s", out);
+    const char *copy = tu_write("bad-utf8-report.json", out, strlen(out));
+    tu_validate_report(copy);
+    json_decref(j);
+    free(out);
+    free(err);
+}
+END_TEST
+
 Suite *analyze_suite(void)
 {
     Suite *s = suite_create("analyze");
@@ -355,6 +385,7 @@ Suite *analyze_suite(void)
     tcase_add_test(e, existing_db_and_rule_override);
     tcase_add_test(e, rules_command);
     tcase_add_test(e, analyze_usage_errors);
+    tcase_add_test(e, invalid_utf8_stays_valid_json);
     suite_add_tcase(s, e);
     return s;
 }

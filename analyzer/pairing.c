@@ -112,6 +112,8 @@ struct pair_ctx {
      * what pairing derives for it is handed back instead of written */
     int in_sink;
     int64_t cur_id, cur_retransmit_of;
+    int (*emit)(void *ctx, const struct ikm_exchange *x); /* set: exchanges go there, not to ins_x */
+    void *emit_ctx;
 };
 
 /* The slot for key, zeroed when new; NULL when the table is full (counted) or on no memory. */
@@ -335,27 +337,30 @@ static const char *initiator_of(struct pair_ctx *c, const char *device, const st
 static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t response_id, int64_t response_us,
                         const char *initiator)
 {
+    struct ikm_exchange x = {p->id, response_id > 0 ? response_id : 0, -1, p->retransmits, initiator};
+    /* a clock stepped back between the two lines: the pairing stands, the RTT does not */
+    if (response_id > 0 && response_us >= p->last_us)
+        x.rtt_us = response_us - p->last_us;
+    c->stats->answered += response_id > 0;
+    c->stats->exchanges++;
+    if (c->emit)
+        return c->emit(c->emit_ctx, &x);
     sqlite3_stmt *st = c->ins_x;
     sqlite3_bind_text(st, 1, c->origin, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, p->id);
-    if (response_id > 0) {
-        sqlite3_bind_int64(st, 3, response_id);
-        /* a clock stepped back between the two lines: the pairing stands, the RTT does not */
-        if (response_us >= p->last_us)
-            sqlite3_bind_int64(st, 4, response_us - p->last_us);
-        else
-            sqlite3_bind_null(st, 4);
-        c->stats->answered++;
-    } else {
+    sqlite3_bind_int64(st, 2, x.request_id);
+    if (x.response_id)
+        sqlite3_bind_int64(st, 3, x.response_id);
+    else
         sqlite3_bind_null(st, 3);
+    if (x.rtt_us >= 0)
+        sqlite3_bind_int64(st, 4, x.rtt_us);
+    else
         sqlite3_bind_null(st, 4);
-    }
-    sqlite3_bind_int(st, 5, p->retransmits);
+    sqlite3_bind_int(st, 5, x.retransmits);
     if (initiator)
         sqlite3_bind_text(st, 6, initiator, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 6);
-    c->stats->exchanges++;
     return step(st);
 }
 
@@ -994,22 +999,16 @@ struct ikm_capture_pairer {
     struct ikm_pair_stats stats;
 };
 
-struct ikm_capture_pairer *ikm_capture_pairer_new(sqlite3 *db)
+struct ikm_capture_pairer *ikm_capture_pairer_new(int (*emit)(void *ctx, const struct ikm_exchange *x), void *ctx)
 {
     struct ikm_capture_pairer *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    p->c.db = db;
     p->c.stats = &p->stats;
     p->c.origin = "pcap";
     p->c.in_sink = 1;
-    if (sqlite3_prepare_v3(db,
-                           "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
-                           "VALUES(?, ?, ?, ?, ?, ?)",
-                           -1, SQLITE_PREPARE_PERSISTENT, &p->c.ins_x, NULL) != SQLITE_OK) {
-        free(p);
-        return NULL;
-    }
+    p->c.emit = emit;
+    p->c.emit_ctx = ctx;
     return p;
 }
 
@@ -1047,7 +1046,6 @@ void ikm_capture_pairer_free(struct ikm_capture_pairer *p)
 {
     if (!p)
         return;
-    sqlite3_finalize(p->c.ins_x);
     pair_ctx_free(&p->c);
     free(p);
 }

@@ -25,13 +25,22 @@ struct ikm_pair_stats {
  * Returns 0, or -1 with a message in err (the database is left as it was). */
 int ikm_pair_exchanges(struct sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz);
 
-/* Pairs one capture source's messages as they are stored, in frame order, writing its
- * exchanges into db (inside the source's transaction). `dir` and `initiator` are left for
+/* An exchange as pairing derives it (a row of `exchanges`). */
+struct ikm_exchange {
+    int64_t request_id;
+    int64_t response_id; /* 0: unanswered */
+    int64_t rtt_us;      /* -1: none (unanswered, or a clock stepped back) */
+    int32_t retransmits;
+    const char *initiator; /* "local", "peer" or NULL (static) */
+};
+
+/* Pairs one capture source's messages as they are stored, in frame order, handing each
+ * exchange to `emit` (which returns 0, or -1 to stop). `dir` and `initiator` are left for
  * ikm_pair_exchanges, which knows the device's addresses once every source is read.
- * NULL on no memory or a database error. */
-struct ikm_capture_pairer *ikm_capture_pairer_new(struct sqlite3 *db);
+ * NULL on no memory. */
+struct ikm_capture_pairer *ikm_capture_pairer_new(int (*emit)(void *ctx, const struct ikm_exchange *x), void *ctx);
 /* The message about to be stored as row `id`: *retransmit_of is the request row it repeats
- * (0: none). Returns 0, or -1 on a database error. */
+ * (0: none). Returns 0, or -1 when emit failed. */
 int ikm_capture_pairer_add(struct ikm_capture_pairer *p, int64_t id, const struct ikm_ike_msg *m,
                            int64_t *retransmit_of);
 /* Closes the requests still waiting (unanswered). *overflow: more IKE SAs were waiting at

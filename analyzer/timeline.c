@@ -2,6 +2,13 @@
  * timeline.c — the SQLite timeline writer (see timeline.h): schema creation and version
  * checks, the sink that turns parser records into rows with prepared statements reused for a
  * whole source, and the per-source commit with time-zone resolution.
+ *
+ * Captures: a million packets are a million rows, and SQLite's inserts took two thirds of
+ * the time of reading a capture. So a capture's rows are stored by a writer thread while the
+ * parser decodes the next packets: the sink pairs each message (pairing.c, with its row id
+ * predicted: the source's rows are appended in one transaction) and hands the rows over in
+ * batches. One thread uses the connection at a time: everything else that touches the
+ * database first waits until the writer has stored what it was given (cap_sync).
  */
 #include "timeline.h"
 
@@ -11,6 +18,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +28,40 @@
 
 extern const char schema_timeline_sql[];
 
+#define CAP_BATCH 256 /* capture rows handed to the writer thread at once */
+
+/* A capture row waiting for the writer: a message (copied: the parser's record is borrowed)
+ * or an exchange. */
+struct cap_row {
+    int is_exchange;
+    int64_t id, retransmit_of; /* message: its predicted row id, the request it repeats (0) */
+    struct ikm_exchange x;
+    struct ikm_ike_msg m;
+};
+
+/* Two batches: the parser's thread fills one while the writer stores the other. */
+struct cap_writer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct cap_row *fill, *work;
+    size_t nfill, nwork;
+    int busy;   /* the writer holds `work` */
+    int stop;
+    int failed; /* a row could not be stored: errmsg says why */
+    char errmsg[256];
+    struct ikm_textbuf tb;
+    struct tl_db *t;
+};
+
 struct tl_db {
     sqlite3 *db;
     char *final_path;
     char *tmp_path; /* set while a new DB is being built */
     sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
-    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap;
+    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap, *ins_xch;
     struct ikm_capture_pairer *pairer; /* the current source's captured IKE messages */
+    struct cap_writer *cw;             /* their writer thread (NULL: rows stored in place) */
     int64_t next_msg_id;               /* the row id the next capture message gets */
     int in_tx;
     int64_t source_id;
@@ -38,8 +73,11 @@ struct tl_db {
     struct ikm_textbuf tb_msg, tb_aux;
 };
 
+static int cap_sync(struct tl_db *t);
+
 struct sqlite3 *tl_sqlite(struct tl_db *t)
 {
+    cap_sync(t); /* a failure shows at the source's end */
     return t->db;
 }
 
@@ -93,12 +131,12 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
-#define N_STMTS 10
+#define N_STMTS 11
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
     sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag,
                                      &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn,
-                                     &t->ins_esp,   &t->ins_cap};
+                                     &t->ins_esp,   &t->ins_cap,  &t->ins_xch};
     memcpy(out, slots, sizeof slots);
 }
 
@@ -134,6 +172,8 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "length,natt,retransmit_of,next_payload,length_mismatch,notify_error,ke_group,frag_num,frag_total,"
         "liveness,payloads) "
         "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
+        "VALUES('pcap', ?, ?, ?, ?, ?)",
     };
     sqlite3_stmt **out[N_STMTS];
     stmt_slots(t, out);
@@ -155,10 +195,11 @@ static void finalize_all(struct tl_db *t)
     }
 }
 
+static void cap_end(struct tl_db *t);
+
 static void tl_free(struct tl_db *t)
 {
-    ikm_capture_pairer_free(t->pairer);
-    t->pairer = NULL;
+    cap_end(t);
     finalize_all(t);
     if (t->db)
         sqlite3_close(t->db);
@@ -258,8 +299,7 @@ int tl_close(struct tl_db *t, int ok, char *err, size_t errsz)
     int rc = 0;
     if (t->in_tx)
         tl_source_abort(t);
-    ikm_capture_pairer_free(t->pairer); /* its statement goes before the connection */
-    t->pairer = NULL;
+    cap_end(t);
     if (ok && t->tmp_path)
         rc = exec(t, schema_indexes(), err, errsz);
     finalize_all(t);
@@ -386,6 +426,8 @@ static void note_row(int64_t *first, int64_t *last, int64_t id)
 static int sink_event(void *ctx, const struct ikm_event *ev)
 {
     struct tl_db *t = ctx;
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st = t->ins_event;
     sqlite3_bind_int64(st, 1, t->source_id);
     sqlite3_bind_int64(st, 2, ev->line);
@@ -438,6 +480,230 @@ static void bind_opt_int32(sqlite3_stmt *st, int i, int v)
         sqlite3_bind_int(st, i, v);
 }
 
+/* Stores one capture row; the writer thread's and the in-place path. Returns 0, or -1 with
+ * SQLite's message in errmsg. */
+static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char *errmsg, size_t errsz)
+{
+    sqlite3_stmt *st;
+    char spi[2][17]; /* alive until the step: bound SQLITE_STATIC */
+    if (r->is_exchange) {
+        st = t->ins_xch;
+        sqlite3_bind_int64(st, 1, r->x.request_id);
+        bind_opt_int(st, 2, r->x.response_id > 0 ? r->x.response_id : -1);
+        bind_opt_int(st, 3, r->x.rtt_us);
+        sqlite3_bind_int(st, 4, r->x.retransmits);
+        bind_cstr(st, 5, r->x.initiator);
+    } else {
+        const struct ikm_ike_msg *m = &r->m;
+        st = t->ins_cap;
+        sqlite3_bind_int64(st, 1, t->source_id);
+        sqlite3_bind_int64(st, 2, m->unit);
+        sqlite3_bind_int64(st, 3, m->t.utc_us);
+        sqlite3_bind_int64(st, 4, m->t.local_us);
+        sqlite3_bind_text(st, 5, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
+        bind_cstr(st, 6, t->device);
+        bind_cstr(st, 7, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
+        bind_ip(st, 8, m->src_ip);
+        bind_opt_int32(st, 9, m->src_port);
+        bind_ip(st, 10, m->dst_ip);
+        bind_opt_int32(st, 11, m->dst_port);
+        if (m->has_spi) {
+            hex16(m->ispi, spi[0]);
+            hex16(m->rspi, spi[1]);
+            sqlite3_bind_text(st, 12, spi[0], 16, SQLITE_STATIC);
+            sqlite3_bind_text(st, 13, spi[1], 16, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(st, 12);
+            sqlite3_bind_null(st, 13);
+        }
+        bind_opt_int32(st, 14, m->version);
+        bind_opt_int32(st, 15, m->exch_type);
+        bind_opt_int32(st, 16, m->flags);
+        bind_opt_int32(st, 17, m->is_response);
+        bind_opt_int(st, 18, m->msg_id);
+        bind_opt_int(st, 19, m->length);
+        bind_opt_int32(st, 20, m->natt);
+        bind_opt_int(st, 21, r->retransmit_of > 0 ? r->retransmit_of : -1);
+        bind_opt_int32(st, 22, m->next_payload);
+        sqlite3_bind_int(st, 23, m->length_mismatch);
+        bind_opt_int32(st, 24, m->notify_error);
+        bind_opt_int32(st, 25, m->ke_group);
+        bind_opt_int32(st, 26, m->frag_num);
+        bind_opt_int32(st, 27, m->frag_total);
+        bind_opt_int32(st, 28, m->liveness);
+        if (m->payloads[0])
+            bind_opt_text(st, 29, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), tb);
+        else
+            sqlite3_bind_null(st, 29);
+    }
+    /* every parameter is bound above: no clearing */
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(errmsg, errsz, "%s", sqlite3_errmsg(t->db));
+        return -1;
+    }
+    if (!r->is_exchange && sqlite3_last_insert_rowid(t->db) != r->id) {
+        /* cannot happen inside the source's own transaction; never pair against wrong ids */
+        snprintf(errmsg, errsz, "capture row stored as %lld, paired as %lld", (long long)sqlite3_last_insert_rowid(t->db),
+                 (long long)r->id);
+        return -1;
+    }
+    return 0;
+}
+
+static void *cap_writer_main(void *arg)
+{
+    struct cap_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->busy && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->busy)
+            break; /* stop, and nothing left */
+        pthread_mutex_unlock(&w->mu);
+        char msg[sizeof w->errmsg] = "";
+        int failed = 0;
+        for (size_t i = 0; i < w->nwork && !failed; i++)
+            failed = cap_store(w->t, &w->work[i], &w->tb, msg, sizeof msg) < 0;
+        pthread_mutex_lock(&w->mu);
+        if (failed && !w->failed) {
+            w->failed = 1;
+            memcpy(w->errmsg, msg, sizeof msg);
+        }
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Starts the writer thread; NULL (rows then stored in place) when it cannot. */
+static struct cap_writer *cap_writer_start(struct tl_db *t)
+{
+    struct cap_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->t = t;
+    w->fill = malloc(CAP_BATCH * sizeof *w->fill);
+    w->work = malloc(CAP_BATCH * sizeof *w->work);
+    if (!w->fill || !w->work)
+        goto fail;
+    if (pthread_mutex_init(&w->mu, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init(&w->cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        goto fail;
+    }
+    if (pthread_create(&w->thread, NULL, cap_writer_main, w) != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        goto fail;
+    }
+    return w;
+fail:
+    free(w->fill);
+    free(w->work);
+    free(w);
+    return NULL;
+}
+
+/* Hands the filled batch to the writer (waiting for it to finish the previous one); with
+ * wait, also waits until it is stored. -1 when the writer failed (reported once). */
+static int cap_handoff(struct tl_db *t, int wait)
+{
+    struct cap_writer *w = t->cw;
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->cv, &w->mu);
+    if (!w->failed && w->nfill) {
+        struct cap_row *b = w->work;
+        w->work = w->fill;
+        w->nwork = w->nfill;
+        w->fill = b;
+        w->nfill = 0;
+        w->busy = 1;
+        pthread_cond_broadcast(&w->cv);
+        while (wait && w->busy)
+            pthread_cond_wait(&w->cv, &w->mu);
+    }
+    int failed = w->failed;
+    if (failed == 1) {
+        w->failed = 2; /* reported */
+        if (t->diag_out)
+            fprintf(t->diag_out, "ikemortem: database: %s\n", w->errmsg);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return failed ? -1 : 0;
+}
+
+/* Before the parser's thread touches the database: everything handed over is stored. */
+static int cap_sync(struct tl_db *t)
+{
+    return t->cw ? cap_handoff(t, 1) : 0;
+}
+
+/* Stops the writer (after storing what it holds) and forgets the pairer. */
+static void cap_end(struct tl_db *t)
+{
+    struct cap_writer *w = t->cw;
+    if (w) {
+        cap_sync(t);
+        pthread_mutex_lock(&w->mu);
+        w->stop = 1;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        ikm_textbuf_free(&w->tb);
+        free(w->fill);
+        free(w->work);
+        free(w);
+        t->cw = NULL;
+    }
+    ikm_capture_pairer_free(t->pairer);
+    t->pairer = NULL;
+}
+
+/* A row for the writer: the next free one of the batch being filled (handing a full batch
+ * over first), or NULL after a failure. Without a writer, `local` is used and stored in place. */
+static struct cap_row *cap_slot(struct tl_db *t, struct cap_row *local)
+{
+    if (!t->cw)
+        return local;
+    if (t->cw->nfill == CAP_BATCH && cap_handoff(t, 0) < 0)
+        return NULL;
+    return &t->cw->fill[t->cw->nfill];
+}
+
+static int cap_commit(struct tl_db *t, struct cap_row *r)
+{
+    if (t->cw) {
+        t->cw->nfill++;
+        return 0;
+    }
+    char msg[256];
+    if (cap_store(t, r, &t->tb_aux, msg, sizeof msg) < 0) {
+        if (t->diag_out)
+            fprintf(t->diag_out, "ikemortem: database: %s\n", msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The pairer's exchanges join the capture's rows in order. */
+static int cap_emit_exchange(void *ctx, const struct ikm_exchange *x)
+{
+    struct tl_db *t = ctx;
+    struct cap_row local, *r = cap_slot(t, &local);
+    if (!r)
+        return -1;
+    r->is_exchange = 1;
+    r->x = *x;
+    return cap_commit(t, r);
+}
+
 /* A captured message: paired as it is stored (the pairer needs its row id before the row
  * exists, to say which request a retransmit repeats, so the id is predicted and checked). */
 static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
@@ -445,68 +711,26 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
     if (!t->pairer) {
         int64_t next = 0;
         if (pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
-            !(t->pairer = ikm_capture_pairer_new(t->db))) {
+            !(t->pairer = ikm_capture_pairer_new(cap_emit_exchange, t))) {
             if (t->diag_out)
                 fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
             return -1;
         }
         t->next_msg_id = next;
+        t->cw = cap_writer_start(t);
     }
     int64_t id = t->next_msg_id, retransmit_of = 0;
-    if (ikm_capture_pairer_add(t->pairer, id, m, &retransmit_of) < 0) {
-        if (t->diag_out)
-            fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
+    if (ikm_capture_pairer_add(t->pairer, id, m, &retransmit_of) < 0)
         return -1;
-    }
-    sqlite3_stmt *st = t->ins_cap;
-    sqlite3_bind_int64(st, 1, t->source_id);
-    sqlite3_bind_int64(st, 2, m->unit);
-    sqlite3_bind_int64(st, 3, m->t.utc_us);
-    sqlite3_bind_int64(st, 4, m->t.local_us);
-    sqlite3_bind_text(st, 5, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
-    bind_cstr(st, 6, t->device);
-    bind_cstr(st, 7, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
-    bind_ip(st, 8, m->src_ip);
-    bind_opt_int32(st, 9, m->src_port);
-    bind_ip(st, 10, m->dst_ip);
-    bind_opt_int32(st, 11, m->dst_port);
-    char spi[2][17]; /* alive until the step: SQLITE_STATIC */
-    if (m->has_spi) {
-        hex16(m->ispi, spi[0]);
-        hex16(m->rspi, spi[1]);
-        sqlite3_bind_text(st, 12, spi[0], 16, SQLITE_STATIC);
-        sqlite3_bind_text(st, 13, spi[1], 16, SQLITE_STATIC);
-    } else {
-        sqlite3_bind_null(st, 12);
-        sqlite3_bind_null(st, 13);
-    }
-    bind_opt_int32(st, 14, m->version);
-    bind_opt_int32(st, 15, m->exch_type);
-    bind_opt_int32(st, 16, m->flags);
-    bind_opt_int32(st, 17, m->is_response);
-    bind_opt_int(st, 18, m->msg_id);
-    bind_opt_int(st, 19, m->length);
-    bind_opt_int32(st, 20, m->natt);
-    bind_opt_int(st, 21, retransmit_of > 0 ? retransmit_of : -1);
-    bind_opt_int32(st, 22, m->next_payload);
-    sqlite3_bind_int(st, 23, m->length_mismatch);
-    bind_opt_int32(st, 24, m->notify_error);
-    bind_opt_int32(st, 25, m->ke_group);
-    bind_opt_int32(st, 26, m->frag_num);
-    bind_opt_int32(st, 27, m->frag_total);
-    bind_opt_int32(st, 28, m->liveness);
-    if (m->payloads[0])
-        bind_opt_text(st, 29, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), &t->tb_aux);
-    else
-        sqlite3_bind_null(st, 29);
-    if (step_keep(t, st) < 0) /* every parameter bound above */
+    struct cap_row local, *r = cap_slot(t, &local);
+    if (!r)
         return -1;
-    if (sqlite3_last_insert_rowid(t->db) != id) { /* cannot happen in our own transaction; never pair wrongly */
-        if (t->diag_out)
-            fprintf(t->diag_out, "ikemortem: database: capture row stored as %lld, paired as %lld\n",
-                    (long long)sqlite3_last_insert_rowid(t->db), (long long)id);
+    r->is_exchange = 0;
+    r->id = id;
+    r->retransmit_of = retransmit_of;
+    r->m = *m;
+    if (cap_commit(t, r) < 0)
         return -1;
-    }
     t->next_msg_id = id + 1;
     note_row(&t->msg_first, &t->msg_last, id);
     return 0;
@@ -517,6 +741,8 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     struct tl_db *t = ctx;
     if (m->origin == IKM_ORIGIN_PCAP)
         return sink_capture_message(t, m);
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st = t->ins_msg;
     sqlite3_bind_int64(st, 1, t->source_id);
     sqlite3_bind_text(st, 2, m->origin == IKM_ORIGIN_PCAP ? "pcap" : "log", -1, SQLITE_STATIC);
@@ -576,6 +802,8 @@ static int sink_unparsed(void *ctx, const struct ikm_unparsed *u)
     struct tl_db *t = ctx;
     if (t->unparsed_stored >= TL_UNPARSED_SAMPLE_MAX)
         return 0;
+    if (cap_sync(t) < 0)
+        return -1;
     t->unparsed_stored++;
     sqlite3_stmt *st = t->ins_unparsed;
     sqlite3_bind_int64(st, 1, t->source_id);
@@ -592,6 +820,8 @@ static int sink_unparsed(void *ctx, const struct ikm_unparsed *u)
 
 static int insert_diag(struct tl_db *t, const char *path, int64_t source_id, const struct ikm_diag *d)
 {
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st = t->ins_diag;
     if (source_id > 0)
         sqlite3_bind_int64(st, 1, source_id);
@@ -621,6 +851,8 @@ static int sink_diag(void *ctx, const struct ikm_diag *d)
 static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
 {
     struct tl_db *t = ctx;
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st = t->ins_cli;
     sqlite3_bind_int64(st, 1, t->source_id);
     sqlite3_bind_int64(st, 2, v->line);
@@ -636,6 +868,8 @@ static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
 static int sink_device_fact(void *ctx, const struct ikm_device_fact *f)
 {
     struct tl_db *t = ctx;
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st = t->ins_fact;
     sqlite3_bind_int64(st, 1, t->source_id);
     bind_opt_int(st, 2, f->line > 0 ? f->line : -1);
@@ -648,6 +882,8 @@ static int sink_device_fact(void *ctx, const struct ikm_device_fact *f)
 static int sink_cfg_gateway(void *ctx, const struct ikm_cfg_gateway *g)
 {
     struct tl_db *t = ctx;
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st = t->ins_gw;
     sqlite3_bind_int64(st, 1, t->source_id);
     bind_opt_int(st, 2, g->line > 0 ? g->line : -1);
@@ -674,6 +910,8 @@ static int sink_cfg_gateway(void *ctx, const struct ikm_cfg_gateway *g)
 static int sink_cfg_tunnel(void *ctx, const struct ikm_cfg_tunnel *c)
 {
     struct tl_db *t = ctx;
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st = t->ins_tn;
     sqlite3_bind_int64(st, 1, t->source_id);
     bind_opt_int(st, 2, c->line > 0 ? c->line : -1);
@@ -692,6 +930,8 @@ static int sink_cfg_tunnel(void *ctx, const struct ikm_cfg_tunnel *c)
 static int sink_esp_count(void *ctx, const struct ikm_esp_count *c)
 {
     struct tl_db *t = ctx;
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st = t->ins_esp;
     sqlite3_bind_int64(st, 1, t->source_id);
     bind_cstr(st, 2, t->device);
@@ -776,6 +1016,7 @@ int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const c
 
 void tl_source_zone(struct tl_db *t, int64_t source_id, char *tz, size_t tzsz, char *src, size_t srcsz)
 {
+    cap_sync(t);
     tz[0] = src[0] = '\0';
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db, "SELECT tz, tz_source FROM sources WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
@@ -803,6 +1044,7 @@ void tl_after_bulk_update(struct tl_db *t)
 
 int tl_source_origin(struct tl_db *t, const char *bundle, const char *member)
 {
+    cap_sync(t);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db, "UPDATE sources SET bundle = ?, member = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -817,6 +1059,8 @@ int tl_source_origin(struct tl_db *t, const char *bundle, const char *member)
 int tl_inventory_add(struct tl_db *t, const char *bundle, const char *member, int64_t bytes, const char *kind,
                      const char *status, const char *detail, int64_t source_id)
 {
+    if (cap_sync(t) < 0)
+        return -1;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db,
                            "INSERT INTO inventory(bundle, member, bytes, kind, status, detail, source_id) "
@@ -931,8 +1175,7 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_sou
 
 void tl_source_abort(struct tl_db *t)
 {
-    ikm_capture_pairer_free(t->pairer);
-    t->pairer = NULL;
+    cap_end(t);
     if (t->in_tx)
         sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
     t->in_tx = 0;
@@ -967,6 +1210,25 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
 {
     memset(res, 0, sizeof *res);
     res->source_id = t->source_id;
+    /* a capture's requests still waiting are unanswered; then its writer has stored all */
+    if (t->pairer) {
+        int overflow = 0;
+        int r = ikm_capture_pairer_finish(t->pairer, &overflow);
+        if (r == 0)
+            r = cap_sync(t);
+        cap_end(t);
+        if (r < 0) {
+            snprintf(err, errsz, "database: the capture's rows could not be stored");
+            goto fail;
+        }
+        if (overflow) {
+            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, "pairing",
+                                 "more IKE SAs waited for a response at once than pairing holds; "
+                                 "the messages of the others are not paired into exchanges"};
+            if (sink_diag(t, &d) < 0)
+                goto dberr;
+        }
+    }
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(t->db, "SELECT id, path FROM sources WHERE sha256 = ?", -1, &q, NULL) != SQLITE_OK)
         goto dberr;
@@ -979,23 +1241,6 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
         return TL_END_DUPLICATE;
     }
     sqlite3_finalize(q);
-
-    /* a capture's requests still waiting are unanswered */
-    if (t->pairer) {
-        int overflow = 0;
-        int r = ikm_capture_pairer_finish(t->pairer, &overflow);
-        ikm_capture_pairer_free(t->pairer);
-        t->pairer = NULL;
-        if (r < 0)
-            goto dberr;
-        if (overflow) {
-            struct ikm_diag d = {IKM_DIAG_WARNING, 0, -1, "pairing",
-                                 "more IKE SAs waited for a response at once than pairing holds; "
-                                 "the messages of the others are not paired into exchanges"};
-            if (sink_diag(t, &d) < 0)
-                goto dberr;
-        }
-    }
 
     /* the file's own offsets settle its offset-less lines too (formats.md §1.9); other
      * sources stay 'pending' until the device zone, --tz or UTC is applied (zone.c) */

@@ -424,6 +424,119 @@ START_TEST(pairing_review_cases)
 }
 END_TEST
 
+/* A digest of the capture exchanges, by frame numbers: what pairing decided. */
+static char *capture_pairs(const char *path)
+{
+    return tu_sql_text(path, "SELECT COALESCE(group_concat(p, ' '), '') FROM (SELECT q.frame_or_line || '>' || "
+                             "COALESCE(r.frame_or_line, '-') || '/' || x.retransmits || '/' || COALESCE(x.rtt_us, '-') "
+                             "|| '/' || COALESCE(x.initiator, '-') AS p FROM exchanges x "
+                             "JOIN ike_messages q ON q.id = x.request_id LEFT JOIN ike_messages r ON r.id = x.response_id "
+                             "WHERE x.origin = 'pcap' ORDER BY q.source_id, q.frame_or_line)");
+}
+
+/* Stores frames [from, to) of a synthetic capture as one source: n_sa IKE SAs probing in
+ * turn, every third request unanswered, every fifth resent once before its response. */
+static void store_capture(struct tl_db *t, const char *name, int n_sa, int from, int to)
+{
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_begin(t, name, "pcap", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    int frame = 0;
+    for (int i = 0; frame < to; i++) {
+        int sa = i % n_sa, round = i / n_sa;
+        uint64_t ispi = 0x1000 + (uint64_t)sa * 0x10001;
+        double ts = 100.0 + i * 0.01;
+        if (frame >= from)
+            add_cap(&s, frame + 1, ts, "10.0.0.1", "10.0.0.2", ispi, 2, 0, round, 76);
+        frame++;
+        if (i % 5 == 0 && frame < to) {
+            if (frame >= from)
+                add_cap(&s, frame + 1, ts + 0.002, "10.0.0.1", "10.0.0.2", ispi, 2, 0, round, 76);
+            frame++;
+        }
+        if (i % 3 != 0 && frame < to) {
+            if (frame >= from)
+                add_cap(&s, frame + 1, ts + 0.004, "10.0.0.2", "10.0.0.1", ispi, 2, 1, round, 76);
+            frame++;
+        }
+    }
+    struct ikm_source_stats st = stats_for(to - from, 0);
+    ck_assert_int_eq(tl_source_end(t, &st, name, &res, err, sizeof err), TL_END_STORED);
+}
+
+/* A capture paired while stored gives what the whole-database pass gives, here forced by
+ * splitting the same packets over two captures of one device (which it pairs across); a
+ * second capture added later makes the first one paired again with it, not twice. */
+START_TEST(pairing_captures_while_stored)
+{
+    enum { N_SA = 3000, FRAMES = 40000, CUT = 17001 };
+    char err[512];
+    struct ikm_pair_stats ps;
+    const char *one = tu_path("cap-one.db"), *two = tu_path("cap-two.db");
+    struct tl_db *t = open_new(one);
+    store_capture(t, "whole", N_SA, 0, FRAMES);
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    int64_t n = ps.capture_exchanges, answered = ps.answered;
+    ck_assert_int_gt(n, 10000);
+    ck_assert_int_gt(answered, n / 2);
+    ck_assert_int_lt(answered, n);
+    ck_assert_int_gt(tu_sql_int(one, "SELECT count(*) FROM ike_messages WHERE retransmit_of IS NOT NULL"), 1000);
+    ck_assert_int_eq(tu_sql_int(one, "SELECT sum(retransmits) FROM exchanges"),
+                     tu_sql_int(one, "SELECT count(*) FROM ike_messages WHERE retransmit_of IS NOT NULL"));
+
+    /* the same frames as two captures, the second added to the existing database */
+    t = open_new(two);
+    store_capture(t, "first", N_SA, 0, CUT);
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    int created = -1;
+    t = tl_open(two, &created, err, sizeof err);
+    ck_assert_msg(t != NULL, "%s", err);
+    ck_assert_int_eq(created, 0);
+    store_capture(t, "second", N_SA, CUT, FRAMES);
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(ps.capture_exchanges, n);
+    ck_assert_int_eq(ps.answered, answered);
+    /* and once more: nothing changes */
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(ps.capture_exchanges, n);
+    char *a = capture_pairs(one), *b = capture_pairs(two);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    ck_assert_int_eq(tu_sql_int(one, "SELECT count(*) FROM ike_messages WHERE retransmit_of IS NOT NULL"),
+                     tu_sql_int(two, "SELECT count(*) FROM ike_messages WHERE retransmit_of IS NOT NULL"));
+}
+END_TEST
+
+/* A capture stored twice is one source: its exchanges go with the duplicate's rollback. */
+START_TEST(duplicate_capture_keeps_one_set_of_exchanges)
+{
+    const char *path = tu_path("cap-dup.db");
+    char err[512];
+    struct tl_source_result res;
+    struct tl_db *t = open_new(path);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(tl_source_begin(t, "ikemgr.pcap", "pcap", NULL, NULL), 0);
+        struct ikm_sink s = tl_source_sink(t);
+        add_cap(&s, 1, 10.0, "10.0.0.1", "10.0.0.2", 0xA1, 2, 0, 5, 76);
+        add_cap(&s, 2, 10.1, "10.0.0.2", "10.0.0.1", 0xA1, 2, 1, 5, 76);
+        add_cap(&s, 3, 11.0, "10.0.0.1", "10.0.0.2", 0xA1, 2, 0, 6, 76);
+        struct ikm_source_stats st = stats_for(3, 0);
+        ck_assert_int_eq(tl_source_end(t, &st, "same", &res, err, sizeof err), i ? TL_END_DUPLICATE : TL_END_STORED);
+    }
+    struct ikm_pair_stats ps;
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(ps.capture_exchanges, 2);
+    ck_assert_int_eq(ps.answered, 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages"), 3);
+}
+END_TEST
+
 Suite *timeline_suite(void);
 Suite *timeline_suite(void)
 {
@@ -438,6 +551,8 @@ Suite *timeline_suite(void)
     tcase_add_test(t, pairing_across_rotations);
     tcase_add_test(t, pairing_captures);
     tcase_add_test(t, pairing_review_cases);
+    tcase_add_test(t, pairing_captures_while_stored);
+    tcase_add_test(t, duplicate_capture_keeps_one_set_of_exchanges);
     suite_add_tcase(s, t);
     return s;
 }

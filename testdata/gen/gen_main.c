@@ -5,8 +5,7 @@
  *   ikemortem-gen list
  *   ikemortem-gen SCENARIO OUTDIR [--seed N] [--tgz] [--scale SIZE]
  *
- * The same scenario and seed always give the same bytes (except the gzip headers' times,
- * which libarchive sets from the clock).
+ * The same scenario and seed always give the same bytes (gzip headers carry no time).
  */
 #include "gen.h"
 

@@ -226,6 +226,12 @@ static int rec_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* The gzip header keeps no time of writing: the same seed gives the same bytes. */
+static int no_gzip_time(struct archive *a)
+{
+    return archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+}
+
 /* A text or gzip file's records [lo, hi) in file order. */
 struct text_sink {
     FILE *plain;
@@ -250,7 +256,7 @@ static void write_text_file(struct gen *g, const struct gen_file *f, const char 
         /* a single compressed stream: libarchive's "raw" format writes the entry's bytes
          * as they are, through the gzip filter */
         s.gz = archive_write_new();
-        if (!s.gz || archive_write_add_filter_gzip(s.gz) != ARCHIVE_OK ||
+        if (!s.gz || archive_write_add_filter_gzip(s.gz) != ARCHIVE_OK || no_gzip_time(s.gz) != ARCHIVE_OK ||
             archive_write_set_format_raw(s.gz) != ARCHIVE_OK || archive_write_open_filename(s.gz, path) != ARCHIVE_OK)
             gen_die("gzip %s: %s", path, s.gz ? archive_error_string(s.gz) : "no memory");
         struct archive_entry *e = archive_entry_new();
@@ -429,7 +435,8 @@ static void pack_device(struct gen *g, int dev, const struct member_list *ml, ch
     if (snprintf(path, sizeof path, "%s/%s", g->outdir, name_out) >= (int)sizeof path)
         gen_die("path too long");
     struct archive *a = archive_write_new();
-    if (!a || archive_write_add_filter_gzip(a) != ARCHIVE_OK || archive_write_set_format_gnutar(a) != ARCHIVE_OK ||
+    if (!a || archive_write_add_filter_gzip(a) != ARCHIVE_OK || no_gzip_time(a) != ARCHIVE_OK ||
+        archive_write_set_format_gnutar(a) != ARCHIVE_OK ||
         archive_write_open_filename(a, path) != ARCHIVE_OK)
         gen_die("tgz %s: %s", path, a ? archive_error_string(a) : "no memory");
     for (int i = 0; i < ml->n; i++) {

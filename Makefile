@@ -35,6 +35,7 @@ ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/time
                 analyzer/incidents.c analyzer/evidence.c analyzer/analyze.c analyzer/report.c \
                 analyzer/report_text.c analyzer/cmd_analyze.c analyzer/cmd_rules.c rules/engine.c
 ANALYZER_LIB += analyzer/cmd_timeline.c
+ANALYZER_LIB += analyzer/cmd_batch.c analyzer/batch_inputs.c analyzer/batch_summary.c
 MAIN_SRC     := analyzer/main.c
 GEN_SRC      := $(BUILD)/gen/schema_sql.c $(BUILD)/gen/rules_builtin.c
 RULE_FILES   := $(sort $(wildcard rules/*.sql))

@@ -21,5 +21,6 @@ int ikm_cmd_ingest(int argc, char **argv);
 int ikm_cmd_analyze(int argc, char **argv);
 int ikm_cmd_rules(int argc, char **argv);
 int ikm_cmd_timeline(int argc, char **argv);
+int ikm_cmd_batch(int argc, char **argv);
 
 #endif

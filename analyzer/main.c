@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  ingest    parse inputs into an SQLite timeline (events, IKE messages, exchanges)\n"
     "  rules     list or show the root-cause rules\n"
     "  timeline  print the merged timeline of a database, filtered by time, peer, tunnel, incident\n"
+    "  batch     analyze a queue of bundles in parallel worker processes; one sorted summary table\n"
     "\n"
     "Run 'ikemortem <command> --help' for the options of a command.\n"
     "\n"
@@ -36,6 +37,7 @@ static const struct {
     {"ingest", ikm_cmd_ingest},
     {"rules", ikm_cmd_rules},
     {"timeline", ikm_cmd_timeline},
+    {"batch", ikm_cmd_batch},
 };
 
 int main(int argc, char **argv)

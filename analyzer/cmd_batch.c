@@ -307,6 +307,15 @@ static void finish(struct batch *b, struct batch_job *j, int status)
 /* Hashes the input, skips it when its report is current, else forks its worker. */
 static void start(struct batch *b, struct batch_job *j, const sigset_t *old_mask)
 {
+    struct stat st;
+    if (stat(j->input, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        /* a FIFO or a device would block or never end: neither is a bundle */
+        j->state = JOB_FAILED;
+        set_error(j, "%s: not a file or folder", j->input);
+        write_log_line(b, j, j->error ? j->error : "not a file or folder");
+        settle(b, j);
+        return;
+    }
     if (batch_hash_input(j) < 0) {
         j->state = JOB_FAILED;
         set_error(j, "cannot read %s: %s", j->input, strerror(errno));
@@ -425,33 +434,21 @@ static void on_sigchld(int sig)
 }
 
 /* The scheduler: launch up to N workers, wait for a worker to end, a timeout or a stop
- * signal. Returns 1 when stopped by a signal. */
-static int run(struct batch *b)
+ * signal (all of them blocked by the caller, in set; old is the mask workers get). Returns 1
+ * when stopped by a signal. */
+static int run(struct batch *b, const sigset_t *set, const sigset_t *old)
 {
-    sigset_t set, old;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    /* blocked and taken with sigtimedwait: no handler races; SIGCHLD gets a handler only so
-     * that it is never discarded as ignored */
-    struct sigaction sa = {0}, old_chld;
-    sa.sa_handler = on_sigchld;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, &old_chld);
-    sigprocmask(SIG_BLOCK, &set, &old);
     int stopped = 0;
     b->t0 = now_s();
     for (;;) {
         while (!stopped && b->running < (size_t)b->workers && b->next < b->jobs.n)
-            start(b, &b->jobs.v[b->next++], &old);
+            start(b, &b->jobs.v[b->next++], old);
         if (b->running == 0 && (stopped || b->next >= b->jobs.n))
             break;
         show_progress(b, 0);
         struct timespec wait = {0, 250 * 1000 * 1000};
         siginfo_t si;
-        int sig = sigtimedwait(&set, &si, &wait);
+        int sig = sigtimedwait(set, &si, &wait);
         if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
             stopped = 1;
             for (size_t i = 0; i < b->jobs.n; i++)
@@ -488,12 +485,6 @@ static int run(struct batch *b)
         b->jobs.v[i].state = JOB_INTERRUPTED;
     show_progress(b, 1);
     clear_progress(b);
-    /* signals that came while we were reaping are for us, not for whoever runs next */
-    struct timespec zero = {0, 0};
-    while (sigtimedwait(&set, NULL, &zero) > 0)
-        ;
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    sigaction(SIGCHLD, &old_chld, NULL);
     return stopped;
 }
 
@@ -609,8 +600,28 @@ int ikm_cmd_batch(int argc, char **argv)
     }
     snprintf(b.self, sizeof b.self, "%s", program_invocation_name);
     b.progress = !b.quiet && isatty(2);
-    int stopped = run(&b);
+    /* SIGINT, SIGTERM and SIGHUP stay blocked until the summary is written: the scheduler
+     * takes them with sigtimedwait (no handler races), and one that comes later must not kill
+     * the batch half-way through its summary. SIGCHLD gets a handler only so that it is never
+     * discarded as ignored while blocked. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    struct sigaction sa = {0}, old_chld;
+    sa.sa_handler = on_sigchld;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, &old_chld);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int stopped = run(&b, &set, &old);
     long rows = batch_write_summary(b.out, &b.jobs, err, sizeof err);
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&set, NULL, &zero) > 0) /* the work is done: a late Ctrl-C changes nothing */
+        ;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    sigaction(SIGCHLD, &old_chld, NULL);
     if (rows < 0)
         fprintf(stderr, "ikemortem batch: %s\n", err);
     size_t analyzed = b.done + b.skipped, interrupted = b.jobs.n - analyzed - b.failed;

@@ -71,7 +71,7 @@ struct batch {
     struct batch_jobs jobs;
     size_t next, running, done, skipped, failed, partial;
     double t0, last_progress;
-    char self[PATH_BUF]; /* this binary, for the workers */
+    char self[PATH_BUF]; /* this binary, for the workers ("" when /proc cannot say) */
 };
 
 static double now_s(void)
@@ -378,9 +378,14 @@ static void start(struct batch *b, struct batch_job *j, const sigset_t *old_mask
         dup2(fd, 1);
         dup2(fd, 2);
         setenv("TMPDIR", wd, 1);
+        /* this binary by the path the kernel gives (what valgrind gives too, where exec of
+         * /proc/self/exe would start valgrind's tool); a binary replaced since we started
+         * through /proc/self/exe; no /proc: the name we were started by */
+        if (b->self[0])
+            execv(b->self, argv);
         execv("/proc/self/exe", argv);
-        execvp(b->self, argv); /* no /proc: the name we were started by */
-        dprintf(2, "ikemortem batch: cannot run %s: %s\n", b->self, strerror(errno));
+        execvp(program_invocation_name, argv);
+        dprintf(2, "ikemortem batch: cannot run %s: %s\n", program_invocation_name, strerror(errno));
         _exit(127);
     }
     if (pid < 0) {
@@ -598,7 +603,8 @@ int ikm_cmd_batch(int argc, char **argv)
         rc = IKM_EXIT_NOTHING;
         goto out;
     }
-    snprintf(b.self, sizeof b.self, "%s", program_invocation_name);
+    ssize_t sl = readlink("/proc/self/exe", b.self, sizeof b.self - 1);
+    b.self[sl > 0 ? (size_t)sl : 0] = '\0';
     b.progress = !b.quiet && isatty(2);
     /* SIGINT, SIGTERM and SIGHUP stay blocked until the summary is written: the scheduler
      * takes them with sigtimedwait (no handler races), and one that comes later must not kill

@@ -28,7 +28,9 @@
 
 extern const char schema_timeline_sql[];
 
-#define CAP_BATCH 256 /* capture rows handed to the writer thread at once */
+#define CAP_BATCH 512 /* capture rows handed to the writer thread at once (0.3 MiB) */
+#define CAP_BATCHES 8 /* a queue deep enough that neither thread waits for the other's wake-up
+                       * when the machine is busy (each wake-up can take a time slice) */
 
 /* A capture row waiting for the writer: a message (copied: the parser's record is borrowed)
  * or an exchange. */
@@ -39,14 +41,17 @@ struct cap_row {
     struct ikm_ike_msg m;
 };
 
-/* Two batches: the parser's thread fills one while the writer stores the other. */
+/* A ring of batches: the parser's thread fills batch[(head + queued) % CAP_BATCHES] while
+ * the writer stores the `queued` ones from head on. */
 struct cap_writer {
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct cap_row *fill, *work;
-    size_t nfill, nwork;
-    int busy;   /* the writer holds `work` */
+    pthread_cond_t to_writer, to_parser;
+    struct cap_row *batch[CAP_BATCHES];
+    size_t count[CAP_BATCHES];
+    size_t head, queued; /* under mu */
+    struct cap_row *fill; /* the parser's batch; only the parser's thread touches it */
+    size_t nfill;
     int stop;
     int failed; /* a row could not be stored: errmsg says why */
     char errmsg[256];
@@ -557,25 +562,36 @@ static void *cap_writer_main(void *arg)
     struct cap_writer *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->busy && !w->stop)
-            pthread_cond_wait(&w->cv, &w->mu);
-        if (!w->busy)
+        while (!w->queued && !w->stop)
+            pthread_cond_wait(&w->to_writer, &w->mu);
+        if (!w->queued)
             break; /* stop, and nothing left */
+        struct cap_row *rows = w->batch[w->head];
+        size_t n = w->count[w->head];
+        int failed = w->failed;
         pthread_mutex_unlock(&w->mu);
         char msg[sizeof w->errmsg] = "";
-        int failed = 0;
-        for (size_t i = 0; i < w->nwork && !failed; i++)
-            failed = cap_store(w->t, &w->work[i], &w->tb, msg, sizeof msg) < 0;
+        for (size_t i = 0; i < n && !failed; i++)
+            failed = cap_store(w->t, &rows[i], &w->tb, msg, sizeof msg) < 0;
         pthread_mutex_lock(&w->mu);
         if (failed && !w->failed) {
             w->failed = 1;
             memcpy(w->errmsg, msg, sizeof msg);
         }
-        w->busy = 0;
-        pthread_cond_broadcast(&w->cv);
+        w->head = (w->head + 1) % CAP_BATCHES;
+        w->queued--;
+        pthread_cond_signal(&w->to_parser);
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
+}
+
+static void cap_writer_free(struct cap_writer *w)
+{
+    for (int i = 0; i < CAP_BATCHES; i++)
+        free(w->batch[i]);
+    ikm_textbuf_free(&w->tb);
+    free(w);
 }
 
 /* Starts the writer thread; NULL (rows then stored in place) when it cannot. */
@@ -585,48 +601,45 @@ static struct cap_writer *cap_writer_start(struct tl_db *t)
     if (!w)
         return NULL;
     w->t = t;
-    w->fill = malloc(CAP_BATCH * sizeof *w->fill);
-    w->work = malloc(CAP_BATCH * sizeof *w->work);
-    if (!w->fill || !w->work)
-        goto fail;
-    if (pthread_mutex_init(&w->mu, NULL) != 0)
-        goto fail;
-    if (pthread_cond_init(&w->cv, NULL) != 0) {
+    for (int i = 0; i < CAP_BATCHES; i++)
+        if (!(w->batch[i] = malloc(CAP_BATCH * sizeof *w->batch[i]))) {
+            cap_writer_free(w);
+            return NULL;
+        }
+    w->fill = w->batch[0];
+    int inited = 0; /* mutex, then the two condition variables, then the thread */
+    if (pthread_mutex_init(&w->mu, NULL) == 0 && ++inited && pthread_cond_init(&w->to_writer, NULL) == 0 &&
+        ++inited && pthread_cond_init(&w->to_parser, NULL) == 0 && ++inited &&
+        pthread_create(&w->thread, NULL, cap_writer_main, w) == 0)
+        return w;
+    if (inited > 2)
+        pthread_cond_destroy(&w->to_parser);
+    if (inited > 1)
+        pthread_cond_destroy(&w->to_writer);
+    if (inited > 0)
         pthread_mutex_destroy(&w->mu);
-        goto fail;
-    }
-    if (pthread_create(&w->thread, NULL, cap_writer_main, w) != 0) {
-        pthread_cond_destroy(&w->cv);
-        pthread_mutex_destroy(&w->mu);
-        goto fail;
-    }
-    return w;
-fail:
-    free(w->fill);
-    free(w->work);
-    free(w);
+    cap_writer_free(w);
     return NULL;
 }
 
-/* Hands the filled batch to the writer (waiting for it to finish the previous one); with
- * wait, also waits until it is stored. -1 when the writer failed (reported once). */
+/* Queues the batch being filled (waiting while every batch is queued) and takes the next one;
+ * with wait, also waits until everything queued is stored. -1 when the writer failed
+ * (reported once). */
 static int cap_handoff(struct tl_db *t, int wait)
 {
     struct cap_writer *w = t->cw;
     pthread_mutex_lock(&w->mu);
-    while (w->busy)
-        pthread_cond_wait(&w->cv, &w->mu);
     if (!w->failed && w->nfill) {
-        struct cap_row *b = w->work;
-        w->work = w->fill;
-        w->nwork = w->nfill;
-        w->fill = b;
+        w->count[(w->head + w->queued) % CAP_BATCHES] = w->nfill;
+        w->queued++;
+        pthread_cond_signal(&w->to_writer);
+        while (w->queued == CAP_BATCHES)
+            pthread_cond_wait(&w->to_parser, &w->mu);
+        w->fill = w->batch[(w->head + w->queued) % CAP_BATCHES];
         w->nfill = 0;
-        w->busy = 1;
-        pthread_cond_broadcast(&w->cv);
-        while (wait && w->busy)
-            pthread_cond_wait(&w->cv, &w->mu);
     }
+    while (wait && w->queued)
+        pthread_cond_wait(&w->to_parser, &w->mu);
     int failed = w->failed;
     if (failed == 1) {
         w->failed = 2; /* reported */
@@ -651,15 +664,13 @@ static void cap_end(struct tl_db *t)
         cap_sync(t);
         pthread_mutex_lock(&w->mu);
         w->stop = 1;
-        pthread_cond_broadcast(&w->cv);
+        pthread_cond_signal(&w->to_writer);
         pthread_mutex_unlock(&w->mu);
         pthread_join(w->thread, NULL);
-        pthread_cond_destroy(&w->cv);
+        pthread_cond_destroy(&w->to_writer);
+        pthread_cond_destroy(&w->to_parser);
         pthread_mutex_destroy(&w->mu);
-        ikm_textbuf_free(&w->tb);
-        free(w->fill);
-        free(w->work);
-        free(w);
+        cap_writer_free(w);
         t->cw = NULL;
     }
     ikm_capture_pairer_free(t->pairer);

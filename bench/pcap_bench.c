@@ -6,13 +6,14 @@
  *   stream    pcapread_parse_stream (fopencookie stream → libpcap → decode): the real path
  * Each is the best of 3 runs, in packets per second. When tshark is on PATH it is timed on the
  * same file extracting the IKE header fields, and the ratio is printed; it is not installed by
- * this program.
+ * this program. --no-tshark leaves it out (bench/run_pcap.sh times tshark itself, next to
+ * ingest).
  *
  * Build and run (from the repository root):
  *   cc -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -D_GNU_SOURCE -O2 \
  *      -o build-pcap/bench/pcap_bench bench/pcap_bench.c parsers/pcapread.c parsers/ike_wire.c \
  *      parsers/sink.c $(pkg-config --cflags --libs libpcap)
- *   build-pcap/bench/pcap_bench build-pcap/bench/ike-1M.pcap
+ *   build-pcap/bench/pcap_bench [--no-tshark] build-pcap/bench/ike-1M.pcap
  */
 #include "../parsers/pcapread.h"
 
@@ -78,11 +79,12 @@ struct frame {
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: pcap_bench FILE.pcap\n");
+    int tshark = !(argc == 3 && strcmp(argv[1], "--no-tshark") == 0);
+    if (argc != 2 && tshark) {
+        fprintf(stderr, "usage: pcap_bench [--no-tshark] FILE.pcap\n");
         return 2;
     }
-    const char *path = argv[1];
+    const char *path = argv[argc - 1];
     char errbuf[PCAP_ERRBUF_SIZE];
 
     /* 1. libpcap alone, and the frames into memory for the decode-only runs */
@@ -201,7 +203,9 @@ int main(int argc, char **argv)
     printf("%-8s %10.3f %14.0f\n", "decode", best_dec, (double)nfr / best_dec);
     printf("%-8s %10.3f %14.0f\n", "stream", best_stream, (double)nfr / best_stream);
 
-    if (system("command -v tshark >/dev/null 2>&1") == 0) {
+    if (!tshark) {
+        /* timed by the caller */
+    } else if (system("command -v tshark >/dev/null 2>&1") == 0) {
         char cmd[4096];
         snprintf(cmd, sizeof cmd,
                  "tshark -r '%s' -T fields -e frame.number -e isakmp.ispi -e isakmp.rspi -e isakmp.exchangetype "

@@ -147,17 +147,39 @@ static void remove_temps(const struct batch *b, const struct batch_job *j, pid_t
         rm_tree(p, 0);
 }
 
+static int ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return len >= k && memcmp(s + len - k, suffix, k) == 0;
+}
+
+/* One of the temporary names of remove_temps and batch_summary.c: "*.tmp", "*.tmp-journal",
+ * "*.tmp.PID", "*.tmp-PID", "*.tmp-PID-journal", ".<name>.work". A job's own files end in
+ * .json, .log, .job or .db, so none of them ever matches. */
+static int is_temp_name(const char *n)
+{
+    size_t len = strlen(n);
+    if (n[0] == '.')
+        return ends_with(n, len, ".work");
+    if (ends_with(n, len, "-journal"))
+        len -= 8;
+    if (ends_with(n, len, ".tmp"))
+        return 1;
+    size_t d = len;
+    while (d > 0 && n[d - 1] >= '0' && n[d - 1] <= '9')
+        d--;
+    return d < len && d > 5 && (ends_with(n, d, ".tmp.") || ends_with(n, d, ".tmp-"));
+}
+
 /* A batch killed without warning (power, kill -9) leaves temporaries: the folder is locked
- * by this batch, so whatever matches our temporary names is stale. */
+ * by this batch, so whatever has one of our temporary names is stale. */
 static void sweep_stale(const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
         const char *n = e->d_name;
-        size_t len = strlen(n);
-        int tmp = (len > 4 && strcmp(n + len - 4, ".tmp") == 0) || strstr(n, ".tmp.") || strstr(n, ".tmp-") ||
-                  (n[0] == '.' && len > 6 && strcmp(n + len - 5, ".work") == 0);
+        int tmp = strcmp(n, ".") != 0 && strcmp(n, "..") != 0 && is_temp_name(n);
         char p[PATH_BUF];
         if (tmp && snprintf(p, sizeof p, "%s/%s", dir, n) < (int)sizeof p)
             rm_tree(p, 0);
@@ -466,16 +488,16 @@ static int run(struct batch *b, const sigset_t *set, const sigset_t *old)
             struct batch_job *j = job_of(b, pid);
             if (!j)
                 continue;
-            if (stopped) { /* killed by us: no row, no state; a rerun redoes it */
+            if (stopped && WIFSIGNALED(status)) { /* killed by us: no row, no state; a rerun redoes it */
                 j->state = JOB_INTERRUPTED;
                 b->running--;
                 remove_temps(b, j, pid);
                 j->pid = 0;
-                if (b->running == 0)
-                    break;
-            } else {
+            } else { /* ended on its own, even if just as we stopped: its report counts */
                 finish(b, j, status);
             }
+            if (stopped && b->running == 0)
+                break;
         }
         double t = now_s();
         for (size_t i = 0; !stopped && i < b->jobs.n; i++) {
@@ -488,7 +510,6 @@ static int run(struct batch *b, const sigset_t *set, const sigset_t *old)
     }
     for (size_t i = b->next; i < b->jobs.n; i++)
         b->jobs.v[i].state = JOB_INTERRUPTED;
-    show_progress(b, 1);
     clear_progress(b);
     return stopped;
 }

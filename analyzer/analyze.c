@@ -257,7 +257,9 @@ static int rank_causes(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_
     return rc;
 }
 
-static json_t *warnings(sqlite3 *db, const json_t *incidents)
+#define WARNINGS_PER_KIND_MAX 100 /* repeated warnings about incidents: the rest are counted */
+
+static json_t *input_warnings(sqlite3 *db)
 {
     json_t *w = json_array();
     sqlite3_stmt *st;
@@ -285,30 +287,55 @@ static json_t *warnings(sqlite3 *db, const json_t *incidents)
         }
         sqlite3_finalize(st);
     }
-    size_t i;
-    json_t *inc;
-    json_array_foreach(incidents, i, inc) {
-        json_t *agree = json_object_get(json_object_get(inc, "liveness"), "sources_agree");
-        if (json_is_false(agree)) {
-            char b[160];
-            snprintf(b, sizeof b, "incident %lld: the capture and ikemgr's debug lines disagree on the liveness"
-                     " requests (see liveness.by_source)", (long long)json_integer_value(json_object_get(inc, "id")));
-            json_array_append_new(w, json_string(b));
-        }
-    }
     return w;
 }
 
-json_t *ikm_analyze(sqlite3 *db, struct ikm_ruleset *rules, struct ikm_analysis_stats *st, char *err, size_t errsz)
+static int feed(const struct ikm_report_sink *sinks, size_t n, int which, const json_t *v)
+{
+    for (size_t i = 0; i < n; i++) {
+        int (*f)(void *, const json_t *) = which == 0 ? sinks[i].begin : which == 1 ? sinks[i].incident : sinks[i].end;
+        if (f && f(sinks[i].ctx, v) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int64_t count_incidents(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM incidents", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return n;
+}
+
+int ikm_analyze(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_report_sink *sinks, size_t nsinks,
+                struct ikm_analysis_stats *st, char *err, size_t errsz)
 {
     memset(st, 0, sizeof *st);
     if (ikm_evidence_init(db, err, errsz) < 0 || ikm_rules_prepare(rules, db, err, errsz) < 0)
-        return NULL;
+        return -1;
     if (ikm_db_execf(db, "analysis", err, errsz, "BEGIN") < 0)
-        return NULL;
+        return -1;
     struct ikm_incident_stats is;
-    json_t *incidents = json_array();
     int rc = ikm_incidents_build(db, &is, err, errsz);
+    json_t *warn = input_warnings(db);
+    long disagreements = 0;
+    if (rc == 0) {
+        json_t *head = json_object();
+        json_object_set_new(head, "schema_version", json_string(IKM_REPORT_SCHEMA_VERSION));
+        json_object_set_new(head, "tool", json_pack("{s:s, s:s}", "name", "ikemortem", "version", IKM_VERSION));
+        json_object_set_new(head, "inputs", ikm_report_inputs(db));
+        json_object_set_new(head, "incident_count", json_integer(count_incidents(db)));
+        if (feed(sinks, nsinks, 0, head) < 0) {
+            snprintf(err, errsz, "analysis: the report could not be written");
+            rc = -1;
+        }
+        json_decref(head);
+    }
     sqlite3_stmt *ids = NULL;
     if (rc == 0 && sqlite3_prepare_v2(db, "SELECT id FROM incidents ORDER BY ts_us, id", -1, &ids, NULL) != SQLITE_OK) {
         snprintf(err, errsz, "analysis: %s", sqlite3_errmsg(db));
@@ -324,23 +351,39 @@ json_t *ikm_analyze(sqlite3 *db, struct ikm_ruleset *rules, struct ikm_analysis_
         rc = rank_causes(db, rules, &c, inc, st, err, errsz);
         if (rc == 0)
             rc = ikm_report_incident_facts(db, &c, inc);
-        json_array_append_new(incidents, inc);
+        if (rc == 0 && c.disagree && ++disagreements <= WARNINGS_PER_KIND_MAX) {
+            char b[200];
+            snprintf(b, sizeof b, "incident %lld: the capture and ikemgr's debug lines disagree on the liveness"
+                     " requests (see liveness.by_source)", (long long)c.id);
+            json_array_append_new(warn, json_string(b));
+        }
+        if (rc == 0 && feed(sinks, nsinks, 1, inc) < 0) {
+            snprintf(err, errsz, "analysis: the report could not be written");
+            rc = -1;
+        }
+        json_decref(inc);
         st->incidents++;
     }
     sqlite3_finalize(ids);
     if (ikm_db_execf(db, "analysis", err, rc == 0 ? errsz : 0, rc == 0 ? "COMMIT" : "ROLLBACK") < 0)
         rc = -1;
-    if (rc < 0) {
-        json_decref(incidents);
-        return NULL;
+    if (rc == 0) {
+        if (disagreements > WARNINGS_PER_KIND_MAX) {
+            char b[160];
+            snprintf(b, sizeof b, "%ld more incidents where the capture and the debug lines disagree",
+                     disagreements - WARNINGS_PER_KIND_MAX);
+            json_array_append_new(warn, json_string(b));
+        }
+        json_t *tail = json_object();
+        json_object_set_new(tail, "recurrence", ikm_report_recurrence(db));
+        json_object_set_new(tail, "checklist", ikm_report_checklist(db));
+        json_object_set(tail, "warnings", warn);
+        if (feed(sinks, nsinks, 2, tail) < 0) {
+            snprintf(err, errsz, "analysis: the report could not be written");
+            rc = -1;
+        }
+        json_decref(tail);
     }
-    json_t *report = json_object();
-    json_object_set_new(report, "schema_version", json_string(IKM_REPORT_SCHEMA_VERSION));
-    json_object_set_new(report, "tool", json_pack("{s:s, s:s}", "name", "ikemortem", "version", IKM_VERSION));
-    json_object_set_new(report, "inputs", ikm_report_inputs(db));
-    json_object_set_new(report, "warnings", warnings(db, incidents));
-    json_object_set_new(report, "incidents", incidents);
-    json_object_set_new(report, "recurrence", ikm_report_recurrence(db));
-    json_object_set_new(report, "checklist", ikm_report_checklist(db));
-    return report;
+    json_decref(warn);
+    return rc;
 }

@@ -16,9 +16,22 @@ struct ikm_analysis_stats {
     long incidents, explained, unknown;
 };
 
-/* Returns the report (the caller json_decref's it), or NULL with err set. The rules are
- * prepared on db. */
-json_t *ikm_analyze(struct sqlite3 *db, struct ikm_ruleset *rules, struct ikm_analysis_stats *st, char *err,
-                    size_t errsz);
+/* Where the report goes, piece by piece: memory does not grow with the number of incidents
+ * (a tunnel flapping for months gives thousands). A callback returns 0, or -1 to stop.
+ *   begin     {schema_version, tool, inputs, incident_count}
+ *   incident  one element of incidents[], in time order
+ *   end       {recurrence, checklist, warnings}
+ * Together they are the report of schema/report.schema.json. */
+struct ikm_report_sink {
+    void *ctx;
+    int (*begin)(void *ctx, const json_t *head);
+    int (*incident)(void *ctx, const json_t *incident);
+    int (*end)(void *ctx, const json_t *tail);
+};
+
+/* Runs the analysis and feeds the report to every sink. Returns 0, or -1 with err set. The
+ * rules are prepared on db. */
+int ikm_analyze(struct sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_report_sink *sinks, size_t nsinks,
+                struct ikm_analysis_stats *st, char *err, size_t errsz);
 
 #endif

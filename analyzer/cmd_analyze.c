@@ -61,20 +61,29 @@ static int is_timeline_db(const char *path)
     return app == TL_APPLICATION_ID;
 }
 
-static int write_json_file(const json_t *report, const char *path)
+/* -o FILE: written under a temporary name, renamed into place when complete */
+struct json_file {
+    char path[4096], tmp[4200];
+    FILE *f;
+};
+
+static int json_file_open(struct json_file *jf, const char *path)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    snprintf(jf->path, sizeof jf->path, "%s", path);
+    if (snprintf(jf->tmp, sizeof jf->tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof jf->tmp)
         return -1;
-    if (json_dump_file(report, tmp, JSON_INDENT(2)) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    jf->f = fopen(jf->tmp, "w");
+    return jf->f ? 0 : -1;
+}
+
+static int json_file_close(struct json_file *jf, int keep)
+{
+    int rc = jf->f && fclose(jf->f) == 0 ? 0 : -1;
+    jf->f = NULL;
+    if (keep && rc == 0 && rename(jf->tmp, jf->path) == 0)
+        return 0;
+    unlink(jf->tmp);
+    return keep ? -1 : 0;
 }
 
 /* -v: statements that took long, so a slow rule can be found */
@@ -118,23 +127,30 @@ static int run_analysis(const char *db_path, const struct analyze_opts *ao, int 
     if (ao->verbose)
         sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, trace_slow, NULL);
     struct ikm_analysis_stats st;
-    json_t *report = ikm_analyze(db, &rules, &st, err, sizeof err);
+    struct ikm_report_sink sinks[2];
+    size_t nsinks = 0;
+    struct ikm_json_writer jw;
+    struct json_file jf = {0};
     int rc = ingest_rc;
-    if (!report) {
-        fprintf(stderr, "ikemortem analyze: %s\n", err);
-        rc = strncmp(err, "rule ", 5) == 0 && ao->rules_dir ? IKM_EXIT_USAGE : IKM_EXIT_NOTHING;
-    } else {
-        if (ao->out_file && write_json_file(report, ao->out_file) < 0) {
+    if (ao->out_file) {
+        if (json_file_open(&jf, ao->out_file) < 0) {
             fprintf(stderr, "ikemortem analyze: cannot write %s: %s\n", ao->out_file, strerror(errno));
             rc = IKM_EXIT_NOTHING;
+        } else {
+            sinks[nsinks++] = ikm_json_sink(&jw, jf.f);
         }
-        if (ao->json) {
-            if (json_dumpf(report, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF)
-                rc = IKM_EXIT_NOTHING;
-        } else if (!(ao->out_file && ao->quiet)) {
-            ikm_report_text(report, stdout);
-        }
-        json_decref(report);
+    }
+    if (ao->json)
+        sinks[nsinks++] = ikm_json_sink(&jw, stdout);
+    else if (!(ao->out_file && ao->quiet))
+        sinks[nsinks++] = ikm_text_sink(stdout);
+    if (rc != IKM_EXIT_NOTHING && ikm_analyze(db, &rules, sinks, nsinks, &st, err, sizeof err) < 0) {
+        fprintf(stderr, "ikemortem analyze: %s\n", err);
+        rc = strncmp(err, "rule ", 5) == 0 && ao->rules_dir ? IKM_EXIT_USAGE : IKM_EXIT_NOTHING;
+    }
+    if (jf.f && json_file_close(&jf, rc != IKM_EXIT_NOTHING && rc != IKM_EXIT_USAGE) < 0) {
+        fprintf(stderr, "ikemortem analyze: cannot write %s: %s\n", ao->out_file, strerror(errno));
+        rc = IKM_EXIT_NOTHING;
     }
     ikm_rules_free(&rules); /* its prepared statements first: a connection with open ones stays open */
     sqlite3_close(db);

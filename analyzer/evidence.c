@@ -261,16 +261,28 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
                   " WHERE version = 1 AND local AND liveness AND response_id IS NOT NULL AND resp_ts_us IS NULL",
                   c, err, errsz) < 0)
         return -1;
+    /* The device's events of the window that can matter: its changes (routes, links, commits,
+     * HA, restarts) whoever they name, and the rest only when they are the incident's anchors
+     * or name its peer, gateway or tunnel — a busy firewall logs thousands of other tunnels'
+     * negotiations in ten minutes. Read through the kind index: the per-message kinds (SA
+     * states, status notifies, probes, untyped lines) are most of a debug log and no rule
+     * reads them. */
     return run_bound(db, "events",
-                     "INSERT INTO temp.inc_events SELECT e.id, s.path, e.line, e.ts_us, e.kind, e.severity, e.gateway,"
-                     " e.tunnel, e.peer_ip, e.msg, e.attrs_json,"
-                     " e.id IN (SELECT event_id FROM incident_anchors WHERE incident_id = :id),"
+                     "INSERT INTO temp.inc_events SELECT * FROM (SELECT e.id, s.path, e.line, e.ts_us, e.kind,"
+                     " e.severity, e.gateway, e.tunnel, e.peer_ip, e.msg, e.attrs_json,"
+                     " e.id IN (SELECT event_id FROM incident_anchors WHERE incident_id = :id) AS anchor,"
                      " (e.peer_ip IS NOT NULL AND e.peer_ip = :peer) OR COALESCE(names_compatible(e.gateway, :gateway), 0)"
                      "  OR COALESCE(names_compatible(e.tunnel, :tunnel), 0)"
                      /* the system log's object field: a gateway where a tunnel was expected */
-                     "  OR COALESCE(names_compatible(e.tunnel, :gateway), 0)"
+                     "  OR COALESCE(names_compatible(e.tunnel, :gateway), 0) AS related"
                      " FROM events e JOIN sources s ON s.id = e.source_id"
-                     " WHERE e.ts_us BETWEEN :ws AND :we AND (:device IS NULL OR e.device IS NULL OR e.device = :device)",
+                     " WHERE e.ts_us BETWEEN :ws AND :we AND (:device IS NULL OR e.device IS NULL OR e.device = :device)"
+                     " AND e.kind IN ('dpd-down', 'ike-sa-down', 'p1-start', 'p1-up', 'p1-fail', 'p2-start', 'p2-up',"
+                     " 'p2-fail', 'tunnel-down', 'tunnel-up', 'route-change', 'config-commit', 'policy-change',"
+                     " 'link-down', 'link-up', 'ha-state', 'daemon-restart', 'notify-error', 'delete', 'rekey',"
+                     " 'msgid-mismatch', 'nat-t'))"
+                     " WHERE anchor OR related OR kind IN ('route-change', 'config-commit', 'policy-change', 'link-down',"
+                     " 'link-up', 'ha-state', 'daemon-restart')",
                      c, err, errsz);
 }
 

@@ -700,8 +700,11 @@ int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, s
 {
     memset(st, 0, sizeof *st);
     struct build b = {.db = db, .err = err, .errsz = errsz};
+    /* the evidence of every incident looks its anchors up: without the index that is a scan
+     * of all anchors per incident */
     if (ikm_db_execf(db, "incidents: clearing the previous analysis", err, errsz,
-                     "DELETE FROM findings; DELETE FROM incident_anchors; DELETE FROM incidents;") < 0)
+                     "DELETE FROM findings; DELETE FROM incident_anchors; DELETE FROM incidents;"
+                     "CREATE INDEX IF NOT EXISTS incident_anchors_incident ON incident_anchors(incident_id);") < 0)
         return -1;
     if (config_load(db, &b.cfg, err, errsz) < 0)
         return -1;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "analyze.h"
+
 struct sqlite3;
 struct ikm_incident_ctx;
 
@@ -34,7 +36,14 @@ int ikm_report_incident_facts(struct sqlite3 *db, const struct ikm_incident_ctx 
 /* recurrence[]: incidents of one tunnel (else gateway, else peer) of a device that repeat. */
 json_t *ikm_report_recurrence(struct sqlite3 *db);
 
-/* The text summary for people. */
-void ikm_report_text(const json_t *report, FILE *out);
+/* The report writers (analyze.h, struct ikm_report_sink): the text summary for people, and
+ * the JSON report streamed one incident at a time. */
+struct ikm_report_sink ikm_text_sink(FILE *out);
+struct ikm_json_writer {
+    FILE *f;
+    long n; /* incidents written */
+};
+/* w holds the writer's state and must outlive the analysis. */
+struct ikm_report_sink ikm_json_sink(struct ikm_json_writer *w, FILE *out);
 
 #endif

@@ -87,17 +87,28 @@ static void incident_block(const json_t *inc, FILE *out)
     fprintf(out, "\n");
 }
 
-void ikm_report_text(const json_t *report, FILE *out)
+static int text_begin(void *ctx, const json_t *head)
 {
-    const json_t *incs = json_object_get(report, "incidents");
-    size_t ninputs = json_array_size(json_object_get(report, "inputs"));
-    fprintf(out, "ikemortem %s: %zu incident%s in %zu input%s\n\n",
-            str(json_object_get(report, "tool"), "version"), json_array_size(incs),
-            json_array_size(incs) == 1 ? "" : "s", ninputs, ninputs == 1 ? "" : "s");
+    FILE *out = ctx;
+    long long n = (long long)json_integer_value(json_object_get(head, "incident_count"));
+    size_t ninputs = json_array_size(json_object_get(head, "inputs"));
+    fprintf(out, "ikemortem %s: %lld incident%s in %zu input%s\n\n", str(json_object_get(head, "tool"), "version"), n,
+            n == 1 ? "" : "s", ninputs, ninputs == 1 ? "" : "s");
+    return ferror(out) ? -1 : 0;
+}
+
+static int text_incident(void *ctx, const json_t *inc)
+{
+    incident_block(inc, ctx);
+    return ferror((FILE *)ctx) ? -1 : 0;
+}
+
+static int text_end(void *ctx, const json_t *tail)
+{
+    FILE *out = ctx;
     size_t i;
     json_t *x;
-    json_array_foreach(incs, i, x) incident_block(x, out);
-    json_array_foreach(json_object_get(report, "recurrence"), i, x) {
+    json_array_foreach(json_object_get(tail, "recurrence"), i, x) {
         fprintf(out, "recurrence: %s %s%s%s: %lld incidents, intervals", json_object_get(x, "tunnel") ? "tunnel"
                                                                          : json_object_get(x, "gateway") ? "gateway"
                                                                                                           : "peer",
@@ -112,7 +123,7 @@ void ikm_report_text(const json_t *report, FILE *out)
         fprintf(out, "%s\n", json_is_true(json_object_get(x, "regular")) ? " (regular)" : "");
     }
     int header = 0;
-    json_array_foreach(json_object_get(report, "checklist"), i, x) {
+    json_array_foreach(json_object_get(tail, "checklist"), i, x) {
         if (json_is_true(json_object_get(x, "present")))
             continue;
         if (!header++)
@@ -123,9 +134,16 @@ void ikm_report_text(const json_t *report, FILE *out)
             fprintf(out, "   %-14s %s\n", str(x, "item"), str(x, "why"));
     }
     header = 0;
-    json_array_foreach(json_object_get(report, "warnings"), i, x) {
+    json_array_foreach(json_object_get(tail, "warnings"), i, x) {
         if (!header++)
             fprintf(out, "\nwarnings:\n");
         fprintf(out, "   %s\n", json_string_value(x));
     }
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
+
+struct ikm_report_sink ikm_text_sink(FILE *out)
+{
+    struct ikm_report_sink s = {out, text_begin, text_incident, text_end};
+    return s;
 }

@@ -348,10 +348,12 @@ static int liveness_of(sqlite3 *db, const struct ikm_incident_ctx *c, const char
     free(rtt);
     if (f->first_unanswered_us) {
         if (sqlite3_prepare_v2(db,
-                               "SELECT COUNT(*) FROM temp.inc_msgs WHERE dir = 'recv' AND origin = ?1 AND ts_us > ?2",
+                               "SELECT COUNT(*) FROM temp.inc_msgs WHERE dir = 'recv' AND origin = ?1 AND ts_us > ?2"
+                               " AND ts_us <= ?3",
                                -1, &st, NULL) == SQLITE_OK) {
             sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 2, f->first_unanswered_us);
+            sqlite3_bind_int64(st, 3, c->ts_us);
             if (sqlite3_step(st) == SQLITE_ROW)
                 f->peer_msgs_after = sqlite3_column_int64(st, 0);
             sqlite3_finalize(st);

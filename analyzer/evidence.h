@@ -23,7 +23,8 @@ struct ikm_liveness_figures {
     int64_t requests, answered, unanswered, retransmits;
     int64_t last_answered_us, first_unanswered_us; /* 0: none */
     int64_t rtt_max_us, rtt_median_us;             /* -1: no answered request */
-    int64_t peer_msgs_after;                       /* IKE messages from the peer after first_unanswered */
+    int64_t peer_msgs_after;                       /* IKE messages from the peer from first_unanswered
+                                                    * to the teardown (the incident's time) */
 };
 
 struct ikm_incident_ctx {

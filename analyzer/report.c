@@ -216,12 +216,13 @@ static json_t *peer_traffic_section(sqlite3 *db, const struct ikm_incident_ctx *
                                             c)));
     if (c->first_unanswered_us) {
         json_object_set_new(o, "ike_after_first_unanswered",
-                            json_integer(scalar(db, "SELECT COUNT(*) FROM temp.inc_msgs WHERE dir = 'recv' AND ts_us > :fu", c)));
+                            json_integer(scalar(db, "SELECT COUNT(*) FROM temp.inc_msgs WHERE dir = 'recv' AND ts_us > :fu"
+                                                " AND ts_us <= (SELECT ts_us FROM temp.inc)", c)));
         json_object_set_new(o, "esp_after_first_unanswered",
                             json_integer(scalar(db,
                                                 "SELECT COALESCE(SUM(e.packets), 0) FROM esp_counts e, temp.inc i"
                                                 " WHERE e.src_ip = i.peer_ip AND e.bucket_start_us > :fu"
-                                                " AND e.bucket_start_us <= i.window_end_us",
+                                                " AND e.bucket_start_us <= i.ts_us",
                                                 c)));
     }
     return o;

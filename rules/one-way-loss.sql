@@ -5,13 +5,14 @@
 -- remedy: Traffic is lost in one direction only: check the path from this firewall to the peer (egress filtering, an upstream ACL or NAT dropping UDP 500/4500 towards the peer, asymmetric routing) and the peer's side (its policy or a NAT in front of it dropping our requests). Capture on both ends at the same time (debug ike pcap on) to see where the requests disappear.
 --
 -- Our liveness requests go unanswered while the peer is demonstrably alive and reaching us:
--- its own IKE requests or its ESP keep arriving after our first unanswered request.
+-- its own IKE requests or its ESP keep arriving between our first unanswered request and the
+-- teardown.
 WITH i AS (SELECT * FROM temp.inc),
 heard AS (SELECT COUNT(*) AS n, MIN(m.ts_us) AS first_us FROM temp.inc_msgs m, i
-           WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us),
+           WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us AND m.ts_us <= i.ts_us),
 esp AS (SELECT COALESCE(SUM(e.packets), 0) AS n FROM esp_counts e, i
          WHERE e.src_ip = i.peer_ip AND e.bucket_start_us > i.first_unanswered_us
-           AND e.bucket_start_us <= i.window_end_us),
+           AND e.bucket_start_us <= i.ts_us),
 verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_estimated = 0
                          AND (heard.n > 0 OR esp.n > 0) THEN 0.7 ELSE 0 END AS s,
                    heard.n AS ike, esp.n AS esp, i.unanswered AS un
@@ -38,12 +39,12 @@ SELECT * FROM (
                 m.src_ip, COALESCE(m.src_port, '?'), COALESCE(m.length, 0),
                 COALESCE(', message id ' || m.msg_id, ''))
     FROM temp.inc_msgs m, i
-   WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us
+   WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us AND m.ts_us <= i.ts_us
    ORDER BY m.ts_us LIMIT 3)
 UNION ALL
 SELECT * FROM (
   SELECT NULL, NULL, s.path, NULL, e.first_frame, e.bucket_start_us,
          printf('%d ESP packet(s) from the peer %s (SPI 0x%08x) in the 10 s from here', e.packets, e.src_ip, e.spi)
     FROM esp_counts e JOIN sources s ON s.id = e.source_id, i
-   WHERE e.src_ip = i.peer_ip AND e.bucket_start_us > i.first_unanswered_us AND e.bucket_start_us <= i.window_end_us
+   WHERE e.src_ip = i.peer_ip AND e.bucket_start_us > i.first_unanswered_us AND e.bucket_start_us <= i.ts_us
    ORDER BY e.bucket_start_us LIMIT 2)

@@ -4,15 +4,16 @@
 -- severity: high
 -- remedy: Check reachability of the peer address from this firewall (ping, traceroute, test routing fib-lookup) and whether the peer itself was up at that time; check ISP or upstream devices on the path. Raising the liveness interval on both ends will not help when the path is down.
 --
--- Our liveness requests go unanswered and, from the first unanswered one to the end of the
--- window, no IKE message and no ESP packet comes from the peer. Needs measured probes (a
--- capture or ikemgr debug lines): an estimated start proves nothing.
+-- Our liveness requests go unanswered and, from the first unanswered one to the teardown, no
+-- IKE message and no ESP packet comes from the peer (after the teardown a peer that is back
+-- answers the new IKE_SA_INIT: the recovery, not the outage). Needs measured probes (a capture
+-- or ikemgr debug lines): an estimated start proves nothing.
 WITH i AS (SELECT * FROM temp.inc),
 heard AS (SELECT COUNT(*) AS n FROM temp.inc_msgs m, i
-           WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us),
+           WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us AND m.ts_us <= i.ts_us),
 esp AS (SELECT COALESCE(SUM(e.packets), 0) AS n FROM esp_counts e, i
          WHERE e.src_ip = i.peer_ip AND e.bucket_start_us + 10000000 > i.first_unanswered_us
-           AND e.bucket_start_us <= i.window_end_us),
+           AND e.bucket_start_us <= i.ts_us),
 verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_estimated = 0
                          AND heard.n = 0 AND esp.n = 0 THEN 0.6 ELSE 0 END AS s,
                    i.unanswered AS un, i.first_unanswered_us AS fu, i.peer_ip AS peer

@@ -6,6 +6,10 @@
  * by tl_close(ok=1); a crash never leaves a half-built file under the final name. An existing
  * database is extended in place, one transaction per source.
  *
+ * A capture's rows are written by a helper thread while its parser runs, and its exchanges
+ * paired as they are stored (timeline.c); every other call waits for that thread first, so to
+ * callers the handle stays single-threaded.
+ *
  * Ownership: tl_open returns a handle that tl_close frees (whatever ok says).
  */
 #ifndef IKM_TIMELINE_H

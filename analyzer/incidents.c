@@ -280,9 +280,10 @@ out:
 
 static int config_interval(const struct config *c, const char *device, const char *gateway)
 {
+    /* a configured value outside what a liveness check can mean is not trusted */
     for (size_t i = 0; gateway && i < c->ngw; i++)
         if (same_device(device, c->gw[i].device) && c->gw[i].name && strcmp(c->gw[i].name, gateway) == 0 &&
-            c->gw[i].interval_s > 0)
+            c->gw[i].interval_s > 0 && c->gw[i].interval_s <= IKM_INTERVAL_MAX_S)
             return c->gw[i].interval_s;
     return IKM_DEFAULT_INTERVAL_S;
 }
@@ -368,6 +369,8 @@ struct build {
     struct config cfg;
     struct incident *inc;
     size_t ninc, cap;
+    size_t *active; /* indexes of the incidents an anchor may still join, oldest first */
+    size_t nactive, active_cap;
     char *err;
     size_t errsz;
 };
@@ -376,6 +379,9 @@ static int open_incident(struct build *b, const struct anchor *a)
 {
     if (grow((void **)&b->inc, b->ninc, &b->cap, sizeof *b->inc) < 0)
         return -1;
+    if (grow((void **)&b->active, b->nactive, &b->active_cap, sizeof *b->active) < 0)
+        return -1;
+    b->active[b->nactive++] = b->ninc;
     struct incident *in = &b->inc[b->ninc++];
     memset(in, 0, sizeof *in);
     in->first_us = in->last_us = a->ts_us;
@@ -416,16 +422,19 @@ static int read_anchors(struct build *b, int64_t *nanchors)
             a.peer = peer_of_spi(b->db, a.device, (const char *)sqlite3_column_text(st, 7));
         join_config(&b->cfg, a.device, &a.gateway, &a.tunnel, &a.peer);
         (*nanchors)++;
-        /* the most recent open incident it can join; incidents are in time order */
+        /* the most recent open incident it can join: one still within the longest merge gap
+         * (an incident opened earlier may have been extended later, so all open ones count) */
+        size_t keep = 0;
+        for (size_t k = 0; k < b->nactive; k++)
+            if (a.ts_us - b->inc[b->active[k]].last_us <= IKM_MERGE_STREAK_S * US)
+                b->active[keep++] = b->active[k];
+        b->nactive = keep;
         struct incident *target = NULL;
-        for (size_t i = b->ninc; i-- > 0;) {
-            if (a.ts_us - b->inc[i].last_us > IKM_MERGE_STREAK_S * US)
-                break;
-            if (can_join(&b->inc[i], &a)) {
-                target = &b->inc[i];
+        for (size_t k = b->nactive; k-- > 0;)
+            if (can_join(&b->inc[b->active[k]], &a)) {
+                target = &b->inc[b->active[k]];
                 break;
             }
-        }
         if (target ? incident_add_anchor(target, &a) < 0 : open_incident(b, &a) < 0) {
             snprintf(b->err, b->errsz, "incidents: out of memory");
             rc = -1;
@@ -724,6 +733,7 @@ int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, s
     for (size_t i = 0; i < b.ninc; i++)
         incident_free(&b.inc[i]);
     free(b.inc);
+    free(b.active);
     config_free(&b.cfg);
     return rc;
 }

@@ -18,6 +18,7 @@ struct sqlite3;
 #define IKM_SCHEDULE_OLD_S 319   /* 1+2+4+8+16+32+64×4, PAN-OS before 8.0 (racoon2 timer) */
 #define IKM_SCHEDULE_NEW_S 435   /* 5+10+20+40+60×6, newer releases */
 #define IKM_DEFAULT_INTERVAL_S 5 /* idle interval before the first probe (first seed) */
+#define IKM_INTERVAL_MAX_S 3600  /* a configured interval above this is not believed */
 #define IKM_WINDOW_SLACK_S 120   /* before the sequence: the last answered probe and changes */
 #define IKM_WINDOW_AFTER_S 60    /* after the last anchor: teardown and the first new attempt */
 #define IKM_MERGE_DOWN_S 60      /* anchors of one failure seen by several sources */

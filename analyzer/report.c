@@ -211,7 +211,8 @@ static json_t *peer_traffic_section(sqlite3 *db, const struct ikm_incident_ctx *
     json_object_set_new(o, "esp_packets_from_peer",
                         json_integer(scalar(db,
                                             "SELECT COALESCE(SUM(e.packets), 0) FROM esp_counts e, temp.inc i"
-                                            " WHERE e.src_ip = i.peer_ip AND e.bucket_start_us BETWEEN"
+                                            " WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)"
+                                                " AND e.bucket_start_us BETWEEN"
                                             " i.window_start_us AND i.window_end_us",
                                             c)));
     if (c->first_unanswered_us) {
@@ -221,7 +222,8 @@ static json_t *peer_traffic_section(sqlite3 *db, const struct ikm_incident_ctx *
         json_object_set_new(o, "esp_after_first_unanswered",
                             json_integer(scalar(db,
                                                 "SELECT COALESCE(SUM(e.packets), 0) FROM esp_counts e, temp.inc i"
-                                                " WHERE e.src_ip = i.peer_ip AND e.bucket_start_us > :fu"
+                                                " WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)"
+                                                " AND e.bucket_start_us > :fu"
                                                 " AND e.bucket_start_us <= i.ts_us",
                                                 c)));
     }

@@ -9,6 +9,9 @@
 #include "../schema/embedded.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -76,6 +79,22 @@ static int set_key(struct ikm_rule *r, size_t k, const char *v, size_t vn)
     return (*slot = dupn(v, vn)) ? 0 : -2;
 }
 
+/* Header values end up in reports and terminals: bytes that are not UTF-8 are written as \xNN. */
+static int sanitize_header(struct ikm_rule *r)
+{
+    char **slots[] = {&r->id, &r->title, &r->applies_to, &r->severity, &r->remedy};
+    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+        if (!*slots[i] || ikm_text_is_clean(*slots[i], strlen(*slots[i])))
+            continue;
+        char *clean = ikm_text_safe_dup(*slots[i], strlen(*slots[i]));
+        if (!clean)
+            return -1;
+        free(*slots[i]);
+        *slots[i] = clean;
+    }
+    return 0;
+}
+
 int ikm_rule_parse(const char *name, const char *text, size_t len, const char *origin, struct ikm_rule *out,
                    char *err, size_t errsz)
 {
@@ -123,6 +142,11 @@ int ikm_rule_parse(const char *name, const char *text, size_t len, const char *o
             }
         }
         pos = next; /* other comment lines are the rule's notes */
+    }
+    if (sanitize_header(out) < 0) {
+        snprintf(err, errsz, "%s: out of memory", name);
+        ikm_rule_free(out);
+        return -1;
     }
     const char *missing = !out->id ? "id" : !out->title ? "title" : !out->applies_to ? "applies-to"
                         : !out->severity ? "severity" : !out->remedy ? "remedy" : NULL;
@@ -236,21 +260,33 @@ int ikm_rules_load_dir(struct ikm_ruleset *rs, const char *dir, char *err, size_
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        FILE *f = fopen(path, "rb");
+        /* only a regular file: a FIFO would block the open, a device would never end */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        struct stat sb;
         char *buf = malloc(IKM_RULE_FILE_MAX + 1);
         size_t len = 0;
-        if (!f || !buf) {
-            snprintf(err, errsz, "%s: %s", path, f ? "out of memory" : strerror(errno));
+        if (fd < 0 || !buf) {
+            snprintf(err, errsz, "%s: %s", path, fd >= 0 ? "out of memory" : strerror(errno));
+            rc = -1;
+        } else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            snprintf(err, errsz, "%s: not a regular file", path);
             rc = -1;
         } else {
-            len = fread(buf, 1, IKM_RULE_FILE_MAX + 1, f);
-            if (ferror(f)) {
-                snprintf(err, errsz, "%s: read error", path);
-                rc = -1;
+            ssize_t got;
+            while (len <= IKM_RULE_FILE_MAX &&
+                   (got = read(fd, buf + len, IKM_RULE_FILE_MAX + 1 - len)) != 0) {
+                if (got < 0) {
+                    if (errno == EINTR)
+                        continue;
+                    snprintf(err, errsz, "%s: read error: %s", path, strerror(errno));
+                    rc = -1;
+                    break;
+                }
+                len += (size_t)got;
             }
         }
-        if (f)
-            fclose(f);
+        if (fd >= 0)
+            close(fd);
         struct ikm_rule r;
         if (rc == 0 && (ikm_rule_parse(names[i], buf, len, path, &r, err, errsz) < 0 || add_rule(rs, &r, err, errsz) < 0))
             rc = -1;

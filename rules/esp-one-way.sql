@@ -5,9 +5,11 @@
 -- remedy: The SAs are up and this side sends ESP, but none comes back: check that ESP (IP protocol 50) or UDP 4500 is allowed both ways on the path, that a NAT in the path has NAT-T enabled on both gateways, and that the peer routes the traffic for these subnets into the tunnel (its proxy IDs/policy); the second seed's "tunnel up, no traffic" data: show vpn flow tunnel-id N twice, show counter global filter delta yes, dataplane captures.
 WITH i AS (SELECT * FROM temp.inc),
 out_esp AS (SELECT e.*, s.path FROM esp_counts e JOIN sources s ON s.id = e.source_id, i
-             WHERE e.dst_ip = i.peer_ip AND e.bucket_start_us BETWEEN i.ts_us AND i.window_end_us),
+             WHERE e.dst_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
+               AND e.bucket_start_us BETWEEN i.ts_us AND i.window_end_us),
 in_esp AS (SELECT e.* FROM esp_counts e, i
-            WHERE e.src_ip = i.peer_ip AND e.bucket_start_us BETWEEN i.ts_us AND i.window_end_us),
+            WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
+              AND e.bucket_start_us BETWEEN i.ts_us AND i.window_end_us),
 flows AS (
   -- show vpn flow tunnel-id N taken twice: encap packets rose, decap packets did not
   SELECT c2.source_id, c2.line, c1.value AS encap1, c2.value AS encap2, d.value AS decap, c2.object

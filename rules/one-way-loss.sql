@@ -11,9 +11,10 @@ WITH i AS (SELECT * FROM temp.inc),
 heard AS (SELECT COUNT(*) AS n, MIN(m.ts_us) AS first_us FROM temp.inc_msgs m, i
            WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us AND m.ts_us <= i.ts_us),
 esp AS (SELECT COALESCE(SUM(e.packets), 0) AS n FROM esp_counts e, i
-         WHERE e.src_ip = i.peer_ip AND e.bucket_start_us > i.first_unanswered_us
+         WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
+           AND e.bucket_start_us > i.first_unanswered_us
            AND e.bucket_start_us <= i.ts_us),
-verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_estimated = 0
+verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_us IS NOT NULL AND i.first_unanswered_estimated = 0
                          AND (heard.n > 0 OR esp.n > 0) THEN 0.7 ELSE 0 END AS s,
                    heard.n AS ike, esp.n AS esp, i.unanswered AS un
               FROM i, heard, esp)
@@ -46,5 +47,6 @@ SELECT * FROM (
   SELECT NULL, NULL, s.path, NULL, e.first_frame, e.bucket_start_us,
          printf('%d ESP packet(s) from the peer %s (SPI 0x%08x) in the 10 s from here', e.packets, e.src_ip, e.spi)
     FROM esp_counts e JOIN sources s ON s.id = e.source_id, i
-   WHERE e.src_ip = i.peer_ip AND e.bucket_start_us > i.first_unanswered_us AND e.bucket_start_us <= i.ts_us
+   WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
+     AND e.bucket_start_us > i.first_unanswered_us AND e.bucket_start_us <= i.ts_us
    ORDER BY e.bucket_start_us LIMIT 2)

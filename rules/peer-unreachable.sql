@@ -12,9 +12,10 @@ WITH i AS (SELECT * FROM temp.inc),
 heard AS (SELECT COUNT(*) AS n FROM temp.inc_msgs m, i
            WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us AND m.ts_us <= i.ts_us),
 esp AS (SELECT COALESCE(SUM(e.packets), 0) AS n FROM esp_counts e, i
-         WHERE e.src_ip = i.peer_ip AND e.bucket_start_us + 10000000 > i.first_unanswered_us
+         WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
+           AND e.bucket_start_us + 10000000 > i.first_unanswered_us
            AND e.bucket_start_us <= i.ts_us),
-verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_estimated = 0
+verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_us IS NOT NULL AND i.first_unanswered_estimated = 0
                          AND heard.n = 0 AND esp.n = 0 THEN 0.6 ELSE 0 END AS s,
                    i.unanswered AS un, i.first_unanswered_us AS fu, i.peer_ip AS peer
               FROM i, heard, esp)

@@ -117,8 +117,23 @@ static void shell_quote(const char *s, char *buf, size_t sz)
     buf[o] = 0;
 }
 
+/* The file tshark should read for a source: its own path, or for a bundle member the member's
+ * path (the engineer extracts it first). */
+static void tshark_file(sqlite3 *db, const char *src, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s", src);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT member FROM sources WHERE path = ?1 AND member IS NOT NULL LIMIT 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
 /* tshark display filters for the capture frames of the evidence, one per capture. */
-static json_t *tshark_filters(const json_t *findings_arr)
+static json_t *tshark_filters(sqlite3 *db, const json_t *findings_arr)
 {
     json_t *by_source = json_object();
     size_t i;
@@ -157,9 +172,8 @@ static json_t *tshark_filters(const json_t *findings_arr)
         }
         size_t n = strlen(filter);
         snprintf(filter + n, sizeof filter - n, "}");
-        /* a member of a bundle: tshark reads it once extracted, under its own name */
-        const char *colon = strstr(src, ":");
-        const char *file = colon && colon[1] ? colon + 1 : src;
+        char file[1024];
+        tshark_file(db, src, file, sizeof file);
         char qf[1200], qx[1200], cmd[2600];
         shell_quote(file, qf, sizeof qf);
         shell_quote(filter, qx, sizeof qx);
@@ -167,7 +181,7 @@ static json_t *tshark_filters(const json_t *findings_arr)
         json_t *o = json_object();
         json_object_set_new(o, "source", json_string(src));
         json_object_set_new(o, "filter", json_string(filter));
-        json_object_set_new(o, "command", json_string(cmd));
+        json_object_set_new(o, "command", ikm_json_text((const unsigned char *)cmd));
         json_array_append_new(out, o);
     }
     json_decref(by_source);
@@ -193,7 +207,7 @@ static json_t *incident_header(sqlite3 *db, const struct ikm_incident_ctx *c)
 
 /* Runs the rules for one incident and adds root_cause/hypotheses. */
 static int rank_causes(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_incident_ctx *c, json_t *inc,
-                       struct ikm_analysis_stats *st, char *err, size_t errsz)
+                       json_t *warn, struct ikm_analysis_stats *st, char *err, size_t errsz)
 {
     struct scored *sc = calloc(rules->n ? rules->n : 1, sizeof *sc);
     if (!sc) {
@@ -207,9 +221,15 @@ static int rank_causes(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_
         if (strcmp(r->id, "unknown") == 0 || !ikm_rule_applies(r, c->kind))
             continue;
         struct ikm_rule_result res;
-        if (ikm_rule_run(r, db, c, &res, err, errsz) < 0) {
+        int run = ikm_rule_run(r, db, c, &res, err, errsz);
+        if (run < 0) {
             rc = -1;
             break;
+        }
+        if (run == 1) { /* over its time budget: it scores nothing here, and the report says so */
+            if (json_array_size(warn) < 1000)
+                json_array_append_new(warn, ikm_json_text((const unsigned char *)err));
+            continue;
         }
         if (res.score >= FINDING_MIN_SCORE) {
             sc[n].rule = r;
@@ -220,7 +240,7 @@ static int rank_causes(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_
     }
     const struct ikm_rule *unknown = ikm_rules_find(rules, "unknown");
     if (rc == 0 && n == 0 && unknown) {
-        if (ikm_rule_run(unknown, db, c, &sc[0].res, err, errsz) < 0)
+        if (ikm_rule_run(unknown, db, c, &sc[0].res, err, errsz) != 0)
             rc = -1;
         else {
             sc[0].rule = unknown;
@@ -244,7 +264,7 @@ static int rank_causes(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_
                                                              "title", "No rule scored", "score", 0.0, "severity",
                                                              "low", "summary", "no rule scored", "remedy", "", "evidence"));
         json_object_set_new(inc, "hypotheses", hyp);
-        json_object_set_new(inc, "tshark", tshark_filters(all));
+        json_object_set_new(inc, "tshark", tshark_filters(db, all));
         json_decref(all);
         if (n > 0 && strcmp(sc[0].rule->id, "unknown") != 0)
             st->explained++;
@@ -348,7 +368,7 @@ int ikm_analyze(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_report_
             break;
         }
         json_t *inc = incident_header(db, &c);
-        rc = rank_causes(db, rules, &c, inc, st, err, errsz);
+        rc = rank_causes(db, rules, &c, inc, warn, st, err, errsz);
         if (rc == 0)
             rc = ikm_report_incident_facts(db, &c, inc);
         if (rc == 0 && c.disagree && ++disagreements <= WARNINGS_PER_KIND_MAX) {

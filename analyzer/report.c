@@ -272,7 +272,7 @@ static void flush_group(json_t *out, const char *device, const char *key_kind, c
 {
     if (n >= 2) {
         json_t *o = json_object();
-        json_object_set_new(o, "device", device ? json_string(device) : json_null());
+        json_object_set_new(o, "device", device ? ikm_json_text((const unsigned char *)device) : json_null());
         json_object_set_new(o, key_kind, ikm_json_text((const unsigned char *)key));
         json_object_set_new(o, "count", json_integer((json_int_t)n));
         json_object_set(o, "incidents", ids);
@@ -315,7 +315,8 @@ json_t *ikm_report_recurrence(sqlite3 *db)
                            " ORDER BY device, 4, 5, ts_us",
                            -1, &st, NULL) != SQLITE_OK)
         return out;
-    char device[256] = "", kkind[16] = "", key[256] = "";
+    /* names are at most 256 bytes (incidents.c): room for them whole */
+    char device[600] = "", kkind[16] = "", key[600] = "";
     int have_device = 0;
     int64_t *times = NULL;
     size_t n = 0, cap = 0;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const struct ikm_embedded ikm_builtin_rules[];
 
@@ -324,8 +325,26 @@ int ikm_rule_applies(const struct ikm_rule *r, const char *kind)
     return 0;
 }
 
+/* The deadline of the rule running now (one analysis runs one rule at a time). */
+static double rule_deadline;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int over_budget(void *ctx)
+{
+    (void)ctx;
+    return rule_deadline > 0 && now_s() > rule_deadline;
+}
+
 int ikm_rules_prepare(struct ikm_ruleset *rs, sqlite3 *db, char *err, size_t errsz)
 {
+    rule_deadline = 0;
+    sqlite3_progress_handler(db, 10000, over_budget, NULL);
     for (size_t i = 0; i < rs->n; i++) {
         struct ikm_rule *r = &rs->rules[i];
         if (r->stmt)
@@ -440,6 +459,7 @@ int ikm_rule_run(const struct ikm_rule *r, sqlite3 *db, const struct ikm_inciden
             *slot = i;
     }
     int rc;
+    rule_deadline = now_s() + IKM_RULE_BUDGET_S;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         double s = sqlite3_column_double(st, c_score);
         if (s > 1.0)
@@ -470,7 +490,15 @@ int ikm_rule_run(const struct ikm_rule *r, sqlite3 *db, const struct ikm_inciden
         json_object_set_new(ev, "text", safe_string(sqlite3_column_text(st, c_text)));
         json_array_append_new(out->evidence, ev);
     }
+    rule_deadline = 0;
     sqlite3_reset(st);
+    if (rc == SQLITE_INTERRUPT) {
+        snprintf(err, errsz, "rule %s (%s) was stopped after %d s on incident %lld: it scores nothing there", r->id,
+                 r->origin, IKM_RULE_BUDGET_S, (long long)c->id);
+        ikm_rule_result_free(out);
+        out->evidence = json_array();
+        return 1;
+    }
     if (rc != SQLITE_DONE) {
         snprintf(err, errsz, "rule %s (%s): %s", r->id, r->origin, sqlite3_errmsg(db));
         ikm_rule_result_free(out);

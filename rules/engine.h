@@ -30,6 +30,7 @@ struct ikm_incident_ctx;
 #define IKM_RULE_EVIDENCE_MAX 12 /* evidence rows kept per rule and incident */
 #define IKM_RULE_FILE_MAX (256 * 1024)
 #define IKM_RULES_MAX 256
+#define IKM_RULE_BUDGET_S 20 /* one rule on one incident: past this it is stopped (a runaway CTE) */
 
 struct ikm_rule {
     char *id, *title, *applies_to, *severity, *remedy;
@@ -62,7 +63,8 @@ int ikm_rule_applies(const struct ikm_rule *r, const char *incident_kind);
 /* Prepares every rule's query on db (after the temp tables exist). A rule that does not
  * prepare is reported in err and makes the call fail. */
 int ikm_rules_prepare(struct ikm_ruleset *rs, struct sqlite3 *db, char *err, size_t errsz);
-/* Runs a prepared rule for an incident. */
+/* Runs a prepared rule for an incident: 0, 1 when it was stopped past IKM_RULE_BUDGET_S (err
+ * says so; the result is empty), -1 on error. */
 int ikm_rule_run(const struct ikm_rule *r, struct sqlite3 *db, const struct ikm_incident_ctx *c,
                  struct ikm_rule_result *out, char *err, size_t errsz);
 void ikm_rule_result_free(struct ikm_rule_result *res);

@@ -23,6 +23,7 @@ fails AS (
           OR (e.kind IN ('p2-fail', 'notify-error') AND json_extract(e.attrs_json, '$.reason') = 'proposal'))),
 again AS (SELECT o.* FROM incidents o, i
            WHERE o.id <> i.id AND names_compatible(o.tunnel, i.tunnel)
+             AND (i.device IS NULL OR o.device IS NULL OR o.device = i.device)
              AND ABS(o.ts_us - i.ts_us) BETWEEN 3000000000 AND 4200000000),
 verdict AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM fails) AND EXISTS (SELECT 1 FROM again) THEN 0.9
                         WHEN EXISTS (SELECT 1 FROM fails) THEN 0.8 ELSE 0 END AS s)

@@ -33,7 +33,8 @@ ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/time
                 analyzer/strmap.c analyzer/pairing.c analyzer/zone.c analyzer/kinds.c analyzer/walk.c \
                 analyzer/rotation.c analyzer/artifacts.c analyzer/dbexec.c analyzer/cmd_ingest.c \
                 analyzer/incidents.c analyzer/evidence.c analyzer/analyze.c analyzer/report.c \
-                analyzer/report_text.c analyzer/report_json.c analyzer/cmd_analyze.c analyzer/cmd_rules.c rules/engine.c
+                analyzer/report_text.c analyzer/report_json.c analyzer/redact.c analyzer/cmd_analyze.c \
+                analyzer/cmd_rules.c rules/engine.c
 ANALYZER_LIB += analyzer/cmd_timeline.c
 ANALYZER_LIB += analyzer/cmd_batch.c analyzer/batch_inputs.c analyzer/batch_summary.c
 MAIN_SRC     := analyzer/main.c

@@ -7,6 +7,7 @@
 #include "analyze.h"
 #include "cli.h"
 #include "ingest.h"
+#include "redact.h"
 #include "report.h"
 #include "timeline.h"
 
@@ -21,7 +22,8 @@
 #include <unistd.h>
 
 static const char analyze_usage[] =
-    "Usage: ikemortem analyze [--json | -o FILE] [--db FILE] [--tz ZONE] [--rules DIR] [-v | -q] INPUT...\n"
+    "Usage: ikemortem analyze [--json | -o FILE] [--db FILE] [--tz ZONE] [--rules DIR] [--redact [--redact-key K]]\n"
+    "                         [-v | -q] INPUT...\n"
     "\n"
     "Builds one timeline from the INPUTs (tech-support files, folders, loose ikemgr.log, system\n"
     "logs, captures; both peers' bundles may be given together) or opens an existing timeline\n"
@@ -34,6 +36,10 @@ static const char analyze_usage[] =
     "  --db FILE      keep the timeline in FILE (created or extended); INPUT may also be a\n"
     "                 timeline database built earlier, analyzed as it is\n"
     "  --rules DIR    add the rule files DIR/*.sql; a rule with a built-in id replaces it\n"
+    "  --redact       replace IP addresses, hostnames, serials, gateway, tunnel and admin names by\n"
+    "                 keyed tokens (ip-1a2b3c4d, gw-…) in the report, and in the --db FILE this run\n"
+    "                 creates; the same key gives the same tokens\n"
+    "  --redact-key K the key (implies --redact; else IKM_REDACT_KEY, else random per run)\n"
     "  --tz ZONE      zone of inputs whose lines carry no UTC offset (see ingest --help)\n"
     "  --max-bytes N, --max-ratio N   decompression limits (see ingest --help)\n"
     "  -v, --verbose  also print the per-input summary of the ingest, and the queries that\n"
@@ -44,7 +50,7 @@ static const char analyze_usage[] =
     "Exit codes: 0 analyzed, every input fully read; 1 analyzed, some input not fully read;\n"
     "2 usage; 3 nothing could be analyzed.\n";
 
-enum { OPT_JSON = IKM_OPT_FIRST_FREE, OPT_DB, OPT_RULES };
+enum { OPT_JSON = IKM_OPT_FIRST_FREE, OPT_DB, OPT_RULES, OPT_REDACT, OPT_REDACT_KEY };
 
 /* An existing ikemortem timeline: an SQLite file with our application id. */
 static int is_timeline_db(const char *path)
@@ -103,8 +109,54 @@ static int trace_slow(unsigned type, void *ctx, void *p, void *x)
 
 struct analyze_opts {
     int json, quiet, verbose;
+    int redact;
+    const char *redact_key;
+    int private_db;  /* the timeline lives in our temp dir: no durability needed */
+    int db_is_ours;  /* created by this run: --redact may rewrite it */
     const char *out_file, *db, *rules_dir;
 };
+
+/* --redact: every piece of the report goes through the redactor before the writers */
+struct redacting {
+    const struct ikm_redactor *r;
+    const struct ikm_report_sink *inner;
+    size_t n;
+};
+
+static int redact_feed(void *ctx, const json_t *v, int which)
+{
+    struct redacting *rd = ctx;
+    json_t *copy = json_deep_copy(v);
+    int rc = copy && ikm_redact_json(rd->r, copy) == 0 ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < rd->n; i++) {
+        int (*f)(void *, const json_t *) = which == 0   ? rd->inner[i].begin
+                                           : which == 1 ? rd->inner[i].incident
+                                                        : rd->inner[i].end;
+        if (f && f(rd->inner[i].ctx, copy) < 0)
+            rc = -1;
+    }
+    json_decref(copy);
+    return rc;
+}
+static int redact_begin(void *ctx, const json_t *v) { return redact_feed(ctx, v, 0); }
+static int redact_incident(void *ctx, const json_t *v) { return redact_feed(ctx, v, 1); }
+static int redact_end(void *ctx, const json_t *v) { return redact_feed(ctx, v, 2); }
+
+/* The key: --redact-key, else IKM_REDACT_KEY (batch hands its workers one key), else random. */
+static struct ikm_redactor *make_redactor(const struct analyze_opts *ao, sqlite3 *db, char *err, size_t errsz)
+{
+    const char *key = ao->redact_key;
+    if (!key) {
+        const char *env = getenv("IKM_REDACT_KEY");
+        key = env && *env ? env : NULL;
+    }
+    struct ikm_redactor *r = ikm_redactor_new(key, err, errsz);
+    if (r && ikm_redactor_learn(r, db, err, errsz) < 0) {
+        ikm_redactor_free(r);
+        r = NULL;
+    }
+    return r;
+}
 
 static int run_analysis(const char *db_path, const struct analyze_opts *ao, int ingest_rc)
 {
@@ -124,6 +176,8 @@ static int run_analysis(const char *db_path, const struct analyze_opts *ao, int 
         return IKM_EXIT_NOTHING;
     }
     sqlite3_busy_timeout(db, 5000);
+    if (ao->private_db) /* removed at the end anyway: no syncs */
+        sqlite3_exec(db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
     if (ao->verbose)
         sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, trace_slow, NULL);
     struct ikm_analysis_stats st;
@@ -144,10 +198,33 @@ static int run_analysis(const char *db_path, const struct analyze_opts *ao, int 
         sinks[nsinks++] = ikm_json_sink(&jw, stdout);
     else if (!(ao->out_file && ao->quiet))
         sinks[nsinks++] = ikm_text_sink(stdout);
-    if (rc != IKM_EXIT_NOTHING && ikm_analyze(db, &rules, sinks, nsinks, &st, err, sizeof err) < 0) {
+    struct ikm_redactor *red = NULL;
+    struct redacting rd = {0};
+    struct ikm_report_sink redact_sink = {&rd, redact_begin, redact_incident, redact_end};
+    const struct ikm_report_sink *use = sinks;
+    size_t nuse = nsinks;
+    if (rc != IKM_EXIT_NOTHING && ao->redact) {
+        if (!(red = make_redactor(ao, db, err, sizeof err))) {
+            fprintf(stderr, "ikemortem analyze: %s\n", err);
+            rc = IKM_EXIT_NOTHING;
+        } else {
+            rd = (struct redacting){red, sinks, nsinks};
+            use = &redact_sink;
+            nuse = 1;
+        }
+    }
+    if (rc != IKM_EXIT_NOTHING && ikm_analyze(db, &rules, use, nuse, &st, err, sizeof err) < 0) {
         fprintf(stderr, "ikemortem analyze: %s\n", err);
         rc = strncmp(err, "rule ", 5) == 0 && ao->rules_dir ? IKM_EXIT_USAGE : IKM_EXIT_NOTHING;
     }
+    /* a timeline this run wrote for the user is shared with the report: redact it too (an
+     * existing database given as input is the user's own and stays as it was) */
+    if (red && rc != IKM_EXIT_NOTHING && ao->db_is_ours && !ao->private_db &&
+        ikm_redact_db(red, db, err, sizeof err) < 0) {
+        fprintf(stderr, "ikemortem analyze: %s\n", err);
+        rc = IKM_EXIT_NOTHING;
+    }
+    ikm_redactor_free(red);
     if (jf.f && json_file_close(&jf, rc != IKM_EXIT_NOTHING && rc != IKM_EXIT_USAGE) < 0) {
         fprintf(stderr, "ikemortem analyze: cannot write %s: %s\n", ao->out_file, strerror(errno));
         rc = IKM_EXIT_NOTHING;
@@ -163,6 +240,8 @@ int ikm_cmd_analyze(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"db", required_argument, NULL, OPT_DB},
         {"rules", required_argument, NULL, OPT_RULES},
+        {"redact", no_argument, NULL, OPT_REDACT},
+        {"redact-key", required_argument, NULL, OPT_REDACT_KEY},
         {"tz", required_argument, NULL, IKM_OPT_TZ},
         {"max-bytes", required_argument, NULL, IKM_OPT_MAX_BYTES},
         {"max-ratio", required_argument, NULL, IKM_OPT_MAX_RATIO},
@@ -188,6 +267,13 @@ int ikm_cmd_analyze(int argc, char **argv)
             break;
         case OPT_RULES:
             ao.rules_dir = optarg;
+            break;
+        case OPT_REDACT:
+            ao.redact = 1;
+            break;
+        case OPT_REDACT_KEY:
+            ao.redact_key = optarg;
+            ao.redact = 1;
             break;
         case 'v':
             io.verbose = 1;
@@ -238,8 +324,10 @@ int ikm_cmd_analyze(int argc, char **argv)
         }
         snprintf(db_path, sizeof db_path, "%s/timeline.db", tmpdir);
         io.db = db_path;
+        ao.private_db = 1;
     } else {
         io.db = ao.db;
+        ao.db_is_ours = access(ao.db, F_OK) != 0;
     }
     io.out = stderr;
     io.quiet = !io.verbose;

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <openssl/rand.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@
 
 static const char batch_usage[] =
     "Usage: ikemortem batch [-j N] --out DIR [--keep-db] [--force] [--timeout S] [--rules DIR] [--tz ZONE]\n"
-    "                       [-v | -q] INPUT... | -\n"
+    "                       [--redact [--redact-key K]] [-v | -q] INPUT... | -\n"
     "\n"
     "Analyzes every bundle of a queue, each in its own worker process (`ikemortem analyze`),\n"
     "N at a time, and writes DIR/<name>.json (the report), DIR/<name>.log (the worker's stderr),\n"
@@ -55,6 +56,8 @@ static const char batch_usage[] =
     "  --force          redo every bundle, current reports too\n"
     "  --timeout S      kill a worker after S seconds of wall time (default 3600)\n"
     "  --rules DIR, --tz ZONE   passed to analyze\n"
+    "  --redact [--redact-key K]  reports with addresses and names as keyed tokens; one key for\n"
+    "                   the whole batch (random unless given), so tokens match across bundles\n"
     "  -v, --verbose    one line per bundle as it ends\n"
     "  -q, --quiet      no progress and no closing line\n"
     "  -h, --help       this text\n"
@@ -62,10 +65,11 @@ static const char batch_usage[] =
     "Exit codes: 0 every bundle analyzed; 1 some failed (or the batch was stopped); 2 usage;\n"
     "3 none analyzed.\n";
 
-enum { OPT_KEEP_DB = IKM_OPT_FIRST_FREE, OPT_FORCE, OPT_TIMEOUT, OPT_RULES };
+enum { OPT_KEEP_DB = IKM_OPT_FIRST_FREE, OPT_FORCE, OPT_TIMEOUT, OPT_RULES, OPT_REDACT, OPT_REDACT_KEY };
 
 struct batch {
     const char *out, *rules, *tz;
+    int redact; /* the key travels to the workers in IKM_REDACT_KEY, never on a command line */
     int workers, keep_db, force, quiet, verbose, progress;
     long timeout;
     struct batch_jobs jobs;
@@ -381,6 +385,8 @@ static void start(struct batch *b, struct batch_job *j, const sigset_t *old_mask
         argv[argc++] = "--tz";
         argv[argc++] = (char *)b->tz;
     }
+    if (b->redact)
+        argv[argc++] = "--redact";
     argv[argc++] = "--"; /* an input named "-x" is an input */
     argv[argc++] = j->input;
     argv[argc] = NULL;
@@ -523,6 +529,8 @@ int ikm_cmd_batch(int argc, char **argv)
         {"force", no_argument, NULL, OPT_FORCE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"rules", required_argument, NULL, OPT_RULES},
+        {"redact", no_argument, NULL, OPT_REDACT},
+        {"redact-key", required_argument, NULL, OPT_REDACT_KEY},
         {"tz", required_argument, NULL, IKM_OPT_TZ},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
@@ -563,6 +571,16 @@ int ikm_cmd_batch(int argc, char **argv)
         case OPT_RULES:
             b.rules = optarg;
             break;
+        case OPT_REDACT:
+            b.redact = 1;
+            break;
+        case OPT_REDACT_KEY:
+            b.redact = 1;
+            if (!*optarg || setenv("IKM_REDACT_KEY", optarg, 1) != 0) {
+                fprintf(stderr, "ikemortem batch: --redact-key: an empty key\n");
+                return IKM_EXIT_USAGE;
+            }
+            break;
         case IKM_OPT_TZ: /* checked here, so that a typo is one usage error, not N failed rows */
             if (ikm_ingest_option(&io, c, optarg, "batch") != 0)
                 return IKM_EXIT_USAGE;
@@ -586,6 +604,19 @@ int ikm_cmd_batch(int argc, char **argv)
         fprintf(stderr, "ikemortem batch: %s\n\n", !b.out ? "--out DIR is required" : "no INPUT given");
         fputs(batch_usage, stderr);
         return IKM_EXIT_USAGE;
+    }
+    if (b.redact && !(getenv("IKM_REDACT_KEY") && *getenv("IKM_REDACT_KEY"))) {
+        /* one random key for the whole batch: the same address gets the same token in every
+         * bundle's report (a rerun with a new key does not; give --redact-key for that) */
+        unsigned char raw[32];
+        char hex[65];
+        if (RAND_bytes(raw, sizeof raw) != 1) {
+            fprintf(stderr, "ikemortem batch: --redact: no random key could be made\n");
+            return IKM_EXIT_NOTHING;
+        }
+        for (size_t i = 0; i < sizeof raw; i++)
+            snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+        setenv("IKM_REDACT_KEY", hex, 1);
     }
     struct stat st;
     if (b.rules && (stat(b.rules, &st) != 0 || !S_ISDIR(st.st_mode))) {

@@ -11,6 +11,7 @@
  * statement that walks its time index (no sorter), and the two streams are merged row by row.
  */
 #include "cli.h"
+#include "redact.h"
 #include "textsafe.h"
 #include "timeline.h"
 #include "tz.h"
@@ -31,7 +32,7 @@
 static const char timeline_usage[] =
     "Usage: ikemortem timeline --db FILE [--since T] [--until T] [--peer IP] [--tunnel NAME]\n"
     "                          [--gateway NAME] [--device NAME] [--around N] [--kind K,...]\n"
-    "                          [--limit N] [--tz ZONE|local]\n"
+    "                          [--limit N] [--tz ZONE|local] [--redact [--redact-key K]]\n"
     "\n"
     "Prints the timeline of FILE (built by 'ikemortem ingest'): every event and IKE message,\n"
     "one line each, in time order:\n"
@@ -63,6 +64,8 @@ static const char timeline_usage[] =
     "  --limit N        stop after N rows\n"
     "  --tz ZONE|local  show the second time in ZONE (+09:00, UTC, Europe/Berlin) instead of\n"
     "                   each device's own zone; 'local' (the default) keeps the device's zone\n"
+    "  --redact         addresses and names as keyed tokens (as analyze --redact)\n"
+    "  --redact-key K   the key (implies --redact; else IKM_REDACT_KEY, else random)\n"
     "  -h, --help       this text\n"
     "\n"
     "Exit codes: 0 printed; 2 usage (bad option, time or incident); 3 FILE missing or not an\n"
@@ -73,6 +76,8 @@ static const char timeline_usage[] =
 #define TL_OFFSET_MAX_US (26LL * 3600 * 1000000) /* a larger local-UTC gap is not an offset */
 
 enum {
+    OPT_REDACT = 240,
+    OPT_REDACT_KEY,
     OPT_SINCE = 256,
     OPT_UNTIL,
     OPT_PEER,
@@ -176,7 +181,28 @@ struct out {
     struct ikm_textbuf tb;
     const struct ikm_tz *zone; /* NULL: each row's own device-local time */
     int show_device;
+    /* --redact: a row is written to a memory stream, redacted, then to `final` */
+    const struct ikm_redactor *red;
+    FILE *final;
+    char *mbuf;
+    size_t mlen;
 };
+
+static int flush_redacted(struct out *o)
+{
+    if (fflush(o->f) != 0)
+        return -1;
+    /* the row is what was written since the last rewind (the stream keeps older bytes after) */
+    off_t pos = ftello(o->f);
+    char *row = pos >= 0 && o->mbuf ? strndup(o->mbuf, (size_t)pos) : NULL;
+    char *r = row ? ikm_redact_text(o->red, row) : NULL;
+    free(row);
+    if (!r)
+        return -1;
+    fputs(r, o->final);
+    free(r);
+    return fseeko(o->f, 0, SEEK_SET) == 0 ? 0 : -1;
+}
 
 /* Terminal controls that are valid UTF-8 and so pass textsafe: C1 controls (U+0080..U+009F,
  * U+009B is CSI on some terminals) and the bidirectional overrides that can make a line read
@@ -744,6 +770,10 @@ static int run(sqlite3 *db, const struct filters *f, int64_t limit, struct out *
             goto done;
         }
         printed++;
+        if (o->red && flush_redacted(o) < 0) {
+            fprintf(stderr, "ikemortem timeline: out of memory\n");
+            goto done;
+        }
         if (take_ev)
             he = next_row(db, ev);
         else
@@ -771,12 +801,15 @@ int ikm_cmd_timeline(int argc, char **argv)
         {"device", required_argument, NULL, OPT_DEVICE}, {"around", required_argument, NULL, OPT_AROUND},
         {"kind", required_argument, NULL, OPT_KIND},   {"limit", required_argument, NULL, OPT_LIMIT},
         {"tz", required_argument, NULL, OPT_TZ},       {"help", no_argument, NULL, 'h'},
+        {"redact", no_argument, NULL, OPT_REDACT},     {"redact-key", required_argument, NULL, OPT_REDACT_KEY},
         {NULL, 0, NULL, 0},
     };
     struct filters f;
     memset(&f, 0, sizeof f);
     f.want_events = f.want_ike = 1;
     const char *dbpath = NULL;
+    int redact = 0;
+    const char *redact_key = NULL;
     int64_t around = 0, limit = -1;
     struct ikm_tz zone;
     int zone_set = 0;
@@ -787,6 +820,13 @@ int ikm_cmd_timeline(int argc, char **argv)
         switch (c) {
         case 'd':
             dbpath = optarg;
+            break;
+        case OPT_REDACT:
+            redact = 1;
+            break;
+        case OPT_REDACT_KEY:
+            redact = 1;
+            redact_key = optarg;
             break;
         case OPT_SINCE:
         case OPT_UNTIL: {
@@ -885,7 +925,26 @@ int ikm_cmd_timeline(int argc, char **argv)
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf); /* row by row, but written in large blocks */
     struct out o = {.f = stdout, .zone = zone_set ? &zone : NULL, .show_device = several_devices(db)};
+    struct ikm_redactor *red = NULL;
+    if (redact) {
+        const char *env = getenv("IKM_REDACT_KEY");
+        red = ikm_redactor_new(redact_key ? redact_key : env && *env ? env : NULL, err, sizeof err);
+        if (!red || ikm_redactor_learn(red, db, err, sizeof err) < 0 ||
+            !(o.f = open_memstream(&o.mbuf, &o.mlen))) {
+            fprintf(stderr, "ikemortem timeline: --redact: %s\n", red ? err : "cannot start");
+            ikm_redactor_free(red);
+            ret = IKM_EXIT_NOTHING;
+            goto done;
+        }
+        o.red = red;
+        o.final = stdout;
+    }
     ret = run(db, &f, limit, &o);
+    if (red) {
+        fclose(o.f);
+        free(o.mbuf);
+        ikm_redactor_free(red);
+    }
     fflush(stdout);
     ikm_textbuf_free(&o.tb);
 done:

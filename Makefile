@@ -42,6 +42,7 @@ GEN_SRC      := $(BUILD)/gen/schema_sql.c $(BUILD)/gen/rules_builtin.c
 RULE_FILES   := $(sort $(wildcard rules/*.sql))
 LIB_SRC      := $(PARSER_SRC) $(ANALYZER_LIB) $(GEN_SRC)
 TEST_SRC     := $(sort $(wildcard tests/*.c))
+TEST_SRC     += $(sort $(wildcard tests/hostile/*.c))
 HEADERS      := $(wildcard parsers/*.h analyzer/*.h rules/*.h schema/*.h tests/*.h tests/fuzz/*.h parsers/*.inc)
 
 rel_obj  = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
@@ -156,7 +157,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # the archive walker's fuzz target needs the input layer too
-FUZZ_SRC     := $(PARSER_SRC) analyzer/input.c analyzer/walk.c analyzer/strmap.c analyzer/textsafe.c
+FUZZ_SRC     := $(PARSER_SRC) analyzer/input.c analyzer/walk.c analyzer/strmap.c analyzer/textsafe.c \
+                analyzer/redact.c analyzer/incidents.c analyzer/tz.c analyzer/dbexec.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(HEADERS)
 	@mkdir -p $(@D)

@@ -300,7 +300,9 @@ static int liveness_of(sqlite3 *db, const struct ikm_incident_ctx *c, const char
     f->rtt_max_us = f->rtt_median_us = -1;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT req_ts_us, resp_ts_us, rtt_us, retransmits FROM temp.inc_exch"
+                           "SELECT req_ts_us, CASE WHEN COALESCE(notify_error, 0) BETWEEN 1 AND 16383 THEN NULL"
+                           " ELSE resp_ts_us END, rtt_us, retransmits, COALESCE(notify_error, 0) BETWEEN 1 AND 16383"
+                           " FROM temp.inc_exch"
                            " WHERE local AND liveness AND origin = ?1 AND req_ts_us <= ?2 ORDER BY req_ts_us",
                            -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errsz, "evidence: liveness: %s", sqlite3_errmsg(db));
@@ -335,7 +337,9 @@ static int liveness_of(sqlite3 *db, const struct ikm_incident_ctx *c, const char
                 rtt[nrtt++] = r;
             }
         } else {
+            /* no answer, or an error notify instead of one: the peer did not keep the SA alive */
             f->unanswered++;
+            f->refused += sqlite3_column_int(st, 4);
             if (!f->first_unanswered_us && req >= last_answered_req)
                 f->first_unanswered_us = req;
         }

@@ -21,6 +21,7 @@ struct sqlite3;
 
 struct ikm_liveness_figures {
     int64_t requests, answered, unanswered, retransmits;
+    int64_t refused; /* answered with an error notify (INVALID_IKE_SPI, ...): counted as unanswered */
     int64_t last_answered_us, first_unanswered_us; /* 0: none */
     int64_t rtt_max_us, rtt_median_us;             /* -1: no answered request */
     int64_t peer_msgs_after;                       /* IKE messages from the peer from first_unanswered

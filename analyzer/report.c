@@ -106,6 +106,7 @@ static json_t *liveness_json(const struct ikm_liveness_figures *f)
     json_object_set_new(o, "requests", json_integer(f->requests));
     json_object_set_new(o, "answered", json_integer(f->answered));
     json_object_set_new(o, "unanswered", json_integer(f->unanswered));
+    json_object_set_new(o, "refused", json_integer(f->refused));
     json_object_set_new(o, "retransmits", json_integer(f->retransmits));
     json_object_set_new(o, "last_answered", f->last_answered_us ? ikm_json_time(f->last_answered_us) : json_null());
     json_object_set_new(o, "first_unanswered",

@@ -71,11 +71,14 @@ static void incident_block(const json_t *inc, FILE *out)
     }
     const json_t *lv = json_object_get(inc, "liveness");
     if (lv && strcmp(str(lv, "basis"), "none") != 0) {
-        fprintf(out, "   liveness (%s): %lld requests, %lld answered, %lld unanswered, %lld retransmits",
-                str(lv, "basis"), (long long)json_integer_value(json_object_get(lv, "requests")),
+        fprintf(out, "   liveness (%s): %lld requests, %lld answered, %lld unanswered", str(lv, "basis"),
+                (long long)json_integer_value(json_object_get(lv, "requests")),
                 (long long)json_integer_value(json_object_get(lv, "answered")),
-                (long long)json_integer_value(json_object_get(lv, "unanswered")),
-                (long long)json_integer_value(json_object_get(lv, "retransmits")));
+                (long long)json_integer_value(json_object_get(lv, "unanswered")));
+        long long refused = (long long)json_integer_value(json_object_get(lv, "refused"));
+        if (refused)
+            fprintf(out, " (%lld refused with an error notify)", refused);
+        fprintf(out, ", %lld retransmits", (long long)json_integer_value(json_object_get(lv, "retransmits")));
         if (json_is_string(json_object_get(lv, "last_answered")))
             fprintf(out, "; last answered %s", str(lv, "last_answered"));
         if (json_is_string(json_object_get(lv, "first_unanswered")))

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,6 +435,24 @@ static json_t *safe_string(const unsigned char *t)
     return j;
 }
 
+/* Evidence reads in time order (rows without a time last, in the rule's order). */
+static int64_t ev_time(const json_t *e)
+{
+    json_t *t = json_object_get(e, "ts_us");
+    return json_is_integer(t) ? json_integer_value(t) : INT64_MAX;
+}
+
+static void sort_by_time(json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    for (size_t i = 1; i < n; i++) /* insertion sort: a dozen rows, and stable */
+        for (size_t k = i; k > 0 && ev_time(json_array_get(arr, k - 1)) > ev_time(json_array_get(arr, k)); k--) {
+            json_t *a = json_incref(json_array_get(arr, k - 1));
+            json_array_set(arr, k - 1, json_array_get(arr, k));
+            json_array_set_new(arr, k, a);
+        }
+}
+
 int ikm_rule_run(const struct ikm_rule *r, sqlite3 *db, const struct ikm_incident_ctx *c,
                  struct ikm_rule_result *out, char *err, size_t errsz)
 {
@@ -506,6 +525,7 @@ int ikm_rule_run(const struct ikm_rule *r, sqlite3 *db, const struct ikm_inciden
     }
     if (out->score < 0)
         out->score = 0;
+    sort_by_time(out->evidence);
     return 0;
 }
 

@@ -445,19 +445,14 @@ static int read_anchors(struct build *b, int64_t *nanchors)
     return rc;
 }
 
-/* The peer of an IKE SA named only by its SPIs (ikemgr's IKEv1 "DPD: remote (ISAKMP-SA
- * spi=I:R) seems to be dead"): the other end of the SA's messages. */
-static char *peer_of_spi(sqlite3 *db, const char *device, const char *ispi)
+/* One text value for two text parameters (device may be NULL: any device), or NULL. */
+static char *query_text(sqlite3 *db, const char *sql, const char *p1, const char *device)
 {
     sqlite3_stmt *st;
     char *v = NULL;
-    if (!ispi || sqlite3_prepare_v2(db,
-                                    "SELECT CASE dir WHEN 'recv' THEN src_ip ELSE dst_ip END FROM ike_messages"
-                                    " WHERE ispi = ?1 AND dir IS NOT NULL AND (?2 IS NULL OR device IS NULL"
-                                    " OR device = ?2) LIMIT 1",
-                                    -1, &st, NULL) != SQLITE_OK)
+    if (!p1 || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return NULL;
-    sqlite3_bind_text(st, 1, ispi, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
     if (device)
         sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -466,22 +461,21 @@ static char *peer_of_spi(sqlite3 *db, const char *device, const char *ispi)
     return v;
 }
 
+/* The peer of an IKE SA named only by its SPIs (ikemgr's IKEv1 "DPD: remote (ISAKMP-SA
+ * spi=I:R) seems to be dead"): the other end of the SA's messages. */
+static char *peer_of_spi(sqlite3 *db, const char *device, const char *ispi)
+{
+    return query_text(db,
+                      "SELECT CASE dir WHEN 'recv' THEN src_ip ELSE dst_ip END FROM ike_messages"
+                      " WHERE ispi = ?1 AND dir IS NOT NULL AND (?2 IS NULL OR device IS NULL OR device = ?2) LIMIT 1",
+                      ispi, device);
+}
+
 static char *device_fact(sqlite3 *db, const char *device, const char *key)
 {
-    sqlite3_stmt *st;
-    char *v = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT value FROM device_facts WHERE key = ?1 AND (?2 IS NULL OR device = ?2) "
-                           "ORDER BY id LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (device)
-        sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = dup_col(st, 0);
-    sqlite3_finalize(st);
-    return v;
+    return query_text(db,
+                      "SELECT value FROM device_facts WHERE key = ?1 AND (?2 IS NULL OR device = ?2) ORDER BY id LIMIT 1",
+                      key, device);
 }
 
 static void set_window(struct build *b, struct incident *in)
@@ -498,6 +492,19 @@ static void set_window(struct build *b, struct incident *in)
     if (in->first_us - IKM_WINDOW_SLACK_S * US < in->window_start_us) /* precursors stay inside */
         in->window_start_us = in->first_us - IKM_WINDOW_SLACK_S * US;
     in->window_end_us = in->last_us + IKM_WINDOW_AFTER_S * US;
+}
+
+/* An incident on a state rather than an event (tunnel up, no traffic): no anchor row. */
+static int open_state_incident(struct build *b, const struct anchor *a, int64_t last_us)
+{
+    if (open_incident(b, a) < 0)
+        return -1;
+    struct incident *in = &b->inc[b->ninc - 1];
+    in->nanchors = 0;
+    in->top_event_id = 0;
+    in->last_us = last_us;
+    snprintf(in->kind, sizeof in->kind, "tunnel-no-traffic");
+    return 0;
 }
 
 /* One-way ESP in captures: a direction that keeps sending for IKM_ESP_MIN_BUCKETS buckets
@@ -533,16 +540,10 @@ static int esp_one_way(struct build *b, int64_t *opened)
         a.device = dup_col(st, 0);
         a.peer = dup_col(st, 2);
         join_config(&b->cfg, a.device, &a.gateway, &a.tunnel, &a.peer);
-        if (open_incident(b, &a) < 0) {
+        if (open_state_incident(b, &a, sqlite3_column_int64(st, 5)) < 0)
             rc = -1;
-        } else {
-            struct incident *in = &b->inc[b->ninc - 1];
-            in->nanchors = 0; /* no event: the state is read from the ESP counts */
-            in->top_event_id = 0;
-            in->last_us = sqlite3_column_int64(st, 5);
-            snprintf(in->kind, sizeof in->kind, "tunnel-no-traffic");
+        else
             (*opened)++;
-        }
         anchor_free(&a);
     }
     sqlite3_finalize(st);
@@ -630,15 +631,10 @@ static int flow_counters_flat(struct build *b, int64_t *opened)
                 strcmp(b->inc[i].peer, a.peer) == 0)
                 seen = 1;
         if (a.ts_us && !seen) {
-            if (open_incident(b, &a) < 0) {
+            if (open_state_incident(b, &a, a.ts_us) < 0)
                 rc = -1;
-            } else {
-                struct incident *in = &b->inc[b->ninc - 1];
-                in->nanchors = 0;
-                in->top_event_id = 0;
-                snprintf(in->kind, sizeof in->kind, "tunnel-no-traffic");
+            else
                 (*opened)++;
-            }
         }
         anchor_free(&a);
     }

@@ -27,28 +27,13 @@ static const char *gen_bin(void)
     return g;
 }
 
-static char scenario_names[MAX_SCENARIOS][64];
+static char scenario_names[MAX_SCENARIOS][TU_SCENARIO_NAME];
 static int n_scenarios;
 
-/* The generator's own list, so a new scenario is tested without editing this file. Read when
- * the suite is built (no assertion possible there); the count is checked by a test. */
 static void load_scenarios(void)
 {
-    const char *g = getenv("IKM_GEN");
-    if (n_scenarios || !g || !*g)
-        return;
-    char cmd[PATH_LEN];
-    snprintf(cmd, sizeof cmd, "'%s' list", g);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return;
-    char line[sizeof scenario_names[0]];
-    while (n_scenarios < MAX_SCENARIOS && fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\r\n")] = 0;
-        if (line[0])
-            snprintf(scenario_names[n_scenarios++], sizeof scenario_names[0], "%s", line);
-    }
-    pclose(p);
+    if (!n_scenarios)
+        n_scenarios = tu_scenario_names(scenario_names, MAX_SCENARIOS);
 }
 
 START_TEST(scenario_list)

@@ -143,26 +143,13 @@ static void assert_hidden(const char *what, const char *scenario, const char *te
                       what);
 }
 
-static char scenario_names[MAX_SCENARIOS][64];
+static char scenario_names[MAX_SCENARIOS][TU_SCENARIO_NAME];
 static int n_scenarios;
 
 static void load_scenarios(void)
 {
-    const char *g = getenv("IKM_GEN");
-    if (n_scenarios || !g || !*g)
-        return;
-    char cmd[PATH_LEN];
-    snprintf(cmd, sizeof cmd, "'%s' list", g);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return;
-    char line[sizeof scenario_names[0]];
-    while (n_scenarios < MAX_SCENARIOS && fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\r\n")] = 0;
-        if (line[0])
-            snprintf(scenario_names[n_scenarios++], sizeof scenario_names[0], "%s", line);
-    }
-    pclose(p);
+    if (!n_scenarios)
+        n_scenarios = tu_scenario_names(scenario_names, MAX_SCENARIOS);
 }
 
 START_TEST(every_scenario_redacted)

@@ -167,3 +167,24 @@ int tu_validate_report(const char *json_path)
     ck_assert_msg(rc == 0, "%s does not match schema/report.schema.json:\n%s", json_path, msg);
     return 1;
 }
+
+int tu_scenario_names(char names[][TU_SCENARIO_NAME], int max)
+{
+    const char *g = getenv("IKM_GEN");
+    if (!g || !*g)
+        return 0;
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "'%s' list", g);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return 0;
+    int n = 0;
+    char line[TU_SCENARIO_NAME];
+    while (n < max && fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[0])
+            snprintf(names[n++], TU_SCENARIO_NAME, "%s", line);
+    }
+    pclose(p);
+    return n;
+}

@@ -24,5 +24,9 @@ char *tu_sql_text(const char *db, const char *sql);
 /* Checks a JSON report against schema/report.schema.json (tests/validate_report.py); fails the
  * test when it does not match. Returns 1 when checked, 0 when python3-jsonschema is missing. */
 int tu_validate_report(const char *json_path);
+/* The scenario generator's list (IKM_GEN list): up to max names; 0 when IKM_GEN is unset.
+ * Usable while a suite is built (it asserts nothing). */
+#define TU_SCENARIO_NAME 64
+int tu_scenario_names(char names[][TU_SCENARIO_NAME], int max);
 
 #endif

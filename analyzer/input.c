@@ -71,12 +71,18 @@ static la_ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
         *buf = in->raw;
         return (la_ssize_t)k;
     }
+    if (in->raw_error)
+        return 0;
     ssize_t n = in->src.read(in->src.ctx, in->raw, sizeof in->raw);
     if (n < 0) {
+        /* the stored bytes end early (a member cut by a truncated archive, a read error): to
+         * libarchive that is the end, so that format detection and decompression still serve
+         * everything before the cut; the cut itself is reported when the data runs out */
         in->raw_error = 1;
         const char *why = in->src.error ? in->src.error(in->src.ctx) : NULL;
-        archive_set_error(a, EIO, "read failed: %s", why ? why : "I/O error");
-        return -1;
+        snprintf(in->raw_err, sizeof in->raw_err, "the data ends early: %s", why ? why : "I/O error");
+        (void)a;
+        return 0;
     }
     if (n > 0) {
         EVP_DigestUpdate(in->md, in->raw, (size_t)n);
@@ -123,6 +129,10 @@ static ssize_t data_read(struct ikm_input *in, void *buf, size_t n)
         size_t size;
         la_int64_t off;
         int r = archive_read_data_block(in->ar, &blk, &size, &off);
+        if (r == ARCHIVE_EOF && in->raw_error) {
+            set_data_error(in, in->raw_err);
+            return -1;
+        }
         if (r == ARCHIVE_EOF) {
             in->data_eof = 1;
             return 0;

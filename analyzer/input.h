@@ -37,6 +37,7 @@ struct ikm_input {
     struct evp_md_ctx_st *md;
     int64_t raw_bytes;        /* stored bytes read so far */
     int raw_error;
+    char raw_err[256]; /* why the stored bytes ended early */
     unsigned char raw[64 << 10];
     char filter[32];          /* "gzip", "none", ... */
     int is_archive;           /* tar/zip: use ikm_input_next_member */

@@ -3,7 +3,7 @@
 #   make            build/ikemortem (-O2 -g)
 #   make check      install missing Debian packages, build the tests with ASan/UBSan, run all
 #   make demo       analyze the bundled sample and print the report
-#   make bench      throughput on a generated debug log (BENCH_MB, default 512)
+#   make bench      ikemortem vs grep/wc/lnav/tshark on generated inputs (BENCH_MB, default 1024)
 #   make fuzz       run the libFuzzer targets for FUZZ_SECONDS each (clang)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -187,17 +187,20 @@ fuzz:
 	done
 
 # ---- benchmarks ----------------------------------------------------------------------------
-BENCH_MB ?= 512
+# bench/bench.sh: ikemortem next to grep, wc, lnav and tshark on inputs the scenario generator
+# writes (cached in $(BUILD)/bench/); figures in bench/results.json. The older single-purpose
+# scripts (bench/run*.sh) still run alone.
+BENCH_MB      ?= 1024
+BENCH_PACKETS ?= 1000000
+BENCH_RUNS    ?= 3
+BENCH_SCALE   ?= 128 256 512 1024
 $(BUILD)/bench/gen_ikemgr_log: bench/gen_ikemgr_log.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $<
 
-BENCH_SYSLOG_MB ?= 256
-BENCH_PACKETS   ?= 1000000
-bench: $(BUILD)/ikemortem $(BUILD)/bench/gen_ikemgr_log
-	BENCH_MB=$(BENCH_MB) BUILD=$(BUILD) bench/run.sh
-	BENCH_MB=$(BENCH_SYSLOG_MB) BUILD=$(BUILD) bench/run_syslog.sh
-	BENCH_PACKETS=$(BENCH_PACKETS) BUILD=$(BUILD) bench/run_pcap.sh
+bench: $(BUILD)/ikemortem $(GEN_TOOL)
+	BUILD=$(BUILD) BENCH_MB=$(BENCH_MB) BENCH_PACKETS=$(BENCH_PACKETS) BENCH_RUNS=$(BENCH_RUNS) \
+	  BENCH_SCALE="$(BENCH_SCALE)" bench/bench.sh
 
 install: $(BUILD)/ikemortem
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -29,6 +29,15 @@
  * known only once every source is read, so `dir` and `initiator` of sink-paired captures are
  * set here, in one statement per capture.
  *
+ * A log is paired while it is being stored too (ikm_log_pairer): reading 4 M rows of a 1 GiB
+ * debug log back, updating most of them through a temporary table and scanning them again for
+ * retransmitted copies was more than half the cost of ingesting it. The sink holds our
+ * pending request (and its copies) back until the response says its message id, so every row
+ * is written once, final. That pairing stands for a device that has that one log with the
+ * lines' own offsets; a device with several logs (rotations) is paired again here across them,
+ * by time, as is a log whose times a zone resolves later or whose pairing hit the sink's
+ * bounds (temp.pair_redo).
+ *
  * Derived values are written through a temporary table and applied at the end, so the
  * scans never read rows they modified.
  */
@@ -54,6 +63,12 @@
 
 /* ---- pairing state ------------------------------------------------------------------------ */
 
+/* A log row held back by the log pairer until what pairing derives for it is known. */
+struct held_row {
+    int64_t id, retransmit_of;
+    struct ikm_ike_msg m;
+};
+
 struct pending {
     int64_t id, last_us, length, msg_id;
     int32_t exch_type;
@@ -61,12 +76,17 @@ struct pending {
     uint32_t src, dst; /* interned addresses (pair_ctx.addrs) */
     int active;
     int ours;          /* a log send: the row is marked a request when it closes */
+    /* log pairer: our request's row and its copies, stored when it closes (they take the
+     * response's message id). Only `out` holds rows; the buffer is kept for the next request. */
+    struct held_row *held;
+    uint32_t nheld, held_cap;
 };
 
 struct log_peer { /* per device, local and remote address */
     struct pending out, in;
     struct pending answered; /* the peer's last answered request, to recognise its resends */
     int reanswer;            /* the peer resent it: our next send answers it again */
+    int64_t answered_x;      /* log pairer: the exchange row of `answered` */
 };
 
 struct ike_sa { /* per device and initiator SPI */
@@ -114,6 +134,15 @@ struct pair_ctx {
     int64_t cur_id, cur_retransmit_of;
     int (*emit)(void *ctx, const struct ikm_exchange *x); /* set: exchanges go there, not to ins_x */
     void *emit_ctx;
+    /* a log being stored (ikm_log_pairer): rows go to emit_row once their derived values are
+     * known, exchanges get predicted ids from next_x */
+    int log_sink;
+    struct ikm_ike_msg *cur;    /* the message in hand (its derived values are set in place) */
+    int cur_held;               /* ... kept back with our pending request */
+    int64_t next_x, last_x;     /* the next exchange row id; the one last emitted */
+    size_t held_total;          /* rows held, all peers */
+    int redo;                   /* something the sink could not pair alone: the whole pass must */
+    const struct ikm_log_pairer_out *out;
 };
 
 /* The slot for key, zeroed when new; NULL when the table is full (counted) or on no memory. */
@@ -337,12 +366,16 @@ static const char *initiator_of(struct pair_ctx *c, const char *device, const st
 static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t response_id, int64_t response_us,
                         const char *initiator)
 {
-    struct ikm_exchange x = {p->id, response_id > 0 ? response_id : 0, -1, p->retransmits, initiator};
+    struct ikm_exchange x = {0, p->id, response_id > 0 ? response_id : 0, -1, p->retransmits, initiator};
     /* a clock stepped back between the two lines: the pairing stands, the RTT does not */
     if (response_id > 0 && response_us >= p->last_us)
         x.rtt_us = response_us - p->last_us;
     c->stats->answered += response_id > 0;
     c->stats->exchanges++;
+    if (c->log_sink) {
+        x.id = c->last_x = c->next_x++;
+        return c->out->exchange(c->out->ctx, &x);
+    }
     if (c->emit)
         return c->emit(c->emit_ctx, &x);
     sqlite3_stmt *st = c->ins_x;
@@ -369,6 +402,19 @@ static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t res
 static int put_update(struct pair_ctx *c, int64_t id, int64_t msg_id, int exch_type, int is_response,
                       int64_t retransmit_of, const char *dir)
 {
+    if (c->log_sink) { /* a log message in hand; a held request's values are set by release_out */
+        if (c->cur && id == c->cur_id) {
+            if (msg_id >= 0)
+                c->cur->msg_id = msg_id;
+            if (exch_type >= 0)
+                c->cur->exch_type = exch_type;
+            if (is_response >= 0)
+                c->cur->is_response = is_response;
+            if (retransmit_of > 0)
+                c->cur_retransmit_of = retransmit_of;
+        }
+        return 0;
+    }
     if (c->in_sink) { /* a capture message in hand: only its retransmit_of is derived (no dir yet) */
         if (id == c->cur_id && retransmit_of > 0)
             c->cur_retransmit_of = retransmit_of;
@@ -391,11 +437,69 @@ static int put_update(struct pair_ctx *c, int64_t id, int64_t msg_id, int exch_t
     return r;
 }
 
+/* Log pairer: our request closed, with the response's id and type (-1: none) and
+ * is_response (0). Its row takes them as the whole pass's COALESCE would, its copies take the
+ * original's values (copy_log_originals), and all are stored. */
+static int release_out(struct pair_ctx *c, struct pending *p, int64_t msg_id, int exch_type, int is_response)
+{
+    if (!p->nheld)
+        return 0;
+    struct ikm_ike_msg *o = &p->held[0].m;
+    if (msg_id >= 0)
+        o->msg_id = msg_id;
+    if (exch_type >= 0)
+        o->exch_type = exch_type;
+    if (is_response >= 0)
+        o->is_response = is_response;
+    int r = 0;
+    for (uint32_t i = 0; i < p->nheld && r == 0; i++) {
+        struct held_row *h = &p->held[i];
+        if (i > 0) {
+            h->m.msg_id = o->msg_id;
+            h->m.exch_type = o->exch_type;
+            h->m.is_response = o->is_response;
+        }
+        r = c->out->row(c->out->ctx, h->id, &h->m, h->retransmit_of);
+    }
+    c->held_total -= p->nheld;
+    p->nheld = 0;
+    return r;
+}
+
+/* Log pairer: keeps the message in hand with our pending request `p`. Past the bounds the
+ * held rows are stored as they are and the whole pass pairs the source again (redo). */
+#define HELD_PER_REQUEST 64
+#define HELD_TOTAL_MAX 8192 /* ~3.5 MiB */
+static int hold_cur(struct pair_ctx *c, struct pending *p)
+{
+    if (p->nheld >= HELD_PER_REQUEST || c->held_total >= HELD_TOTAL_MAX) {
+        c->redo = 1;
+        return 0; /* not held: stored now, as it is */
+    }
+    if (p->nheld == p->held_cap) {
+        uint32_t ncap = p->held_cap ? p->held_cap * 2 : 2;
+        struct held_row *nh = realloc(p->held, ncap * sizeof *nh);
+        if (!nh)
+            return -1;
+        p->held = nh;
+        p->held_cap = ncap;
+    }
+    struct held_row *h = &p->held[p->nheld++];
+    h->id = c->cur_id;
+    h->retransmit_of = c->cur_retransmit_of;
+    h->m = *c->cur;
+    c->held_total++;
+    c->cur_held = 1;
+    return 0;
+}
+
 static int close_pending(struct pair_ctx *c, struct pending *p, const char *initiator)
 {
     if (!p->active)
         return 0;
     p->active = 0;
+    if (p->ours && c->log_sink && release_out(c, p, -1, -1, 0) < 0)
+        return -1;
     if (p->ours && put_update(c, p->id, -1, -1, 0, 0, NULL) < 0)
         return -1;
     return put_exchange(c, p, 0, 0, initiator);
@@ -523,24 +627,29 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
             if (put_exchange(c, &p->in, m->id, m->ts, "peer") < 0 ||
                 put_update(c, m->id, p->in.msg_id, p->in.exch_type, 1, 0, NULL) < 0)
                 return -1;
+            p->answered_x = c->last_x;
             return 0;
         }
         if (p->out.active && m->length == p->out.length && m->ts - p->out.last_us <= RETRANSMIT_GAP_US) {
             p->out.retransmits++;
             p->out.last_us = m->ts;
-            return put_update(c, m->id, -1, -1, 0, p->out.id, NULL);
+            if (put_update(c, m->id, -1, -1, 0, p->out.id, NULL) < 0)
+                return -1;
+            /* a copy takes its original's id and type (copy_log_originals) once answered */
+            return c->log_sink && p->out.nheld ? hold_cur(c, &p->out) : 0;
         }
         if (close_pending(c, &p->out, "local") < 0)
             return -1;
         open_pending(c, &p->out, m->id, m->ts, m->length, -1, -1, m->src, m->dst);
         p->out.ours = 1; /* marked a request when it closes: answered or not, one update */
-        return 0;
+        return c->log_sink ? hold_cur(c, &p->out) : 0;
     }
     if (m->is_resp == 1) {
         if (!p->out.active)
             return 0; /* its request is not in the inputs (earlier rotation, debug turned on late) */
         p->out.active = 0;
         if (put_exchange(c, &p->out, m->id, m->ts, "local") < 0 ||
+            (c->log_sink && release_out(c, &p->out, m->msg_id, m->exch, 0) < 0) ||
             put_update(c, p->out.id, m->msg_id, m->exch, 0, 0, NULL) < 0)
             return -1;
         return 0;
@@ -549,6 +658,8 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
         if (p->in.active && m->msg_id >= 0 && m->msg_id == p->in.msg_id) {
             p->in.retransmits++;
             p->in.last_us = m->ts;
+            if (c->log_sink) /* the peer's original's values (copy_log_originals) */
+                c->cur->exch_type = p->in.exch_type, c->cur->is_response = 0;
             return put_update(c, m->id, -1, -1, -1, p->in.id, NULL);
         }
         if (p->answered.id && m->msg_id >= 0 && m->msg_id == p->answered.msg_id &&
@@ -556,10 +667,16 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
             /* the peer resent a request we answered: our answer did not reach it */
             p->answered.last_us = m->ts;
             p->reanswer = 1;
-            sqlite3_stmt *st = c->bump_x;
-            sqlite3_bind_int64(st, 1, p->answered.id);
-            if (step(st) < 0)
-                return -1;
+            if (c->log_sink) {
+                c->cur->exch_type = p->answered.exch_type, c->cur->is_response = 0;
+                if (c->out->bump(c->out->ctx, p->answered_x) < 0)
+                    return -1;
+            } else {
+                sqlite3_stmt *st = c->bump_x;
+                sqlite3_bind_int64(st, 1, p->answered.id);
+                if (step(st) < 0)
+                    return -1;
+            }
             return put_update(c, m->id, -1, -1, -1, p->answered.id, NULL);
         }
         if (close_pending(c, &p->in, "peer") < 0)
@@ -847,6 +964,7 @@ out:
 
 /* Per-source statements of ikm_pair_exchanges (per_source binds :first, :last, :device). */
 static const char *const reset_log[] = {
+    "DELETE FROM exchanges WHERE origin = 'log' AND request_id BETWEEN :first AND :last",
     "UPDATE ike_messages SET msg_id = NULL, exch_type = NULL, is_response = NULL, retransmit_of = NULL"
     " WHERE id BETWEEN :first AND :last AND origin = 'log' AND dir = 'sent'",
     "UPDATE ike_messages SET retransmit_of = NULL WHERE id BETWEEN :first AND :last AND retransmit_of IS NOT NULL",
@@ -894,13 +1012,23 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
              " AS origin, 1 AS scan FROM sources s WHERE msg_first IS NOT NULL;"
              "UPDATE temp.pair_src SET scan = 0 WHERE origin = 'pcap' AND device NOT IN"
              " (SELECT device FROM temp.pair_src WHERE origin = 'pcap' GROUP BY device HAVING count(*) > 1);"
+             /* a log was paired alone as it was stored (ikm_log_pairer); that stands for a
+              * device that has that one log, unless the sink said otherwise or its times were
+              * not the line's own (a zone applied later may shift them unevenly) */
+             "CREATE TEMP TABLE IF NOT EXISTS pair_redo(source_id INTEGER PRIMARY KEY);"
+             "UPDATE temp.pair_src SET scan = 0 WHERE origin = 'log'"
+             " AND id NOT IN (SELECT source_id FROM temp.pair_redo)"
+             " AND (SELECT tz_source FROM sources WHERE sources.id = pair_src.id) = 'line' AND device NOT IN"
+             " (SELECT device FROM temp.pair_src WHERE origin = 'log' GROUP BY device HAVING count(*) > 1);"
              /* the device's own addresses: the local end of its log sends, its gateways' local
               * IPs (configured as "10.1.1.1/24": the prefix length is dropped) */
              "DROP TABLE IF EXISTS temp.pair_local;"
              "CREATE TEMP TABLE pair_local(device TEXT, ip TEXT, PRIMARY KEY(device, ip)) WITHOUT ROWID;"
              "INSERT OR IGNORE INTO temp.pair_local SELECT COALESCE(m.device, ''), m.src_ip FROM temp.pair_src s"
              " JOIN ike_messages m ON m.id BETWEEN s.msg_first AND s.msg_last"
-             " WHERE s.origin = 'log' AND m.origin = 'log' AND m.dir = 'sent' AND m.src_ip IS NOT NULL;"
+             " WHERE s.origin = 'log' AND m.origin = 'log' AND m.dir = 'sent' AND m.src_ip IS NOT NULL"
+             /* only captures need them: a scan of every log message otherwise saved */
+             " AND EXISTS (SELECT 1 FROM temp.pair_src WHERE origin = 'pcap');"
              "INSERT OR IGNORE INTO temp.pair_local SELECT COALESCE(device, ''),"
              " CASE WHEN instr(local_ip, '/') THEN substr(local_ip, 1, instr(local_ip, '/') - 1) ELSE local_ip END"
              " FROM cfg_gateways WHERE local_ip IS NOT NULL;",
@@ -909,8 +1037,7 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
     /* derived values exist only where an earlier pairing wrote them: logs' come with log
      * exchanges; a capture's retransmit_of and dir are reset when it is paired again */
     if (exists(db, "SELECT EXISTS(SELECT 1 FROM exchanges WHERE origin = 'log')") &&
-        (exec(db, "DELETE FROM exchanges WHERE origin = 'log'", err, errsz) < 0 ||
-         per_source(db, "origin = 'log'", reset_log, err, errsz) < 0))
+        per_source(db, "origin = 'log' AND scan", reset_log, err, errsz) < 0)
         goto out;
     if (per_source(db, "origin = 'pcap' AND scan", reset_capture, err, errsz) < 0)
         goto out;
@@ -960,7 +1087,7 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
              " dir = COALESCE(u.dir, ike_messages.dir)"
              " FROM temp.pair_update u WHERE ike_messages.id = u.id;",
              err, errsz) < 0 ||
-        per_source(db, "origin = 'log'", copy_log_originals, err, errsz) < 0 ||
+        per_source(db, "origin = 'log' AND scan", copy_log_originals, err, errsz) < 0 ||
         exec(db, "DROP TABLE temp.pair_update; DROP TABLE temp.pair_local; DROP TABLE temp.pair_src;", err, errsz) < 0)
         goto out;
     sqlite3_stmt *q;
@@ -1046,6 +1173,78 @@ void ikm_capture_pairer_free(struct ikm_capture_pairer *p)
 {
     if (!p)
         return;
+    pair_ctx_free(&p->c);
+    free(p);
+}
+
+/* ---- pairing logs while they are stored ---------------------------------------------------- */
+
+struct ikm_log_pairer {
+    struct pair_ctx c;
+    struct ikm_pair_stats stats;
+    struct ikm_log_pairer_out out;
+};
+
+struct ikm_log_pairer *ikm_log_pairer_new(const struct ikm_log_pairer_out *out, int64_t first_exchange_id)
+{
+    struct ikm_log_pairer *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->out = *out;
+    p->c.stats = &p->stats;
+    p->c.origin = "log";
+    p->c.log_sink = 1;
+    p->c.out = &p->out;
+    p->c.next_x = first_exchange_id;
+    reset_slots(&p->c, sizeof(struct log_peer));
+    return p;
+}
+
+int ikm_log_pairer_add(struct ikm_log_pairer *p, int64_t id, const struct ikm_ike_msg *m)
+{
+    struct pair_ctx *c = &p->c;
+    struct ikm_ike_msg cur = *m; /* borrowed from the parser: derived values go on a copy */
+    /* a time still to be resolved may move by the zone's DST rules: pair such a log again
+     * once every time is final */
+    if (m->t.state == IKM_TZ_PENDING)
+        c->redo = 1;
+    struct msg x = {
+        .id = id,
+        .ts = m->t.utc_us,
+        .length = m->length,
+        .msg_id = m->msg_id,
+        .expected = m->expected_msg_id,
+        .is_resp = m->is_response,
+        .exch = m->exch_type,
+        .version = m->version,
+        .dir = m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL,
+        .src = m->src_ip[0] ? m->src_ip : NULL,
+        .dst = m->dst_ip[0] ? m->dst_ip : NULL,
+    };
+    c->cur = &cur;
+    c->cur_id = id;
+    c->cur_retransmit_of = 0;
+    c->cur_held = 0;
+    int r = on_log_message(c, &x);
+    c->cur = NULL;
+    if (r < 0)
+        return -1;
+    return c->cur_held ? 0 : p->out.row(p->out.ctx, id, &cur, c->cur_retransmit_of);
+}
+
+int ikm_log_pairer_finish(struct ikm_log_pairer *p, int *redo)
+{
+    int r = close_all(&p->c, 1);
+    *redo = p->c.redo || p->c.overflow;
+    return r;
+}
+
+void ikm_log_pairer_free(struct ikm_log_pairer *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->c.nslots; i++)
+        free(((struct log_peer *)p->c.slots)[i].out.held);
     pair_ctx_free(&p->c);
     free(p);
 }

@@ -13,6 +13,7 @@
 #include "timeline.h"
 
 #include "../parsers/timefmt.h"
+#include "dbexec.h"
 #include "pairing.h"
 #include "textsafe.h"
 
@@ -64,8 +65,9 @@ struct tl_db {
     char *final_path;
     char *tmp_path; /* set while a new DB is being built */
     sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
-    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap, *ins_xch;
+    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap, *ins_xch, *ins_lxch, *bump_lxch;
     struct ikm_capture_pairer *pairer; /* the current source's captured IKE messages */
+    struct ikm_log_pairer *lpairer;    /* the current source's logged IKE messages */
     struct cap_writer *cw;             /* their writer thread (NULL: rows stored in place) */
     int64_t next_msg_id;               /* the row id the next capture message gets */
     int in_tx;
@@ -136,12 +138,13 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
-#define N_STMTS 11
+#define N_STMTS 13
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
     sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag,
                                      &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn,
-                                     &t->ins_esp,   &t->ins_cap,  &t->ins_xch};
+                                     &t->ins_esp,   &t->ins_cap,  &t->ins_xch,     &t->ins_lxch,
+                                     &t->bump_lxch};
     memcpy(out, slots, sizeof slots);
 }
 
@@ -151,11 +154,12 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "INSERT INTO events(source_id,line,ts_us,ts_local_us,tz_state,ts_text,device,kind,severity,"
         "level_raw,gateway,tunnel,peer_ip,gw_id,tn_id,msg,attrs_json) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* logged messages: ids given by the log pairer (a request is stored once answered) */
         "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
         "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
         "expected_msg_id,length,natt,copies,gw_id,tn_id,next_payload,length_mismatch,notify_error,"
-        "ke_group,frag_num,frag_total,liveness,payloads) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "ke_group,frag_num,frag_total,liveness,payloads,id,retransmit_of) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO unparsed(source_id,line,byte_offset,reason,text) VALUES(?,?,?,?,?)",
         "INSERT INTO diagnostics(source_id,path,line,byte_offset,severity,check_name,message) "
         "VALUES(?,?,?,?,?,?,?)",
@@ -179,6 +183,9 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
         "VALUES('pcap', ?, ?, ?, ?, ?)",
+        "INSERT INTO exchanges(id, origin, request_id, response_id, rtt_us, retransmits, initiator) "
+        "VALUES(?, 'log', ?, ?, ?, ?, ?)",
+        "UPDATE exchanges SET retransmits = retransmits + 1 WHERE id = ?",
     };
     sqlite3_stmt **out[N_STMTS];
     stmt_slots(t, out);
@@ -675,6 +682,8 @@ static void cap_end(struct tl_db *t)
     }
     ikm_capture_pairer_free(t->pairer);
     t->pairer = NULL;
+    ikm_log_pairer_free(t->lpairer);
+    t->lpairer = NULL;
 }
 
 /* A row for the writer: the next free one of the batch being filled (handing a full batch
@@ -747,16 +756,13 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
     return 0;
 }
 
-static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
+/* A logged message, as the log pairer hands it over: its id, and derived values set. */
+static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of)
 {
     struct tl_db *t = ctx;
-    if (m->origin == IKM_ORIGIN_PCAP)
-        return sink_capture_message(t, m);
-    if (cap_sync(t) < 0)
-        return -1;
     sqlite3_stmt *st = t->ins_msg;
     sqlite3_bind_int64(st, 1, t->source_id);
-    sqlite3_bind_text(st, 2, m->origin == IKM_ORIGIN_PCAP ? "pcap" : "log", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, "log", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, m->unit);
     sqlite3_bind_int64(st, 4, m->t.utc_us);
     sqlite3_bind_int64(st, 5, m->t.local_us);
@@ -789,10 +795,7 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     bind_opt_int(st, 24, m->gw_id);
     bind_opt_int(st, 25, m->tn_id);
     bind_opt_int(st, 26, m->next_payload);
-    if (m->origin == IKM_ORIGIN_PCAP)
-        sqlite3_bind_int(st, 27, m->length_mismatch);
-    else
-        sqlite3_bind_null(st, 27);
+    sqlite3_bind_null(st, 27); /* length_mismatch: captures only */
     bind_opt_int(st, 28, m->notify_error);
     bind_opt_int(st, 29, m->ke_group);
     bind_opt_int(st, 30, m->frag_num);
@@ -802,10 +805,64 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
         bind_opt_text(st, 33, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), &t->tb_aux);
     else
         sqlite3_bind_null(st, 33);
-    if (step_keep(t, st) < 0) /* every parameter bound above */
+    sqlite3_bind_int64(st, 34, id);
+    bind_opt_int(st, 35, retransmit_of > 0 ? retransmit_of : -1);
+    return step_keep(t, st); /* every parameter bound above */
+}
+
+static int log_store_exchange(void *ctx, const struct ikm_exchange *x)
+{
+    struct tl_db *t = ctx;
+    sqlite3_stmt *st = t->ins_lxch;
+    sqlite3_bind_int64(st, 1, x->id);
+    sqlite3_bind_int64(st, 2, x->request_id);
+    bind_opt_int(st, 3, x->response_id > 0 ? x->response_id : -1);
+    bind_opt_int(st, 4, x->rtt_us);
+    sqlite3_bind_int(st, 5, x->retransmits);
+    bind_cstr(st, 6, x->initiator);
+    return step_keep(t, st);
+}
+
+static int log_bump_exchange(void *ctx, int64_t id)
+{
+    struct tl_db *t = ctx;
+    sqlite3_bind_int64(t->bump_lxch, 1, id);
+    return step_keep(t, t->bump_lxch);
+}
+
+/* A logged message: paired as it is stored (pairing.c, ikm_log_pairer), which saves reading
+ * every message back and updating most of them after the whole input is read (half the
+ * time of ingesting a debug log). Its row id is assigned here, in line order; the pairer
+ * stores our requests once their response (and message id) is known. */
+static int sink_log_message(struct tl_db *t, const struct ikm_ike_msg *m)
+{
+    if (!t->lpairer) {
+        int64_t next = 0, next_x = 0;
+        static const struct ikm_log_pairer_out out0 = {NULL, log_store_row, log_store_exchange, log_bump_exchange};
+        struct ikm_log_pairer_out out = out0;
+        out.ctx = t;
+        if (pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
+            pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM exchanges", &next_x) < 0 ||
+            !(t->lpairer = ikm_log_pairer_new(&out, next_x))) {
+            if (t->diag_out)
+                fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
+            return -1;
+        }
+        t->next_msg_id = next;
+    }
+    int64_t id = t->next_msg_id++;
+    note_row(&t->msg_first, &t->msg_last, id);
+    return ikm_log_pairer_add(t->lpairer, id, m);
+}
+
+static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
+{
+    struct tl_db *t = ctx;
+    if (m->origin == IKM_ORIGIN_PCAP)
+        return sink_capture_message(t, m);
+    if (cap_sync(t) < 0)
         return -1;
-    note_row(&t->msg_first, &t->msg_last, sqlite3_last_insert_rowid(t->db));
-    return 0;
+    return sink_log_message(t, m);
 }
 
 static int sink_unparsed(void *ctx, const struct ikm_unparsed *u)
@@ -1221,6 +1278,22 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
 {
     memset(res, 0, sizeof *res);
     res->source_id = t->source_id;
+    /* a log's requests still waiting are closed and stored */
+    if (t->lpairer) {
+        int redo = 0;
+        int r = ikm_log_pairer_finish(t->lpairer, &redo);
+        ikm_log_pairer_free(t->lpairer);
+        t->lpairer = NULL;
+        if (r < 0) {
+            snprintf(err, errsz, "database: the log's rows could not be stored");
+            goto fail;
+        }
+        if (redo && ikm_db_execf(t->db, "database", err, errsz,
+                                 "CREATE TEMP TABLE IF NOT EXISTS pair_redo(source_id INTEGER PRIMARY KEY);"
+                                 "INSERT OR IGNORE INTO temp.pair_redo VALUES(%lld)",
+                                 (long long)t->source_id) < 0)
+            goto fail;
+    }
     /* a capture's requests still waiting are unanswered; then its writer has stored all */
     if (t->pairer) {
         int overflow = 0;

@@ -107,6 +107,31 @@ static int name_hinted(const struct ikm_kind_info *ki, const char *path)
     return 0;
 }
 
+/* a hint that is a suffix (".pcap", ".xml") ending the base name */
+static int suffix_hinted(const struct ikm_kind_info *ki, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t bl = strlen(base);
+    for (const char *const *h = ki->hints; *h; h++) {
+        size_t hl = strlen(*h);
+        if ((*h)[0] == '.' && bl > hl && strcmp(base + bl - hl, *h) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first other kind the name hints at, or NULL: content won over the name, and the reader
+ * of the inventory should see that the name said otherwise. */
+static const char *name_suggests(size_t detected, const char *path)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (i != detected && (suffix_hinted(&kinds[i], path) ||
+                              (name_hinted(&kinds[i], path) && !name_hinted(&kinds[detected], path))))
+            return kinds[i].name;
+    return NULL;
+}
+
 enum ikm_kind ikm_detect(const char *peek, size_t n, const char *path, char *why, size_t whysz)
 {
     size_t nonzero = 0;
@@ -117,6 +142,12 @@ enum ikm_kind ikm_detect(const char *peek, size_t n, const char *path, char *why
         return IKM_KIND_EMPTY;
     }
     if (n == 0) {
+        /* the suffix first: "ikemgr.pcap" is a capture's name, though it holds "ikemgr" */
+        for (size_t i = 0; i < N_KINDS; i++)
+            if (suffix_hinted(&kinds[i], path)) {
+                snprintf(why, whysz, "empty file; kind from its name");
+                return kinds[i].kind;
+            }
         for (size_t i = 0; i < N_KINDS; i++)
             if (name_hinted(&kinds[i], path)) {
                 snprintf(why, whysz, "empty file; kind from its name");
@@ -147,8 +178,10 @@ enum ikm_kind ikm_detect(const char *peek, size_t n, const char *path, char *why
         int raw = scores[best];
         int hinted = name_hinted(&kinds[best], path);
         if (raw >= SNIFF_ACCEPT || (hinted && raw >= SNIFF_WITH_NAME)) {
-            snprintf(why, whysz, "content score %d%s%s", raw, hinted ? ", name agrees" : "",
-                     best_score - second_score < SNIFF_TIE ? ", close call" : "");
+            const char *other = name_suggests((size_t)best, path);
+            snprintf(why, whysz, "content score %d%s%s%s%s", raw, hinted ? ", name agrees" : "",
+                     best_score - second_score < SNIFF_TIE ? ", close call" : "",
+                     other ? ", but the name suggests " : "", other ? other : "");
             return kinds[best].kind;
         }
     }

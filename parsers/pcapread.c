@@ -92,9 +92,9 @@ struct v6_name {
     char text[INET6_ADDRSTRLEN];
 };
 
-enum diag_check { DG_OPEN, DG_READ, DG_LINKTYPE, DG_REASM, DG_ESP, DG_TIME, DG_N };
+enum diag_check { DG_OPEN, DG_READ, DG_LINKTYPE, DG_REASM, DG_ESP, DG_TIME, DG_IKE, DG_N };
 static const char *const diag_check_name[DG_N] = {"open",       "read",      "link-type",
-                                                  "reassembly", "esp-table", "timestamp"};
+                                                  "reassembly", "esp-table", "timestamp", "ike-message"};
 
 struct pcapread_ctx {
     const struct ikm_sink *sink;
@@ -392,6 +392,18 @@ static const char *dec_ike(struct pcapread_ctx *c, const struct ipaddr *ip, uint
                                       : "IKE header truncated by the capture";
     if (s == IKE_WIRE_BAD_LENGTH)
         return "IKE length field below 28";
+    /* a malformed message is evidence and is kept, but said so with its frame: the decoder
+     * marks what it could not walk, and nothing else would tell the reader */
+    if ((uint64_t)m.length > (uint64_t)rep)
+        emit_diag(c, DG_IKE, IKM_DIAG_WARNING, c->frame,
+                  "IKE length %lld is more than the %zu bytes of its UDP datagram; decoded as far as the datagram goes",
+                  (long long)m.length, rep);
+    if (strstr(m.payloads, "!LEN"))
+        emit_diag(c, DG_IKE, IKM_DIAG_WARNING, c->frame,
+                  "IKE payload chain cut: a payload length below 4 or past the message (payloads %s)", m.payloads);
+    else if (strstr(m.payloads, "!MANY"))
+        emit_diag(c, DG_IKE, IKM_DIAG_WARNING, c->frame,
+                  "IKE payload chain cut: more than %d payloads (a loop, not a real message)", IKE_WIRE_PAYLOADS_MAX);
     m.unit = c->frame;
     m.t.local_us = m.t.utc_us = c->ts;
     m.t.offset_min = 0;

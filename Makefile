@@ -13,9 +13,9 @@ DESTDIR  ?=
 BUILD    := build
 VERSION  := 0.1.0
 
-PC_MODULES := libpcap libpcre2-8 sqlite3 jansson libarchive libcrypto expat
+PC_MODULES := libpcap libpcre2-8 sqlite3 jansson libarchive libcrypto expat zlib
 DEB_PKGS   := gcc make pkg-config libpcap-dev libpcre2-dev libsqlite3-dev libjansson-dev \
-              libarchive-dev libssl-dev libexpat1-dev check valgrind python3-jsonschema
+              libarchive-dev libssl-dev libexpat1-dev zlib1g-dev check valgrind python3-jsonschema
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PC_MODULES) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PC_MODULES) 2>/dev/null)

@@ -294,14 +294,22 @@ static json_t *input_warnings(sqlite3 *db)
         sqlite3_finalize(st);
     }
     if (sqlite3_prepare_v2(db,
-                           "SELECT path, check_name, severity, COUNT(*), MIN(line) FROM diagnostics"
-                           " GROUP BY path, check_name, severity ORDER BY MIN(id)",
+                           "SELECT d.path, d.check_name, d.severity, COUNT(*), MIN(NULLIF(d.line, 0)),"
+                           " (SELECT m.message FROM diagnostics m WHERE m.path = d.path AND m.check_name = d.check_name"
+                           "  AND m.severity = d.severity ORDER BY m.id LIMIT 1)"
+                           " FROM diagnostics d GROUP BY d.path, d.check_name, d.severity ORDER BY MIN(d.id)",
                            -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW) {
-            char *p = sqlite3_mprintf("%s: %d %s(s) '%s' (first at line %lld); the affected bytes were kept escaped"
-                                      " as \\xNN or counted as unparsed",
-                                      sqlite3_column_text(st, 0), sqlite3_column_int(st, 3), sqlite3_column_text(st, 2),
-                                      sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 4));
+            /* one line per file and problem: how often, where first, and what the first said */
+            char where[48] = "";
+            if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+                snprintf(where, sizeof where, " (first at line %lld)", (long long)sqlite3_column_int64(st, 4));
+            int n = sqlite3_column_int(st, 3);
+            char times[24] = "";
+            if (n > 1)
+                snprintf(times, sizeof times, " x%d", n);
+            char *p = sqlite3_mprintf("%s: %s '%s'%s: %s%s", sqlite3_column_text(st, 0), sqlite3_column_text(st, 2),
+                                      sqlite3_column_text(st, 1), times, sqlite3_column_text(st, 5), where);
             json_array_append_new(w, ikm_json_text((const unsigned char *)p));
             sqlite3_free(p);
         }

@@ -9,6 +9,7 @@
 #include "input.h"
 
 #include <archive.h>
+#include <zlib.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -58,9 +59,115 @@ void ikm_file_stream_close(struct ikm_file_src *fs)
 
 /* ---- libarchive plumbing ------------------------------------------------------------------ */
 
+/* A gzip stream libarchive gave up on at open (its filter drops the block it was filling when
+ * the input ends early, and for a small cut file that is all of it). zlib inflates what the
+ * stored bytes hold up to the cut: first the bytes libarchive consumed (kept in replay, hashed
+ * already), then the rest of the source (hashed here). Concatenated members are followed. */
+struct ikm_gunzip {
+    z_stream z;
+    int ended;            /* the source is exhausted */
+    int stream_end;       /* the last member ended cleanly */
+    unsigned char in_buf[64 << 10];
+    unsigned char out[64 << 10]; /* what libarchive reads, valid until it asks again */
+    char err[128];
+};
+
+static int gunzip_start(struct ikm_input *in)
+{
+    struct ikm_gunzip *g = calloc(1, sizeof *g);
+    if (!g)
+        return -1;
+    if (inflateInit2(&g->z, 15 + 16) != Z_OK) {
+        free(g);
+        return -1;
+    }
+    in->gz = g;
+    in->replay_pos = 0;
+    return 0;
+}
+
+static void gunzip_free(struct ikm_input *in)
+{
+    if (in->gz) {
+        inflateEnd(&in->gz->z);
+        free(in->gz);
+        in->gz = NULL;
+    }
+}
+
+/* Refills zlib's input: replayed bytes first, then the source. 0 at the end, -1 on error. */
+static int gunzip_fill(struct ikm_input *in)
+{
+    struct ikm_gunzip *g = in->gz;
+    if (in->replay_pos < in->replay_len) {
+        size_t k = in->replay_len - in->replay_pos;
+        if (k > sizeof g->in_buf)
+            k = sizeof g->in_buf;
+        memcpy(g->in_buf, in->replay + in->replay_pos, k);
+        in->replay_pos += k;
+        g->z.next_in = g->in_buf;
+        g->z.avail_in = (uInt)k;
+        return 1;
+    }
+    ssize_t n = in->src.read(in->src.ctx, g->in_buf, sizeof g->in_buf);
+    if (n <= 0) {
+        if (n < 0)
+            snprintf(g->err, sizeof g->err, "the data ends early");
+        g->ended = 1;
+        return 0;
+    }
+    EVP_DigestUpdate(in->md, g->in_buf, (size_t)n);
+    in->raw_bytes += n;
+    g->z.next_in = g->in_buf;
+    g->z.avail_in = (uInt)n;
+    return 1;
+}
+
+static la_ssize_t gunzip_read(struct ikm_input *in, const void **buf)
+{
+    struct ikm_gunzip *g = in->gz;
+    unsigned char *out = g->out;
+    g->z.next_out = out;
+    g->z.avail_out = sizeof g->out;
+    while (g->z.avail_out > 0) {
+        if (g->z.avail_in == 0 && !g->ended && gunzip_fill(in) < 0)
+            break;
+        if (g->z.avail_in == 0 && g->ended)
+            break;
+        int r = inflate(&g->z, Z_NO_FLUSH);
+        if (r == Z_STREAM_END) {
+            g->stream_end = 1;
+            if (g->z.avail_in == 0 && !g->ended && gunzip_fill(in) <= 0)
+                break;
+            if (g->z.avail_in > 0) { /* another member follows */
+                g->stream_end = 0;
+                inflateReset(&g->z);
+            }
+            continue;
+        }
+        if (r != Z_OK && r != Z_BUF_ERROR) {
+            snprintf(g->err, sizeof g->err, "gzip data damaged: %s", g->z.msg ? g->z.msg : "inflate failed");
+            g->ended = 1;
+            g->z.avail_in = 0;
+            break;
+        }
+        if (r == Z_BUF_ERROR && g->z.avail_in == 0 && g->ended)
+            break;
+    }
+    size_t got = sizeof g->out - g->z.avail_out;
+    if (got == 0 && g->ended && !g->stream_end && !in->raw_error) {
+        in->raw_error = 1;
+        snprintf(in->raw_err, sizeof in->raw_err, "%s", g->err[0] ? g->err : "truncated gzip input");
+    }
+    *buf = out;
+    return (la_ssize_t)got;
+}
+
 static la_ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
 {
     struct ikm_input *in = ctx;
+    if (in->gz)
+        return gunzip_read(in, buf);
     if (in->replay_pos < in->replay_len) {
         /* the bytes an abandoned archive attempt consumed, served again (hashed already) */
         size_t k = in->replay_len - in->replay_pos;
@@ -112,9 +219,11 @@ static la_ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
 static void set_data_error(struct ikm_input *in, const char *why)
 {
     in->data_error = 1;
+    /* libarchive's filters drop the block they were filling; zlib (in->gz) serves up to the cut */
     snprintf(in->err, sizeof in->err, "%s%s", why ? why : "decompression failed",
-             strcmp(in->filter, "none") != 0 ? " (the block being decompressed at the cut, up to 64 KiB, is lost)"
-                                              : "");
+             strcmp(in->filter, "none") != 0 && !in->gz
+                 ? " (the block being decompressed at the cut, up to 64 KiB, is lost)"
+                 : "");
 }
 
 /* Serves the current entry's decompressed bytes block by block. */
@@ -253,11 +362,30 @@ int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archiv
         snprintf(in->err, sizeof in->err, "cannot start SHA-256");
         return -1;
     }
-    in->capturing = allow_archive;
-    if (open_reader(in, allow_archive) < 0)
-        return -1;
+    /* the head is kept while formats and filters are tried: to start again as plain content
+     * (a zeroed head) or through zlib (a gzip stream libarchive refused) */
+    in->capturing = 1;
     struct archive_entry *e;
-    int r = archive_read_next_header(in->ar, &e);
+    int r = open_reader(in, allow_archive) < 0 ? ARCHIVE_FATAL : archive_read_next_header(in->ar, &e);
+    const char *why = r < ARCHIVE_WARN && in->ar ? archive_error_string(in->ar) : NULL;
+    if (why && strstr(why, "truncated gzip") && !in->replay_lost && in->replay_len >= 2 && in->replay[0] == 0x1f &&
+        in->replay[1] == 0x8b) {
+        /* a gzip stream libarchive refused: zlib serves what it holds, the cut is reported */
+        if (in->ar)
+            archive_read_free(in->ar);
+        in->ar = NULL;
+        in->err[0] = 0;
+        in->capturing = 0;
+        if (gunzip_start(in) < 0) {
+            snprintf(in->err, sizeof in->err, "out of memory");
+            return -1;
+        }
+        if (open_reader(in, allow_archive) < 0)
+            return -1;
+        r = archive_read_next_header(in->ar, &e);
+    } else if (r < ARCHIVE_WARN && !in->ar) {
+        return -1;
+    }
     in->replay_pos = in->replay_len; /* nothing to serve again unless we start over below */
     if (allow_archive && r == ARCHIVE_EOF &&
         (archive_format(in->ar) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR && !replay_has_data(in)) {
@@ -300,7 +428,7 @@ int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archiv
     }
     in->capturing = 0;
     const char *fname = archive_filter_count(in->ar) > 1 ? archive_filter_name(in->ar, 0) : "none";
-    snprintf(in->filter, sizeof in->filter, "%s", fname ? fname : "none");
+    snprintf(in->filter, sizeof in->filter, "%s", in->gz ? "gzip (zlib)" : fname ? fname : "none");
     if (r == ARCHIVE_EOF) {
         in->data_eof = 1; /* an empty file, or an archive with no member */
         snprintf(in->format, sizeof in->format, "empty");
@@ -338,6 +466,11 @@ int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archiv
             break;
         in->zero_prefix += (int64_t)in->peek_len;
         in->peek_len = 0;
+    }
+    if (in->gz && in->peek_len == 0 && in->raw_error) {
+        /* zlib got nothing out either: as unreadable as libarchive said */
+        snprintf(in->err, sizeof in->err, "cannot read: %s", in->raw_err);
+        return -1;
     }
     return 0;
 }
@@ -431,6 +564,7 @@ void ikm_input_close(struct ikm_input *in)
 {
     if (in->ar)
         archive_read_free(in->ar);
+    gunzip_free(in);
     if (in->md)
         EVP_MD_CTX_free(in->md);
     free(in->peek);

@@ -30,6 +30,7 @@
 struct archive;
 struct archive_entry;
 struct evp_md_ctx_st;
+struct ikm_gunzip;
 
 struct ikm_input {
     struct ikm_stream src;
@@ -61,6 +62,7 @@ struct ikm_input {
     int data_error, data_eof;
     int first_header_pending; /* archives: the header read at open is not consumed yet */
     struct archive_entry *first_entry;
+    struct ikm_gunzip *gz;    /* a gzip stream libarchive refused (cut): zlib serves what it holds */
     char err[512];
 };
 

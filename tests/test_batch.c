@@ -406,7 +406,9 @@ static void build_queue(struct queue *q)
     ck_assert_int_eq(q->ngood, 36);
     /* four broken ones in the folder: truncated, empty, random bytes, hostile */
     pf(q->bad[0], "%s/truncated.tgz", q->folder);
-    sh("head -c 300 '%s' > '%s'", q->good[0], q->bad[0]);
+    /* cut inside the gzip header: nothing decompresses (a longer cut is read up to the cut and
+     * is a "partial" row, not an error) */
+    sh("head -c 20 '%s' > '%s'", q->good[0], q->bad[0]);
     pf(q->bad[1], "%s/empty.tgz", q->folder);
     sh(": > '%s'", q->bad[1]);
     pf(q->bad[2], "%s/random.tgz", q->folder);

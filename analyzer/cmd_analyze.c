@@ -67,6 +67,20 @@ static int is_timeline_db(const char *path)
     return app == TL_APPLICATION_ID;
 }
 
+/* The schema version (SQLite's user_version, header bytes 60..63) of a timeline file. */
+static long timeline_version(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    unsigned char h[100];
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (n < sizeof h)
+        return -1;
+    return (long)((unsigned long)h[60] << 24 | (unsigned long)h[61] << 16 | (unsigned long)h[62] << 8 | h[63]);
+}
+
 /* -o FILE: written under a temporary name, renamed into place when complete */
 struct json_file {
     char path[4096], tmp[4200];
@@ -310,6 +324,12 @@ int ikm_cmd_analyze(int argc, char **argv)
                 fprintf(stderr, "ikemortem analyze: %s is a timeline database: give it alone (or use --db %s"
                                 " with the other inputs)\n", inputs[i], inputs[i]);
                 return IKM_EXIT_USAGE;
+            }
+            long ver = timeline_version(inputs[i]);
+            if (ver != TL_SCHEMA_VERSION) {
+                fprintf(stderr, "ikemortem analyze: %s: a timeline of schema version %ld; this ikemortem reads version %d"
+                                " (ingest the inputs again)\n", inputs[i], ver, TL_SCHEMA_VERSION);
+                return IKM_EXIT_NOTHING;
             }
             return run_analysis(inputs[i], &ao, IKM_EXIT_OK);
         }

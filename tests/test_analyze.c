@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,16 @@ START_TEST(existing_db_and_rule_override)
     free(out);
     free(err);
     ck_assert_int_eq(tu_sql_int(db, "SELECT COUNT(*) FROM events WHERE kind = 'dpd-down'"), 2);
+    /* a timeline another schema version wrote is refused, with what to do */
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    rc = tu_run(&out, &err, "analyze", db, NULL);
+    ck_assert_int_eq(rc, 3);
+    assert_contains(err, "a timeline of schema version 1; this ikemortem reads version 2 (ingest the inputs again)");
+    free(out);
+    free(err);
 }
 END_TEST
 

@@ -9,6 +9,10 @@
  * predicted: the source's rows are appended in one transaction) and hands the rows over in
  * batches. One thread uses the connection at a time: everything else that touches the
  * database first waits until the writer has stored what it was given (cap_sync).
+ *
+ * Logs: a 1 GiB debug ikemgr.log is ~4 M IKE message rows, and their inserts were as much
+ * again as parsing the lines (callgrind). They go through the same writer thread, paired as
+ * they are stored (ikm_log_pairer); the log's few events still sync and insert in place.
  */
 #include "timeline.h"
 
@@ -35,8 +39,15 @@ extern const char schema_timeline_sql[];
 
 /* A capture row waiting for the writer: a message (copied: the parser's record is borrowed)
  * or an exchange. */
+enum cap_kind {
+    CAP_MSG,  /* a captured message */
+    CAP_XCH,  /* a capture's exchange */
+    LOG_MSG,  /* a logged message, with its id and derived values (ikm_log_pairer) */
+    LOG_XCH,  /* a log's exchange, with its id */
+    LOG_BUMP, /* one more retransmit on log exchange `id` */
+};
 struct cap_row {
-    int is_exchange;
+    enum cap_kind kind;
     int64_t id, retransmit_of; /* message: its predicted row id, the request it repeats (0) */
     struct ikm_exchange x;
     struct ikm_ike_msg m;
@@ -380,19 +391,6 @@ static int step_reset(struct tl_db *t, sqlite3_stmt *st)
     return 0;
 }
 
-/* For statements that bind every parameter on every row: no clearing needed. */
-static int step_keep(struct tl_db *t, sqlite3_stmt *st)
-{
-    int r = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (r != SQLITE_DONE) {
-        if (t->diag_out)
-            fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
-        return -1;
-    }
-    return 0;
-}
-
 /* attrs as a JSON object; numbers stay numbers. Returns a malloc'd string or NULL. */
 static char *attrs_json(const struct ikm_event *ev, struct ikm_textbuf *tb)
 {
@@ -494,11 +492,27 @@ static void bind_opt_int32(sqlite3_stmt *st, int i, int v)
 
 /* Stores one capture row; the writer thread's and the in-place path. Returns 0, or -1 with
  * SQLite's message in errmsg. */
+static void bind_log_row(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char spi[2][17]);
+
 static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char *errmsg, size_t errsz)
 {
     sqlite3_stmt *st;
     char spi[2][17]; /* alive until the step: bound SQLITE_STATIC */
-    if (r->is_exchange) {
+    if (r->kind == LOG_MSG) {
+        st = t->ins_msg;
+        bind_log_row(t, r, tb, spi);
+    } else if (r->kind == LOG_XCH) {
+        st = t->ins_lxch;
+        sqlite3_bind_int64(st, 1, r->x.id);
+        sqlite3_bind_int64(st, 2, r->x.request_id);
+        bind_opt_int(st, 3, r->x.response_id > 0 ? r->x.response_id : -1);
+        bind_opt_int(st, 4, r->x.rtt_us);
+        sqlite3_bind_int(st, 5, r->x.retransmits);
+        bind_cstr(st, 6, r->x.initiator);
+    } else if (r->kind == LOG_BUMP) {
+        st = t->bump_lxch;
+        sqlite3_bind_int64(st, 1, r->id);
+    } else if (r->kind == CAP_XCH) {
         st = t->ins_xch;
         sqlite3_bind_int64(st, 1, r->x.request_id);
         bind_opt_int(st, 2, r->x.response_id > 0 ? r->x.response_id : -1);
@@ -555,7 +569,7 @@ static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbu
         snprintf(errmsg, errsz, "%s", sqlite3_errmsg(t->db));
         return -1;
     }
-    if (!r->is_exchange && sqlite3_last_insert_rowid(t->db) != r->id) {
+    if (r->kind == CAP_MSG && sqlite3_last_insert_rowid(t->db) != r->id) {
         /* cannot happen inside the source's own transaction; never pair against wrong ids */
         snprintf(errmsg, errsz, "capture row stored as %lld, paired as %lld", (long long)sqlite3_last_insert_rowid(t->db),
                  (long long)r->id);
@@ -719,7 +733,7 @@ static int cap_emit_exchange(void *ctx, const struct ikm_exchange *x)
     struct cap_row local, *r = cap_slot(t, &local);
     if (!r)
         return -1;
-    r->is_exchange = 1;
+    r->kind = CAP_XCH;
     r->x = *x;
     return cap_commit(t, r);
 }
@@ -745,7 +759,7 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
     struct cap_row local, *r = cap_slot(t, &local);
     if (!r)
         return -1;
-    r->is_exchange = 0;
+    r->kind = CAP_MSG;
     r->id = id;
     r->retransmit_of = retransmit_of;
     r->m = *m;
@@ -756,10 +770,10 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
     return 0;
 }
 
-/* A logged message, as the log pairer hands it over: its id, and derived values set. */
-static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of)
+/* A logged message's row: every parameter of ins_msg bound (no clearing needed). */
+static void bind_log_row(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char spi[2][17])
 {
-    struct tl_db *t = ctx;
+    const struct ikm_ike_msg *m = &r->m;
     sqlite3_stmt *st = t->ins_msg;
     sqlite3_bind_int64(st, 1, t->source_id);
     sqlite3_bind_text(st, 2, "log", -1, SQLITE_STATIC);
@@ -773,12 +787,11 @@ static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int
     bind_opt_int(st, 10, m->src_port);
     bind_ip(st, 11, m->dst_ip);
     bind_opt_int(st, 12, m->dst_port);
-    char spi[2][17];
     if (m->has_spi) {
         hex16(m->ispi, spi[0]);
         hex16(m->rspi, spi[1]);
-        sqlite3_bind_text(st, 13, spi[0], 16, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 14, spi[1], 16, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 13, spi[0], 16, SQLITE_STATIC);
+        sqlite3_bind_text(st, 14, spi[1], 16, SQLITE_STATIC);
     } else {
         sqlite3_bind_null(st, 13);
         sqlite3_bind_null(st, 14);
@@ -802,32 +815,47 @@ static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int
     bind_opt_int(st, 31, m->frag_total);
     bind_opt_int(st, 32, m->liveness);
     if (m->payloads[0])
-        bind_opt_text(st, 33, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), &t->tb_aux);
+        bind_opt_text(st, 33, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), tb);
     else
         sqlite3_bind_null(st, 33);
-    sqlite3_bind_int64(st, 34, id);
-    bind_opt_int(st, 35, retransmit_of > 0 ? retransmit_of : -1);
-    return step_keep(t, st); /* every parameter bound above */
+    sqlite3_bind_int64(st, 34, r->id);
+    bind_opt_int(st, 35, r->retransmit_of > 0 ? r->retransmit_of : -1);
+}
+
+/* The log pairer's output: rows for the writer thread (or stored in place without one). */
+static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of)
+{
+    struct tl_db *t = ctx;
+    struct cap_row local, *r = cap_slot(t, &local);
+    if (!r)
+        return -1;
+    r->kind = LOG_MSG;
+    r->id = id;
+    r->retransmit_of = retransmit_of;
+    r->m = *m;
+    return cap_commit(t, r);
 }
 
 static int log_store_exchange(void *ctx, const struct ikm_exchange *x)
 {
     struct tl_db *t = ctx;
-    sqlite3_stmt *st = t->ins_lxch;
-    sqlite3_bind_int64(st, 1, x->id);
-    sqlite3_bind_int64(st, 2, x->request_id);
-    bind_opt_int(st, 3, x->response_id > 0 ? x->response_id : -1);
-    bind_opt_int(st, 4, x->rtt_us);
-    sqlite3_bind_int(st, 5, x->retransmits);
-    bind_cstr(st, 6, x->initiator);
-    return step_keep(t, st);
+    struct cap_row local, *r = cap_slot(t, &local);
+    if (!r)
+        return -1;
+    r->kind = LOG_XCH;
+    r->x = *x;
+    return cap_commit(t, r);
 }
 
 static int log_bump_exchange(void *ctx, int64_t id)
 {
     struct tl_db *t = ctx;
-    sqlite3_bind_int64(t->bump_lxch, 1, id);
-    return step_keep(t, t->bump_lxch);
+    struct cap_row local, *r = cap_slot(t, &local);
+    if (!r)
+        return -1;
+    r->kind = LOG_BUMP;
+    r->id = id;
+    return cap_commit(t, r);
 }
 
 /* A logged message: paired as it is stored (pairing.c, ikm_log_pairer), which saves reading
@@ -849,6 +877,7 @@ static int sink_log_message(struct tl_db *t, const struct ikm_ike_msg *m)
             return -1;
         }
         t->next_msg_id = next;
+        t->cw = cap_writer_start(t);
     }
     int64_t id = t->next_msg_id++;
     note_row(&t->msg_first, &t->msg_last, id);
@@ -860,8 +889,6 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     struct tl_db *t = ctx;
     if (m->origin == IKM_ORIGIN_PCAP)
         return sink_capture_message(t, m);
-    if (cap_sync(t) < 0)
-        return -1;
     return sink_log_message(t, m);
 }
 
@@ -1282,8 +1309,9 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     if (t->lpairer) {
         int redo = 0;
         int r = ikm_log_pairer_finish(t->lpairer, &redo);
-        ikm_log_pairer_free(t->lpairer);
-        t->lpairer = NULL;
+        if (r == 0)
+            r = cap_sync(t);
+        cap_end(t); /* the writer has stored all; the pairer is freed */
         if (r < 0) {
             snprintf(err, errsz, "database: the log's rows could not be stored");
             goto fail;

@@ -665,6 +665,10 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
     if (m->is_resp == 1) {
         if (!p->out.active)
             return 0; /* its request is not in the inputs (earlier rotation, debug turned on late) */
+        /* "response message_id X expected Y": ikemgr drops a response it did not expect, so it
+         * answers nothing and our request stays open (the mismatch is an event of its own) */
+        if (m->expected >= 0 && m->msg_id >= 0 && m->expected != m->msg_id)
+            return 0;
         p->out.active = 0;
         if (put_exchange(c, &p->out, m->id, m->ts, "local") < 0 ||
             (c->log_sink && release_out(c, &p->out, m->msg_id, m->exch, 0) < 0) ||

@@ -377,6 +377,34 @@ START_TEST(invalid_utf8_stays_valid_json)
 }
 END_TEST
 
+/* ikemgr drops a response whose message id it did not expect ("response message_id X expected
+ * Y"): it answers nothing, so the request stays open in the log as in the capture, and the two
+ * agree (they did not while such a response closed the request). */
+START_TEST(dropped_response_answers_nothing)
+{
+    const char *gen = getenv("IKM_GEN");
+    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
+    const char *dir = tu_path("desync");
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' message-id-desync '%s' --seed 1 >/dev/null", dir, gen, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *j = analyze_json(dir);
+    json_t *a = json_array_get(json_object_get(j, "incidents"), 0);
+    ck_assert_str_eq(jstr(a, "root_cause.id"), "message-id-desync");
+    json_t *lv = json_object_get(a, "liveness");
+    ck_assert_str_eq(jstr(lv, "basis"), "pcap+log");
+    ck_assert(json_is_true(json_object_get(lv, "sources_agree")));
+    json_t *log = json_object_get(json_object_get(lv, "by_source"), "log");
+    json_t *cap = json_object_get(json_object_get(lv, "by_source"), "pcap");
+    ck_assert_int_eq(json_integer_value(json_object_get(log, "unanswered")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(log, "unanswered")),
+                     json_integer_value(json_object_get(cap, "unanswered")));
+    ck_assert_int_eq(json_integer_value(json_object_get(log, "retransmits")),
+                     json_integer_value(json_object_get(cap, "retransmits")));
+    json_decref(j);
+}
+END_TEST
+
 Suite *analyze_suite(void)
 {
     Suite *s = suite_create("analyze");
@@ -397,6 +425,7 @@ Suite *analyze_suite(void)
     tcase_add_test(e, rules_command);
     tcase_add_test(e, analyze_usage_errors);
     tcase_add_test(e, invalid_utf8_stays_valid_json);
+    tcase_add_test(e, dropped_response_answers_nothing);
     suite_add_tcase(s, e);
     return s;
 }

@@ -76,7 +76,7 @@ struct tl_db {
     char *final_path;
     char *tmp_path; /* set while a new DB is being built */
     sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
-    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap, *ins_xch, *ins_lxch, *bump_lxch;
+    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap, *ins_xch, *ins_lxch, *bump_lxch, *ins_lmsg;
     struct ikm_capture_pairer *pairer; /* the current source's captured IKE messages */
     struct ikm_log_pairer *lpairer;    /* the current source's logged IKE messages */
     struct cap_writer *cw;             /* their writer thread (NULL: rows stored in place) */
@@ -149,13 +149,13 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
-#define N_STMTS 13
+#define N_STMTS 14
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
     sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag,
                                      &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn,
                                      &t->ins_esp,   &t->ins_cap,  &t->ins_xch,     &t->ins_lxch,
-                                     &t->bump_lxch};
+                                     &t->bump_lxch, &t->ins_lmsg};
     memcpy(out, slots, sizeof slots);
 }
 
@@ -197,6 +197,13 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "INSERT INTO exchanges(id, origin, request_id, response_id, rtt_us, retransmits, initiator) "
         "VALUES(?, 'log', ?, ?, ?, ?, ?)",
         "UPDATE exchanges SET retransmits = retransmits + 1 WHERE id = ?",
+        /* logged messages as ikemgr's lines give them: 4 M rows for a 1 GiB debug log, and
+         * the writer thread that stores them bounds its ingest, so only the columns such a
+         * line fills are bound (a message with more goes through ins_msg) */
+        "INSERT INTO ike_messages(id,source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,version,exch_type,is_response,msg_id,expected_msg_id,length,natt,"
+        "copies,gw_id,tn_id,retransmit_of) "
+        "VALUES(?,?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     };
     sqlite3_stmt **out[N_STMTS];
     stmt_slots(t, out);
@@ -494,11 +501,50 @@ static void bind_opt_int32(sqlite3_stmt *st, int i, int v)
  * SQLite's message in errmsg. */
 static void bind_log_row(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char spi[2][17]);
 
+/* Nothing set that only captures (or a richer log) give: ins_lmsg stores it whole. */
+static int log_row_narrow(const struct ikm_ike_msg *m)
+{
+    return !m->has_spi && m->flags < 0 && m->next_payload < 0 && m->notify_error < 0 && m->ke_group < 0 &&
+           m->frag_num < 0 && m->frag_total < 0 && m->liveness < 0 && !m->payloads[0];
+}
+
+static void bind_log_row_narrow(struct tl_db *t, const struct cap_row *r)
+{
+    const struct ikm_ike_msg *m = &r->m;
+    sqlite3_stmt *st = t->ins_lmsg;
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, t->source_id);
+    sqlite3_bind_int64(st, 3, m->unit);
+    sqlite3_bind_int64(st, 4, m->t.utc_us);
+    sqlite3_bind_int64(st, 5, m->t.local_us);
+    sqlite3_bind_text(st, 6, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
+    bind_cstr(st, 7, t->device);
+    bind_cstr(st, 8, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
+    bind_ip(st, 9, m->src_ip);
+    bind_opt_int(st, 10, m->src_port);
+    bind_ip(st, 11, m->dst_ip);
+    bind_opt_int(st, 12, m->dst_port);
+    bind_opt_int(st, 13, m->version);
+    bind_opt_int(st, 14, m->exch_type);
+    bind_opt_int(st, 15, m->is_response);
+    bind_opt_int(st, 16, m->msg_id);
+    bind_opt_int(st, 17, m->expected_msg_id);
+    bind_opt_int(st, 18, m->length);
+    bind_opt_int(st, 19, m->natt);
+    bind_opt_int(st, 20, m->copies);
+    bind_opt_int(st, 21, m->gw_id);
+    bind_opt_int(st, 22, m->tn_id);
+    bind_opt_int(st, 23, r->retransmit_of > 0 ? r->retransmit_of : -1);
+}
+
 static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char *errmsg, size_t errsz)
 {
     sqlite3_stmt *st;
     char spi[2][17]; /* alive until the step: bound SQLITE_STATIC */
-    if (r->kind == LOG_MSG) {
+    if (r->kind == LOG_MSG && log_row_narrow(&r->m)) {
+        st = t->ins_lmsg;
+        bind_log_row_narrow(t, r);
+    } else if (r->kind == LOG_MSG) {
         st = t->ins_msg;
         bind_log_row(t, r, tb, spi);
     } else if (r->kind == LOG_XCH) {

@@ -606,6 +606,7 @@ static const char *log_local(struct pair_ctx *c, const struct msg *m, int sent)
             if (!nl)
                 return local;
             c->locals = nl;
+            c->locals[c->nlocals][0] = '\0'; /* a new slot: compared below before it is set */
             c->nlocals++;
         }
         if (i >= 0 && strcmp(c->locals[i], local) != 0)

@@ -48,7 +48,10 @@ static const char temp_ddl[] =
     "  ts_us INTEGER, kind TEXT, severity TEXT, gateway TEXT, tunnel TEXT, peer_ip TEXT, msg TEXT, "
     "  attrs_json TEXT, anchor INTEGER, related INTEGER);"
     "CREATE TEMP TABLE IF NOT EXISTS inc_msgid (kind TEXT, ts_us INTEGER, source TEXT, unit INTEGER, "
-    "  origin TEXT, expected INTEGER, got INTEGER, text TEXT);";
+    "  origin TEXT, expected INTEGER, got INTEGER, text TEXT);"
+    "CREATE TEMP TABLE IF NOT EXISTS inc_peer_side (id INTEGER PRIMARY KEY, device TEXT, source TEXT, "
+    "  origin TEXT, unit INTEGER, ts_us INTEGER, dir TEXT, src_ip TEXT, src_port INTEGER, dst_ip TEXT, "
+    "  dst_port INTEGER, exch_type INTEGER, is_response INTEGER, msg_id INTEGER, length INTEGER);";
 
 /* ikm_names_compatible(a, b) in SQL: rules and the queries below match cut names the same way */
 static void sql_names_compatible(sqlite3_context *c, int argc, sqlite3_value **v)
@@ -207,7 +210,7 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
     char sql[2048];
     if (ikm_db_execf(db, "evidence: clearing", err, errsz,
                      "DELETE FROM temp.inc; DELETE FROM temp.inc_msgs; DELETE FROM temp.inc_exch; "
-                     "DELETE FROM temp.inc_events; DELETE FROM temp.inc_msgid;") < 0)
+                     "DELETE FROM temp.inc_events; DELETE FROM temp.inc_msgid; DELETE FROM temp.inc_peer_side;") < 0)
         return -1;
     snprintf(sql, sizeof sql,
              "INSERT INTO temp.inc_msgs SELECT " MSG_COLUMNS
@@ -259,6 +262,23 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
                   " resp_unit = (SELECT unit FROM temp.inc_msgs m WHERE m.id = response_id),"
                   " rtt_us = (SELECT ts_us FROM temp.inc_msgs m WHERE m.id = response_id) - req_ts_us"
                   " WHERE version = 1 AND local AND liveness AND response_id IS NOT NULL AND resp_ts_us IS NULL",
+                  c, err, errsz) < 0)
+        return -1;
+    /* The other end's own data when its bundle was given too (formats: both peers' bundles):
+     * the messages between its address and ours that its capture or log saw, so a rule can
+     * tell "our requests never reached it" from "it answered and the answers were lost". Its
+     * clock may be off by seconds: the window is widened by a minute. */
+    if (run_bound(db, "the peer's side",
+                  "INSERT INTO temp.inc_peer_side SELECT m.id, m.device, s.path, m.origin, m.frame_or_line, m.ts_us,"
+                  " m.dir, m.src_ip, m.src_port, m.dst_ip, m.dst_port, m.exch_type, m.is_response, m.msg_id, m.length"
+                  " FROM ike_messages m JOIN sources s ON s.id = m.source_id"
+                  " WHERE :device IS NOT NULL AND :peer IS NOT NULL"
+                  " AND m.ts_us BETWEEN :ws - 60000000 AND :we + 60000000"
+                  " AND m.device IS NOT NULL AND m.device <> :device AND m.dir IS NOT NULL"
+                  " AND ((m.dir = 'recv' AND m.dst_ip = :peer AND m.src_ip IN"
+                  "      (SELECT src_ip FROM temp.inc_msgs WHERE dir = 'sent'))"
+                  "   OR (m.dir = 'sent' AND m.src_ip = :peer AND m.dst_ip IN"
+                  "      (SELECT src_ip FROM temp.inc_msgs WHERE dir = 'sent')))",
                   c, err, errsz) < 0)
         return -1;
     /* The device's events of the window that can matter: its changes (routes, links, commits,

@@ -50,3 +50,14 @@ SELECT * FROM (
    WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
      AND e.bucket_start_us > i.first_unanswered_us AND e.bucket_start_us <= i.ts_us
    ORDER BY e.bucket_start_us LIMIT 2)
+UNION ALL
+SELECT * FROM (
+  -- the other end's own data, when its bundle was given too: where our messages stopped
+  -- arriving there, and what it last sent us (its clock may differ by seconds)
+  SELECT NULL, NULL, p.source, CASE p.origin WHEN 'log' THEN p.unit END, CASE p.origin WHEN 'pcap' THEN p.unit END,
+         p.ts_us, printf('on the peer %s: the last message %s before our teardown (our first unanswered request: %s; clocks may differ)',
+                         p.device, CASE p.dir WHEN 'recv' THEN 'of ours it received' ELSE 'it sent us' END,
+                         strftime('%H:%M:%SZ', i.first_unanswered_us / 1000000, 'unixepoch'))
+    FROM temp.inc_peer_side p, i
+   WHERE p.ts_us = (SELECT MAX(q.ts_us) FROM temp.inc_peer_side q WHERE q.dir = p.dir AND q.ts_us <= i.ts_us + 5000000)
+   GROUP BY p.dir ORDER BY p.dir LIMIT 2)

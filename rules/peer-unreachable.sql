@@ -45,3 +45,14 @@ UNION ALL
 SELECT * FROM (
   SELECT NULL, NULL, e.source, e.line, NULL, e.ts_us, e.msg
     FROM temp.inc_events e WHERE e.anchor ORDER BY e.ts_us LIMIT 2)
+UNION ALL
+SELECT * FROM (
+  -- the other end's own data, when its bundle was given too: where our messages stopped
+  -- arriving there, and what it last sent us (its clock may differ by seconds)
+  SELECT NULL, NULL, p.source, CASE p.origin WHEN 'log' THEN p.unit END, CASE p.origin WHEN 'pcap' THEN p.unit END,
+         p.ts_us, printf('on the peer %s: the last message %s before our teardown (our first unanswered request: %s; clocks may differ)',
+                         p.device, CASE p.dir WHEN 'recv' THEN 'of ours it received' ELSE 'it sent us' END,
+                         strftime('%H:%M:%SZ', i.first_unanswered_us / 1000000, 'unixepoch'))
+    FROM temp.inc_peer_side p, i
+   WHERE p.ts_us = (SELECT MAX(q.ts_us) FROM temp.inc_peer_side q WHERE q.dir = p.dir AND q.ts_us <= i.ts_us + 5000000)
+   GROUP BY p.dir ORDER BY p.dir LIMIT 2)

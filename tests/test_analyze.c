@@ -405,6 +405,27 @@ START_TEST(dropped_response_answers_nothing)
 }
 END_TEST
 
+/* Both ends' bundles: an incident's evidence says where our messages stopped arriving at the
+ * other end, from that end's own data. */
+START_TEST(peer_side_evidence)
+{
+    const char *gen = getenv("IKM_GEN");
+    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
+    const char *dir = tu_path("two-peers");
+    char cmd[2200], a[1100], b[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' two-peers '%s' --seed 1 >/dev/null", dir, gen, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(a, sizeof a, "%s/fw-hq", dir);
+    snprintf(b, sizeof b, "%s/fw-cloud", dir);
+    char *out, *err;
+    ck_assert_int_eq(tu_run(&out, &err, "analyze", a, b, NULL), 0);
+    assert_contains(out, "on the peer fw-hq: the last message of ours it received before our teardown");
+    assert_contains(out, "on the peer fw-cloud: the last message of ours it received before our teardown");
+    free(out);
+    free(err);
+}
+END_TEST
+
 Suite *analyze_suite(void)
 {
     Suite *s = suite_create("analyze");
@@ -426,6 +447,7 @@ Suite *analyze_suite(void)
     tcase_add_test(e, analyze_usage_errors);
     tcase_add_test(e, invalid_utf8_stays_valid_json);
     tcase_add_test(e, dropped_response_answers_nothing);
+    tcase_add_test(e, peer_side_evidence);
     suite_add_tcase(s, e);
     return s;
 }

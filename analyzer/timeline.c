@@ -268,7 +268,8 @@ struct tl_db *tl_open(const char *path, int *created, char *err, size_t errsz)
         unlink(t->tmp_path);
         open_path = t->tmp_path;
     }
-    /* one thread per process (batch uses processes): no mutexes needed */
+    /* one thread at a time uses the connection (a writer thread only while the parser waits
+     * for it, cap_sync; batch uses processes): no mutexes needed */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (exists ? 0 : SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(open_path, &t->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errsz, "%s: cannot open database: %s", path, t->db ? sqlite3_errmsg(t->db) : "out of memory");

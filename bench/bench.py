@@ -270,7 +270,8 @@ def machine():
         for line in f:
             if line.startswith("MemTotal:"):
                 mem = int(line.split()[1]) // 1024
-    ver = lambda cmd: (subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode()
+    # first line of stdout (tshark warns about root on stderr)
+    ver = lambda cmd: (subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode()
                        .split("\n")[0].strip() if shutil.which(cmd[0]) else None)
     rev = subprocess.run(["git", "describe", "--always", "--dirty"], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL).stdout.decode().strip()

@@ -34,6 +34,8 @@
 extern const char schema_timeline_sql[];
 
 #define CAP_BATCH 512 /* capture rows handed to the writer thread at once (0.3 MiB) */
+#define CAP_PREFETCH 4 /* rows ahead the writer fetches */
+#define CAP_ROW_HOT 320 /* the bytes of a row cap_store reads (all but the payload text) */
 #define CAP_BATCHES 8 /* a queue deep enough that neither thread waits for the other's wake-up
                        * when the machine is busy (each wake-up can take a time slice) */
 
@@ -639,8 +641,14 @@ static void *cap_writer_main(void *arg)
         int failed = w->failed;
         pthread_mutex_unlock(&w->mu);
         char msg[sizeof w->errmsg] = "";
-        for (size_t i = 0; i < n && !failed; i++)
+        for (size_t i = 0; i < n && !failed; i++) {
+            /* the rows were written on the parser's core: fetch the next ones' lines ahead
+             * (waiting for them was a sixth of this thread's time, perf annotate) */
+            if (i + CAP_PREFETCH < n)
+                for (size_t b = 0; b < CAP_ROW_HOT; b += 64)
+                    __builtin_prefetch((const char *)&rows[i + CAP_PREFETCH] + b);
             failed = cap_store(w->t, &rows[i], &w->tb, msg, sizeof msg) < 0;
+        }
         pthread_mutex_lock(&w->mu);
         if (failed && !w->failed) {
             w->failed = 1;

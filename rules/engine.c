@@ -442,11 +442,26 @@ static int64_t ev_time(const json_t *e)
     return json_is_integer(t) ? json_integer_value(t) : INT64_MAX;
 }
 
+/* time, then source, then line or frame: the same report whatever order the rows were stored in */
+static int ev_after(const json_t *a, const json_t *b)
+{
+    int64_t ta = ev_time(a), tb = ev_time(b);
+    if (ta != tb)
+        return ta > tb;
+    const char *sa = json_string_value(json_object_get(a, "source")), *sb = json_string_value(json_object_get(b, "source"));
+    int c = strcmp(sa ? sa : "", sb ? sb : "");
+    if (c != 0)
+        return c > 0;
+    json_t *ua = json_object_get(a, "line") ? json_object_get(a, "line") : json_object_get(a, "frame");
+    json_t *ub = json_object_get(b, "line") ? json_object_get(b, "line") : json_object_get(b, "frame");
+    return json_integer_value(ua) > json_integer_value(ub);
+}
+
 static void sort_by_time(json_t *arr)
 {
     size_t n = json_array_size(arr);
     for (size_t i = 1; i < n; i++) /* insertion sort: a dozen rows, and stable */
-        for (size_t k = i; k > 0 && ev_time(json_array_get(arr, k - 1)) > ev_time(json_array_get(arr, k)); k--) {
+        for (size_t k = i; k > 0 && ev_after(json_array_get(arr, k - 1), json_array_get(arr, k)); k--) {
             json_t *a = json_incref(json_array_get(arr, k - 1));
             json_array_set(arr, k - 1, json_array_get(arr, k));
             json_array_set_new(arr, k, a);

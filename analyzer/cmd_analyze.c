@@ -52,22 +52,8 @@ static const char analyze_usage[] =
 
 enum { OPT_JSON = IKM_OPT_FIRST_FREE, OPT_DB, OPT_RULES, OPT_REDACT, OPT_REDACT_KEY };
 
-/* An existing ikemortem timeline: an SQLite file with our application id. */
-static int is_timeline_db(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    unsigned char h[100];
-    size_t n = fread(h, 1, sizeof h, f);
-    fclose(f);
-    if (n < sizeof h || memcmp(h, "SQLite format 3", 16) != 0)
-        return 0;
-    unsigned long app = (unsigned long)h[68] << 24 | (unsigned long)h[69] << 16 | (unsigned long)h[70] << 8 | h[71];
-    return app == TL_APPLICATION_ID;
-}
-
-/* The schema version (SQLite's user_version, header bytes 60..63) of a timeline file. */
+/* An existing ikemortem timeline (an SQLite file with our application id): its schema version
+ * (SQLite's user_version); -1 for any other file. */
 static long timeline_version(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -76,7 +62,10 @@ static long timeline_version(const char *path)
     unsigned char h[100];
     size_t n = fread(h, 1, sizeof h, f);
     fclose(f);
-    if (n < sizeof h)
+    if (n < sizeof h || memcmp(h, "SQLite format 3", 16) != 0)
+        return -1;
+    unsigned long app = (unsigned long)h[68] << 24 | (unsigned long)h[69] << 16 | (unsigned long)h[70] << 8 | h[71];
+    if (app != TL_APPLICATION_ID)
         return -1;
     return (long)((unsigned long)h[60] << 24 | (unsigned long)h[61] << 16 | (unsigned long)h[62] << 8 | h[63]);
 }
@@ -318,14 +307,14 @@ int ikm_cmd_analyze(int argc, char **argv)
     }
     int ninputs = argc - optind;
     char **inputs = argv + optind;
-    for (int i = 0; i < ninputs; i++)
-        if (is_timeline_db(inputs[i])) {
+    for (int i = 0; i < ninputs; i++) {
+        long ver = timeline_version(inputs[i]);
+        if (ver >= 0) {
             if (ninputs > 1 || ao.db) {
                 fprintf(stderr, "ikemortem analyze: %s is a timeline database: give it alone (or use --db %s"
                                 " with the other inputs)\n", inputs[i], inputs[i]);
                 return IKM_EXIT_USAGE;
             }
-            long ver = timeline_version(inputs[i]);
             if (ver != TL_SCHEMA_VERSION) {
                 fprintf(stderr, "ikemortem analyze: %s: a timeline of schema version %ld; this ikemortem reads version %d"
                                 " (ingest the inputs again)\n", inputs[i], ver, TL_SCHEMA_VERSION);
@@ -333,6 +322,7 @@ int ikm_cmd_analyze(int argc, char **argv)
             }
             return run_analysis(inputs[i], &ao, IKM_EXIT_OK);
         }
+    }
     /* a private place for the timeline when the user keeps none */
     char tmpdir[4096] = "", db_path[4200];
     if (!ao.db) {

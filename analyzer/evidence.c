@@ -158,28 +158,49 @@ static int load_incident(sqlite3 *db, int64_t id, struct ikm_incident_ctx *c, ch
     return rc;
 }
 
-/* Binds the incident's parameters by name wherever a statement uses them. */
-static void bind_incident(sqlite3_stmt *st, const struct ikm_incident_ctx *c)
+static const char *const incident_params[] = {":id", ":ws", ":we", ":anchor", ":last", ":fu", ":interval",
+                                              ":device", ":gateway", ":tunnel", ":peer"};
+
+int ikm_incident_param_known(const char *name)
 {
-    int i;
-    if ((i = sqlite3_bind_parameter_index(st, ":id")) > 0)
-        sqlite3_bind_int64(st, i, c->id);
-    if ((i = sqlite3_bind_parameter_index(st, ":ws")) > 0)
-        sqlite3_bind_int64(st, i, c->window_start_us);
-    if ((i = sqlite3_bind_parameter_index(st, ":we")) > 0)
-        sqlite3_bind_int64(st, i, c->window_end_us);
-    if ((i = sqlite3_bind_parameter_index(st, ":last")) > 0)
-        sqlite3_bind_int64(st, i, c->last_us);
+    for (size_t k = 0; name && k < sizeof incident_params / sizeof incident_params[0]; k++)
+        if (strcmp(name, incident_params[k]) == 0)
+            return 1;
+    return 0;
+}
+
+void ikm_incident_bind(sqlite3_stmt *st, const struct ikm_incident_ctx *c)
+{
     const struct {
-        const char *name, *value;
+        const char *name;
+        int64_t v;
+        int present;
+    } nums[] = {
+        {":id", c->id, 1},
+        {":ws", c->window_start_us, 1},
+        {":we", c->window_end_us, 1},
+        {":anchor", c->ts_us, 1},
+        {":last", c->last_us, 1},
+        {":fu", c->first_unanswered_us, c->first_unanswered_us != 0},
+        {":interval", c->interval_s, 1},
+    };
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+        int i = sqlite3_bind_parameter_index(st, nums[k].name);
+        if (i > 0 && nums[k].present)
+            sqlite3_bind_int64(st, i, nums[k].v);
+        else if (i > 0)
+            sqlite3_bind_null(st, i);
+    }
+    const struct {
+        const char *name, *v;
     } texts[] = {{":device", c->device}, {":gateway", c->gateway}, {":tunnel", c->tunnel}, {":peer", c->peer}};
-    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-        if ((i = sqlite3_bind_parameter_index(st, texts[k].name)) > 0) {
-            if (texts[k].value[0])
-                sqlite3_bind_text(st, i, texts[k].value, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(st, i);
-        }
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        int i = sqlite3_bind_parameter_index(st, texts[k].name);
+        if (i > 0 && texts[k].v[0])
+            sqlite3_bind_text(st, i, texts[k].v, -1, SQLITE_STATIC);
+        else if (i > 0)
+            sqlite3_bind_null(st, i);
+    }
 }
 
 static int run_bound(sqlite3 *db, const char *what, const char *sql, const struct ikm_incident_ctx *c, char *err,
@@ -190,7 +211,7 @@ static int run_bound(sqlite3 *db, const char *what, const char *sql, const struc
         snprintf(err, errsz, "evidence: %s: %s", what, sqlite3_errmsg(db));
         return -1;
     }
-    bind_incident(st, c);
+    ikm_incident_bind(st, c);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {

@@ -43,6 +43,13 @@ struct ikm_incident_ctx {
     int64_t msgid_mismatches, msgid_gaps, msgid_repeats;
 };
 
+/* Binds the incident's parameters wherever a statement names them: :id :ws :we :anchor :last
+ * :fu :interval (integers; :fu NULL while unknown) and :device :gateway :tunnel :peer (text,
+ * NULL when unknown). The same set the rule files may use. */
+struct sqlite3_stmt;
+void ikm_incident_bind(struct sqlite3_stmt *st, const struct ikm_incident_ctx *c);
+int ikm_incident_param_known(const char *name);
+
 /* 1 when the address is inside the prefix ("10.0.0.0/8", "2001:db8::/32", a bare address),
  * 0 when not, -1 when either does not parse. */
 int ikm_ip_in_prefix(const char *ip, const char *prefix);

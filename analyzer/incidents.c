@@ -37,6 +37,8 @@ struct config {
     size_t ngw;
     struct cfg_tn *tn;
     size_t ntn;
+    /* the names and devices as arrays for resolve_name, made once (every anchor resolves) */
+    const char **gw_names, **gw_devs, **tn_names, **tn_devs;
 };
 
 struct anchor {
@@ -119,6 +121,10 @@ static void config_free(struct config *c)
     }
     free(c->gw);
     free(c->tn);
+    free(c->gw_names);
+    free(c->gw_devs);
+    free(c->tn_names);
+    free(c->tn_devs);
 }
 
 static int grow(void **arr, size_t n, size_t *cap, size_t elem)
@@ -170,6 +176,22 @@ static int config_load(sqlite3 *db, struct config *c, char *err, size_t errsz)
         snprintf(err, errsz, "incidents: reading the configuration: %s", sqlite3_errmsg(db));
         return -1;
     }
+    c->gw_names = calloc(c->ngw + 1, sizeof *c->gw_names);
+    c->gw_devs = calloc(c->ngw + 1, sizeof *c->gw_devs);
+    c->tn_names = calloc(c->ntn + 1, sizeof *c->tn_names);
+    c->tn_devs = calloc(c->ntn + 1, sizeof *c->tn_devs);
+    if (!c->gw_names || !c->gw_devs || !c->tn_names || !c->tn_devs) {
+        snprintf(err, errsz, "incidents: out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < c->ngw; i++) {
+        c->gw_names[i] = c->gw[i].name;
+        c->gw_devs[i] = c->gw[i].device;
+    }
+    for (size_t i = 0; i < c->ntn; i++) {
+        c->tn_names[i] = c->tn[i].name;
+        c->tn_devs[i] = c->tn[i].device;
+    }
     return 0;
 }
 
@@ -209,18 +231,8 @@ static void set_name(char **slot, const char *v)
 /* Fills what the configuration knows about an incident's names. */
 static void join_config(const struct config *c, const char *device, char **gateway, char **tunnel, char **peer)
 {
-    const char **gw_names = calloc(c->ngw + 1, sizeof *gw_names), **gw_devs = calloc(c->ngw + 1, sizeof *gw_devs);
-    const char **tn_names = calloc(c->ntn + 1, sizeof *tn_names), **tn_devs = calloc(c->ntn + 1, sizeof *tn_devs);
-    if (!gw_names || !gw_devs || !tn_names || !tn_devs)
-        goto out;
-    for (size_t i = 0; i < c->ngw; i++) {
-        gw_names[i] = c->gw[i].name;
-        gw_devs[i] = c->gw[i].device;
-    }
-    for (size_t i = 0; i < c->ntn; i++) {
-        tn_names[i] = c->tn[i].name;
-        tn_devs[i] = c->tn[i].device;
-    }
+    const char *const *gw_names = c->gw_names, *const *gw_devs = c->gw_devs;
+    const char *const *tn_names = c->tn_names, *const *tn_devs = c->tn_devs;
     /* the system log's object field holds the gateway for some IKE events and the tunnel for
      * others: a name only the other table has is moved there */
     if (*tunnel && !resolve_name(*tunnel, device, tn_names, tn_devs, c->ntn)) {
@@ -271,11 +283,6 @@ static void join_config(const struct config *c, const char *device, char **gatew
         if (hits == 1)
             set_name(tunnel, hit);
     }
-out:
-    free(gw_names);
-    free(gw_devs);
-    free(tn_names);
-    free(tn_devs);
 }
 
 static int config_interval(const struct config *c, const char *device, const char *gateway)
@@ -714,8 +721,10 @@ int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, s
                      "CREATE INDEX IF NOT EXISTS esp_counts_flow ON esp_counts(src_ip, dst_ip, bucket_start_us);"
                      "CREATE INDEX IF NOT EXISTS esp_counts_dst ON esp_counts(dst_ip, bucket_start_us);") < 0)
         return -1;
-    if (config_load(db, &b.cfg, err, errsz) < 0)
+    if (config_load(db, &b.cfg, err, errsz) < 0) {
+        config_free(&b.cfg);
         return -1;
+    }
     int rc = read_anchors(&b, &st->anchors);
     if (rc == 0)
         rc = esp_one_way(&b, &st->no_traffic);

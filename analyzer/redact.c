@@ -10,6 +10,7 @@
 #include "redact.h"
 
 #include "incidents.h"
+#include "strmap.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -37,6 +38,7 @@ struct ikm_redactor {
     struct redact_name *names;
     size_t n, cap;
     int sorted;
+    struct ikm_strmap seen; /* the names learned, to add each once */
     pcre2_code *ip_re;
 };
 
@@ -103,26 +105,21 @@ void ikm_redactor_free(struct ikm_redactor *r)
     for (size_t i = 0; i < r->n; i++)
         free(r->names[i].value);
     free(r->names);
+    ikm_strmap_free(&r->seen);
     pcre2_code_free(r->ip_re);
     memset(r->key, 0, sizeof r->key);
     free(r);
 }
 
-static struct redact_name *find_name(const struct ikm_redactor *r, const char *name)
-{
-    for (size_t i = 0; i < r->n; i++)
-        if (strcmp(r->names[i].value, name) == 0)
-            return &r->names[i];
-    return NULL;
-}
 
 /* Adds name with the token of `as` (a configured name it was cut from), else its own. */
 static int add_as(struct ikm_redactor *r, const char *category, const char *name, const struct redact_name *as)
 {
     size_t len = name ? strlen(name) : 0;
-    if (len < REDACT_NAME_MIN || find_name(r, name))
+    if (len < REDACT_NAME_MIN || ikm_strmap_has(&r->seen, name))
         return 0;
-    if (r->n >= REDACT_NAMES_MAX)
+    int added;
+    if (r->n >= REDACT_NAMES_MAX || ikm_strmap_get(&r->seen, name, (uint32_t)r->n, &added) < 0)
         return -1;
     if (r->n == r->cap) {
         size_t ncap = r->cap ? r->cap * 2 : 64;

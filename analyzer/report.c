@@ -48,15 +48,12 @@ static json_t *col_time(sqlite3_stmt *st, int i)
 
 /* Runs a query and turns every row into an object with the given keys (one per column);
  * a key starting with '@' is a time column (µs → text), '#' an integer, '?' a boolean. */
-static json_t *rows_to_array(sqlite3 *db, const char *sql, const char *const *keys, int nkeys,
-                             void (*bind)(sqlite3_stmt *, const void *), const void *arg)
+static json_t *rows_to_array(sqlite3 *db, const char *sql, const char *const *keys, int nkeys)
 {
     json_t *arr = json_array();
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return arr;
-    if (bind)
-        bind(st, arg);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *o = json_object();
         for (int k = 0; k < nkeys; k++) {
@@ -90,14 +87,14 @@ json_t *ikm_report_inputs(sqlite3 *db)
     return rows_to_array(db,
                          "SELECT path, kind, device, sha256, bytes, units, parsed, unparsed, errors, warnings,"
                          " COALESCE(dup_rows, 0), tz, tz_source, tz_assumed FROM sources ORDER BY id",
-                         keys, (int)(sizeof keys / sizeof keys[0]), NULL, NULL);
+                         keys, (int)(sizeof keys / sizeof keys[0]));
 }
 
 json_t *ikm_report_checklist(sqlite3 *db)
 {
     static const char *const keys[] = {"device", "item", "?present", "detail", "why"};
     return rows_to_array(db, "SELECT device, item, present, detail, why FROM artifacts ORDER BY id", keys,
-                         (int)(sizeof keys / sizeof keys[0]), NULL, NULL);
+                         (int)(sizeof keys / sizeof keys[0]));
 }
 
 static json_t *liveness_json(const struct ikm_liveness_figures *f)
@@ -118,17 +115,6 @@ static json_t *liveness_json(const struct ikm_liveness_figures *f)
     return o;
 }
 
-static void bind_ctx(sqlite3_stmt *st, const void *arg)
-{
-    const struct ikm_incident_ctx *c = arg;
-    int i;
-    if ((i = sqlite3_bind_parameter_index(st, ":fu")) > 0 && c->first_unanswered_us)
-        sqlite3_bind_int64(st, i, c->first_unanswered_us);
-    if ((i = sqlite3_bind_parameter_index(st, ":peer")) > 0 && c->peer[0])
-        sqlite3_bind_text(st, i, c->peer, -1, SQLITE_STATIC);
-    if ((i = sqlite3_bind_parameter_index(st, ":we")) > 0)
-        sqlite3_bind_int64(st, i, c->window_end_us);
-}
 
 static json_t *liveness_section(const struct ikm_incident_ctx *c)
 {
@@ -153,6 +139,19 @@ static json_t *liveness_section(const struct ikm_incident_ctx *c)
     return o;
 }
 
+static int64_t scalar(sqlite3 *db, const char *sql, const struct ikm_incident_ctx *c)
+{
+    sqlite3_stmt *st;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    ikm_incident_bind(st, c);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 static json_t *message_id_section(sqlite3 *db, const struct ikm_incident_ctx *c)
 {
     static const char *const keys[] = {"@time", "source", "#line", "#frame", "#expected", "#got", "text"};
@@ -166,32 +165,12 @@ static json_t *message_id_section(sqlite3 *db, const struct ikm_incident_ctx *c)
     static const char *const names[] = {"mismatches", "gaps", "repeats"};
     json_t *o = json_object();
     for (int k = 0; k < 3; k++)
-        json_object_set_new(o, names[k], rows_to_array(db, sql[k], keys, 7, NULL, NULL));
-    sqlite3_stmt *st;
-    int64_t rt = 0;
-    if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(retransmits), 0) FROM temp.inc_exch WHERE local", -1, &st,
-                           NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            rt = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    json_object_set_new(o, "retransmits", json_integer(rt));
-    (void)c;
+        json_object_set_new(o, names[k], rows_to_array(db, sql[k], keys, 7));
+    json_object_set_new(o, "retransmits",
+                        json_integer(scalar(db, "SELECT COALESCE(SUM(retransmits), 0) FROM temp.inc_exch WHERE local", c)));
     return o;
 }
 
-static int64_t scalar(sqlite3 *db, const char *sql, const struct ikm_incident_ctx *c)
-{
-    sqlite3_stmt *st;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    bind_ctx(st, c);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 static json_t *peer_traffic_section(sqlite3 *db, const struct ikm_incident_ctx *c)
 {
@@ -201,7 +180,7 @@ static json_t *peer_traffic_section(sqlite3 *db, const struct ikm_incident_ctx *
                         rows_to_array(db,
                                       "SELECT src_ip, src_port, COUNT(*), MIN(ts_us), MAX(ts_us) FROM temp.inc_msgs"
                                       " WHERE dir = 'recv' GROUP BY src_ip, src_port ORDER BY MIN(ts_us)",
-                                      ep_keys, 5, NULL, NULL));
+                                      ep_keys, 5));
     json_object_set_new(o, "ike_messages", json_integer(scalar(db, "SELECT COUNT(*) FROM temp.inc_msgs WHERE dir = 'recv'", c)));
     json_object_set_new(o, "peer_requests",
                         json_integer(scalar(db, "SELECT COUNT(*) FROM temp.inc_exch WHERE NOT local", c)));
@@ -241,13 +220,13 @@ int ikm_report_incident_facts(sqlite3 *db, const struct ikm_incident_ctx *c, jso
                         rows_to_array(db,
                                       "SELECT ts_us, source, line, kind, msg FROM temp.inc_events WHERE anchor"
                                       " ORDER BY ts_us LIMIT 20",
-                                      ev_keys, 5, NULL, NULL));
+                                      ev_keys, 5));
     json_object_set_new(inc, "changes",
                         rows_to_array(db,
                                       "SELECT ts_us, source, line, kind, msg FROM temp.inc_events WHERE kind IN"
                                       " ('route-change', 'link-down', 'link-up', 'config-commit', 'policy-change',"
                                       " 'ha-state', 'daemon-restart') ORDER BY ts_us LIMIT 20",
-                                      ev_keys, 5, NULL, NULL));
+                                      ev_keys, 5));
     /* what an engineer reads first: the incident's own lines and the device's changes, not
      * every debug line of the window */
     json_object_set_new(inc, "timeline",
@@ -256,8 +235,7 @@ int ikm_report_incident_facts(sqlite3 *db, const struct ikm_incident_ctx *c, jso
                                       " WHERE (related OR anchor OR kind IN ('route-change', 'link-down', 'link-up',"
                                       " 'config-commit', 'policy-change', 'ha-state', 'daemon-restart'))"
                                       " AND kind <> 'other' ORDER BY ts_us, id LIMIT 40",
-                                      ev_keys, 5, NULL, NULL));
-    (void)bind_ctx;
+                                      ev_keys, 5));
     return 0;
 }
 

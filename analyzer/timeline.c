@@ -500,6 +500,38 @@ static void bind_opt_int32(sqlite3_stmt *st, int i, int v)
         sqlite3_bind_int(st, i, v);
 }
 
+/* The columns a capture row and a log row share, in the same order in both inserts, from
+ * parameter `at`: unit, UTC and local time, zone state, device, direction, addresses and
+ * ports, SPIs, version, exchange type, flags, response flag, message id (17 parameters). */
+static void bind_msg_head(sqlite3_stmt *st, int at, const struct tl_db *t, const struct ikm_ike_msg *m,
+                          char spi[2][17])
+{
+    sqlite3_bind_int64(st, at, m->unit);
+    sqlite3_bind_int64(st, at + 1, m->t.utc_us);
+    sqlite3_bind_int64(st, at + 2, m->t.local_us);
+    sqlite3_bind_text(st, at + 3, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
+    bind_cstr(st, at + 4, t->device);
+    bind_cstr(st, at + 5, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
+    bind_ip(st, at + 6, m->src_ip);
+    bind_opt_int32(st, at + 7, m->src_port);
+    bind_ip(st, at + 8, m->dst_ip);
+    bind_opt_int32(st, at + 9, m->dst_port);
+    if (m->has_spi) {
+        hex16(m->ispi, spi[0]);
+        hex16(m->rspi, spi[1]);
+        sqlite3_bind_text(st, at + 10, spi[0], 16, SQLITE_STATIC);
+        sqlite3_bind_text(st, at + 11, spi[1], 16, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, at + 10);
+        sqlite3_bind_null(st, at + 11);
+    }
+    bind_opt_int32(st, at + 12, m->version);
+    bind_opt_int32(st, at + 13, m->exch_type);
+    bind_opt_int32(st, at + 14, m->flags);
+    bind_opt_int32(st, at + 15, m->is_response);
+    bind_opt_int(st, at + 16, m->msg_id);
+}
+
 /* Stores one capture row; the writer thread's and the in-place path. Returns 0, or -1 with
  * SQLite's message in errmsg. */
 static void bind_log_row(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char spi[2][17]);
@@ -572,30 +604,7 @@ static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbu
         const struct ikm_ike_msg *m = &r->m;
         st = t->ins_cap;
         sqlite3_bind_int64(st, 1, t->source_id);
-        sqlite3_bind_int64(st, 2, m->unit);
-        sqlite3_bind_int64(st, 3, m->t.utc_us);
-        sqlite3_bind_int64(st, 4, m->t.local_us);
-        sqlite3_bind_text(st, 5, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
-        bind_cstr(st, 6, t->device);
-        bind_cstr(st, 7, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
-        bind_ip(st, 8, m->src_ip);
-        bind_opt_int32(st, 9, m->src_port);
-        bind_ip(st, 10, m->dst_ip);
-        bind_opt_int32(st, 11, m->dst_port);
-        if (m->has_spi) {
-            hex16(m->ispi, spi[0]);
-            hex16(m->rspi, spi[1]);
-            sqlite3_bind_text(st, 12, spi[0], 16, SQLITE_STATIC);
-            sqlite3_bind_text(st, 13, spi[1], 16, SQLITE_STATIC);
-        } else {
-            sqlite3_bind_null(st, 12);
-            sqlite3_bind_null(st, 13);
-        }
-        bind_opt_int32(st, 14, m->version);
-        bind_opt_int32(st, 15, m->exch_type);
-        bind_opt_int32(st, 16, m->flags);
-        bind_opt_int32(st, 17, m->is_response);
-        bind_opt_int(st, 18, m->msg_id);
+        bind_msg_head(st, 2, t, m, spi);
         bind_opt_int(st, 19, m->length);
         bind_opt_int32(st, 20, m->natt);
         bind_opt_int(st, 21, r->retransmit_of > 0 ? r->retransmit_of : -1);
@@ -832,30 +841,7 @@ static void bind_log_row(struct tl_db *t, const struct cap_row *r, struct ikm_te
     sqlite3_stmt *st = t->ins_msg;
     sqlite3_bind_int64(st, 1, t->source_id);
     sqlite3_bind_text(st, 2, "log", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, m->unit);
-    sqlite3_bind_int64(st, 4, m->t.utc_us);
-    sqlite3_bind_int64(st, 5, m->t.local_us);
-    sqlite3_bind_text(st, 6, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
-    bind_cstr(st, 7, t->device);
-    bind_cstr(st, 8, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
-    bind_ip(st, 9, m->src_ip);
-    bind_opt_int(st, 10, m->src_port);
-    bind_ip(st, 11, m->dst_ip);
-    bind_opt_int(st, 12, m->dst_port);
-    if (m->has_spi) {
-        hex16(m->ispi, spi[0]);
-        hex16(m->rspi, spi[1]);
-        sqlite3_bind_text(st, 13, spi[0], 16, SQLITE_STATIC);
-        sqlite3_bind_text(st, 14, spi[1], 16, SQLITE_STATIC);
-    } else {
-        sqlite3_bind_null(st, 13);
-        sqlite3_bind_null(st, 14);
-    }
-    bind_opt_int(st, 15, m->version);
-    bind_opt_int(st, 16, m->exch_type);
-    bind_opt_int(st, 17, m->flags);
-    bind_opt_int(st, 18, m->is_response);
-    bind_opt_int(st, 19, m->msg_id);
+    bind_msg_head(st, 3, t, m, spi);
     bind_opt_int(st, 20, m->expected_msg_id);
     bind_opt_int(st, 21, m->length);
     bind_opt_int(st, 22, m->natt);

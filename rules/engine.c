@@ -24,8 +24,6 @@ extern const struct ikm_embedded ikm_builtin_rules[];
 
 static const char *const header_keys[] = {"id", "title", "applies-to", "severity", "remedy"};
 static const char *const severities[] = {"critical", "high", "medium", "low"};
-static const char *const param_names[] = {":id",     ":ws",     ":we",      ":anchor", ":last", ":fu",
-                                          ":interval", ":device", ":gateway", ":tunnel", ":peer"};
 
 static char *dupn(const char *s, size_t n)
 {
@@ -367,10 +365,7 @@ int ikm_rules_prepare(struct ikm_ruleset *rs, sqlite3 *db, char *err, size_t err
         }
         for (int p = 1; p <= sqlite3_bind_parameter_count(r->stmt); p++) {
             const char *pn = sqlite3_bind_parameter_name(r->stmt, p);
-            int known = 0;
-            for (size_t k = 0; pn && k < sizeof param_names / sizeof param_names[0]; k++)
-                known |= strcmp(pn, param_names[k]) == 0;
-            if (!known) {
+            if (!ikm_incident_param_known(pn)) {
                 snprintf(err, errsz, "rule %s (%s): unknown parameter %s", r->id, r->origin, pn ? pn : "?");
                 return -1;
             }
@@ -386,43 +381,6 @@ int ikm_rules_prepare(struct ikm_ruleset *rs, sqlite3 *db, char *err, size_t err
     return 0;
 }
 
-static void bind_params(sqlite3_stmt *st, const struct ikm_incident_ctx *c)
-{
-    const struct {
-        const char *name;
-        int64_t v;
-        int present;
-    } nums[] = {
-        {":id", c->id, 1},
-        {":ws", c->window_start_us, 1},
-        {":we", c->window_end_us, 1},
-        {":anchor", c->ts_us, 1},
-        {":last", c->last_us, 1},
-        {":fu", c->first_unanswered_us, c->first_unanswered_us != 0},
-        {":interval", c->interval_s, 1},
-    };
-    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
-        int i = sqlite3_bind_parameter_index(st, nums[k].name);
-        if (i > 0) {
-            if (nums[k].present)
-                sqlite3_bind_int64(st, i, nums[k].v);
-            else
-                sqlite3_bind_null(st, i);
-        }
-    }
-    const struct {
-        const char *name, *v;
-    } texts[] = {{":device", c->device}, {":gateway", c->gateway}, {":tunnel", c->tunnel}, {":peer", c->peer}};
-    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
-        int i = sqlite3_bind_parameter_index(st, texts[k].name);
-        if (i > 0) {
-            if (texts[k].v[0])
-                sqlite3_bind_text(st, i, texts[k].v, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(st, i);
-        }
-    }
-}
 
 /* Text from the database as valid UTF-8 JSON (input bytes may be anything). */
 static json_t *safe_string(const unsigned char *t)
@@ -476,7 +434,7 @@ int ikm_rule_run(const struct ikm_rule *r, sqlite3 *db, const struct ikm_inciden
     sqlite3_stmt *st = r->stmt;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    bind_params(st, c);
+    ikm_incident_bind(st, c);
     int cols = sqlite3_column_count(st);
     int c_score = -1, c_summary = -1, c_source = -1, c_line = -1, c_frame = -1, c_ts = -1, c_text = -1;
     for (int i = 0; i < cols; i++) {

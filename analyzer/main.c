@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,9 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
+    /* SQLite's allocation statistics take a global mutex on every malloc and nothing here
+     * reads them (a twentieth of the insert thread's time in perf) */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     /* global options stop at the command name ('+': do not permute) */
     int c;
     while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {

@@ -10,7 +10,9 @@
 # the commit, the target, CPU seconds (user+sys of the fuzzer), executions, and the crash/hang
 # files the run left (crash_<target>_*, timeout_<target>_*, oom_<target>_* under BUILD_DIR/fuzz).
 # Runs are niced so that the campaign takes only CPU time nothing else wants; CPU time, not wall
-# time, is what the ledger counts. SIGSTOP/SIGCONT on the process group pauses it for benchmarks.
+# time, is what the ledger counts. To pause it (benchmarks): create BUILD_DIR/fuzz/PAUSE and send
+# SIGINT to the running fuzzer (its CPU time is still counted); it waits until PAUSE is gone.
+# Never SIGSTOP a fuzzer: libFuzzer's -timeout is wall time, so a stopped run reports a hang.
 set -u
 build=${1:?usage: campaign.sh BUILD_DIR [target...]}
 shift
@@ -35,6 +37,7 @@ commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 while :; do
     progressed=0
     for t in "$@"; do
+        while [ -e "$build/fuzz/PAUSE" ]; do sleep 5; done
         have=$(spent "$t")
         [ "$have" -ge "$want" ] && continue
         progressed=1

@@ -640,6 +640,11 @@ static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbu
     return 0;
 }
 
+static int cap_row_is_exchange(const struct cap_row *r)
+{
+    return r->kind == CAP_XCH || r->kind == LOG_XCH || r->kind == LOG_BUMP;
+}
+
 static void *cap_writer_main(void *arg)
 {
     struct cap_writer *w = arg;
@@ -654,14 +659,21 @@ static void *cap_writer_main(void *arg)
         int failed = w->failed;
         pthread_mutex_unlock(&w->mu);
         char msg[sizeof w->errmsg] = "";
-        for (size_t i = 0; i < n && !failed; i++) {
-            /* the rows were written on the parser's core: fetch the next ones' lines ahead
-             * (waiting for them was a sixth of this thread's time, perf annotate) */
-            if (i + CAP_PREFETCH < n)
-                for (size_t b = 0; b < CAP_ROW_HOT; b += 64)
-                    __builtin_prefetch((const char *)&rows[i + CAP_PREFETCH] + b);
-            failed = cap_store(w->t, &rows[i], &w->tb, msg, sizeof msg) < 0;
-        }
+        /* messages first, then the batch's exchanges and retransmit counts in their order:
+         * alternating between the two tables' inserts cost a quarter more than grouping
+         * them (their pages and statements evict each other). Nothing orders a message
+         * after an exchange: message ids are assigned by the parser, exchange rows only
+         * name them. */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < n && !failed; i++) {
+                /* the rows were written on the parser's core: fetch the next ones' lines
+                 * ahead (waiting for them was a sixth of this thread's time, perf annotate) */
+                if (pass == 0 && i + CAP_PREFETCH < n)
+                    for (size_t b = 0; b < CAP_ROW_HOT; b += 64)
+                        __builtin_prefetch((const char *)&rows[i + CAP_PREFETCH] + b);
+                if (cap_row_is_exchange(&rows[i]) == pass)
+                    failed = cap_store(w->t, &rows[i], &w->tb, msg, sizeof msg) < 0;
+            }
         pthread_mutex_lock(&w->mu);
         if (failed && !w->failed) {
             w->failed = 1;

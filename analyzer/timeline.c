@@ -1398,10 +1398,18 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
                 goto dberr;
         }
     }
+    /* the same bytes read as the same kind add nothing; an empty file is kept whatever else
+     * is empty too (an empty running config is not a copy of an empty log: the checklist
+     * must say which files were there) */
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(t->db, "SELECT id, path FROM sources WHERE sha256 = ?", -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(t->db,
+                           "SELECT s.id, s.path FROM sources s WHERE s.sha256 = ?1 AND ?2 > 0"
+                           " AND s.kind = (SELECT kind FROM sources WHERE id = ?3) AND s.id <> ?3 ORDER BY s.id LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK)
         goto dberr;
     sqlite3_bind_text(q, 1, sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, st->bytes + st->units); /* not every format counts bytes */
+    sqlite3_bind_int64(q, 3, t->source_id);
     if (sqlite3_step(q) == SQLITE_ROW) {
         res->duplicate_of = sqlite3_column_int64(q, 0);
         snprintf(res->duplicate_path, sizeof res->duplicate_path, "%s", (const char *)sqlite3_column_text(q, 1));

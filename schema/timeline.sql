@@ -20,7 +20,9 @@ CREATE TABLE IF NOT EXISTS sources (
     member        TEXT,               -- its path inside the bundle
     kind          TEXT NOT NULL,      -- ikemgr-log, ...
     device        TEXT,               -- hostname/serial when known
-    sha256        TEXT UNIQUE,        -- of the bytes as stored (compressed if .gz)
+    sha256        TEXT,               -- of the bytes as stored (compressed if .gz); a later source
+                                      -- of the same kind and hash is skipped as a duplicate, unless
+                                      -- empty (all empty files share one hash)
     bytes         INTEGER,            -- bytes read after decompression
     units         INTEGER,            -- lines or frames
     parsed        INTEGER,
@@ -302,6 +304,7 @@ CREATE VIEW IF NOT EXISTS exchange_detail AS
 -- @indexes: built after a fresh bulk load, kept up to date when a DB is extended. Few on
 -- ike_messages on purpose: rules read a peer's messages in an incident window, which the time
 -- index narrows to a few thousand rows; every extra index costs the bulk load of a capture.
+CREATE INDEX IF NOT EXISTS sources_sha256 ON sources(sha256);
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts_us);
 CREATE INDEX IF NOT EXISTS events_peer_ts ON events(peer_ip, ts_us);
 CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts_us);

@@ -689,6 +689,22 @@ START_TEST(empty_files_under_tsf_names)
             hs_assert_contains(r.err, lbl);
         }
         hs_assert_contains(r.err, "empty file");
+        /* each empty text file is a source of its own kind: not a "duplicate" of another empty
+         * file (they all hash alike) */
+        static const char *const kept[] = {"var/log/pan/ikemgr.log.1", "var/log/pan/ikemgr-ng.log",
+                                           "var/log/pan/routed.log", "tmp/cli/logs/show_log_system.txt",
+                                           "opt/pancfg/mgmt/saved-configs/running-config.xml"};
+        for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+            if (pass)
+                snprintf(lbl, sizeof lbl, "%s/%s", dir, kept[i]);
+            else
+                snprintf(lbl, sizeof lbl, "%s", label(arc, kept[i]));
+            json_t *in = hs_input(&r, lbl);
+            ck_assert_msg(in != NULL, "%s is not among the report's inputs", lbl);
+            ck_assert_str_eq(json_string_value(json_object_get(in, "sha256")),
+                             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        }
+        hs_assert_not_contains(r.err, "same content as");
         if (pass)
             snprintf(lbl, sizeof lbl, "%s/" HS_M_LOG, dir);
         else

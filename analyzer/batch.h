@@ -8,6 +8,7 @@
 #define IKM_BATCH_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Bounds: a queue is hundreds of bundles; these only stop a runaway list or folder. */
@@ -65,6 +66,12 @@ int batch_state_write(const char *dir, const struct batch_job *job);
  * analyzed (and, with need_db, its timeline DIR/<name>.db is there too); then the job's exit
  * code and time are taken from the state file. 0 otherwise. */
 int batch_state_current(const char *dir, struct batch_job *job, int need_db);
+
+/* One CSV field (RFC 4180) and its separator (",", or CRLF when last). A text cell that starts
+ * like a spreadsheet formula (= + - @ TAB CR) gets a leading apostrophe (OWASP's CSV-injection
+ * rule): names and messages come from customers' files and open in spreadsheets; numbers are
+ * written as numbers. NULL writes an empty field. */
+void batch_csv_field(FILE *f, const char *s, int is_text, int last);
 
 /* Rewrites DIR/summary.jsonl and DIR/summary.csv from the reports and states of the jobs
  * that finished (done, skipped, failed), sorted by the root cause's severity, then time.

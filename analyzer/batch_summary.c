@@ -277,10 +277,13 @@ static json_t *row_json(const struct row *w, const char *dir)
 }
 
 /* RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled. */
-static void csv_field(FILE *f, const char *s, int last)
+void batch_csv_field(FILE *f, const char *s, int is_text, int last)
 {
-    if (s && s[strcspn(s, ",\"\r\n")]) {
+    int formula = is_text && s && s[0] && strchr("=+-@\t\r", s[0]);
+    if (s && (formula || s[strcspn(s, ",\"\r\n")])) {
         fputc('"', f);
+        if (formula)
+            fputc('\'', f);
         for (; *s; s++) {
             if (*s == '"')
                 fputc('"', f);
@@ -305,7 +308,7 @@ static void csv_row(FILE *f, json_t *o)
             snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v)), s = num;
         else if (json_is_real(v))
             snprintf(num, sizeof num, "%.2f", json_real_value(v)), s = num;
-        csv_field(f, s, c == NCOLS - 1);
+        batch_csv_field(f, s, json_is_string(v), c == NCOLS - 1);
     }
 }
 
@@ -365,7 +368,7 @@ long batch_write_summary(const char *dir, const struct batch_jobs *jobs, char *e
         return -1;
     }
     for (int c = 0; c < NCOLS; c++)
-        csv_field(fc, col_names[c], c == NCOLS - 1);
+        batch_csv_field(fc, col_names[c], 1, c == NCOLS - 1);
     int ok = 1;
     for (size_t i = 0; ok && i < r.n; i++) {
         json_t *o = row_json(&r.v[i], dir);

@@ -304,6 +304,8 @@ static void finish(struct batch *b, struct batch_job *j, int status)
             if (ok && b->keep_db)
                 ok = batch_path(from, sizeof from, b->out, j, ".db.tmp") == 0 &&
                      batch_path(to, sizeof to, b->out, j, ".db") == 0 && rename(from, to) == 0;
+            else if (ok && batch_path(to, sizeof to, b->out, j, ".db") == 0)
+                unlink(to); /* an earlier --keep-db run's timeline is not this report's */
             if (ok) {
                 j->state = JOB_DONE;
             } else {

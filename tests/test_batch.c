@@ -8,6 +8,8 @@
  */
 #include "testutil.h"
 
+#include "../analyzer/batch.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <check.h>
@@ -763,6 +765,37 @@ START_TEST(keep_db_and_fifo)
     free(o);
     free(err);
     ck_assert_int_ge(tu_sql_int(db, "SELECT count(*) FROM incidents"), 1);
+    /* redone without --keep-db: the earlier timeline would not match the new report */
+    ck_assert_int_eq(tu_run(&o, &err, "batch", "--force", "--out", out, g, NULL), 0);
+    ck_assert_int_eq(counts_of(err).analyzed, 1);
+    free(o);
+    free(err);
+    ck_assert_int_eq(access(db, F_OK), -1);
+}
+END_TEST
+
+/* Summary cells that a spreadsheet would run as formulas are written as text; numbers stay
+ * numbers; RFC 4180 quoting still holds. */
+START_TEST(csv_cells_are_not_formulas)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    batch_csv_field(f, "=HYPERLINK(\"http://x\",\"y\")", 1, 0);
+    batch_csv_field(f, "+1", 1, 0);
+    batch_csv_field(f, "-07:00", 1, 0);
+    batch_csv_field(f, "@SUM(A1)", 1, 0);
+    batch_csv_field(f, "\tx", 1, 0);
+    batch_csv_field(f, "-3", 0, 0);
+    batch_csv_field(f, "tunnel, a", 1, 0);
+    batch_csv_field(f, "a=b", 1, 0);
+    batch_csv_field(f, NULL, 1, 0);
+    batch_csv_field(f, "", 1, 1);
+    fclose(f);
+    ck_assert_str_eq(buf, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"'+1\",\"'-07:00\",\"'@SUM(A1)\","
+                          "\"'\tx\",-3,\"tunnel, a\",a=b,,\r\n");
+    free(buf);
 }
 END_TEST
 
@@ -803,6 +836,7 @@ Suite *batch_suite(void)
     TCase *t = tcase_create("batch");
     tcase_set_timeout(t, 240);
     tcase_add_test(t, usage_errors);
+    tcase_add_test(t, csv_cells_are_not_formulas);
     tcase_add_test(t, list_on_stdin_and_names);
     tcase_add_test(t, keep_db_and_fifo);
     tcase_add_test(t, timeout_kills_the_worker);

@@ -79,6 +79,7 @@ struct tl_db {
     char *tmp_path; /* set while a new DB is being built */
     sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
     sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap, *ins_xch, *ins_lxch, *bump_lxch, *ins_lmsg;
+    sqlite3_stmt *ins_ka;
     struct ikm_capture_pairer *pairer; /* the current source's captured IKE messages */
     struct ikm_log_pairer *lpairer;    /* the current source's logged IKE messages */
     struct cap_writer *cw;             /* their writer thread (NULL: rows stored in place) */
@@ -151,13 +152,13 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
-#define N_STMTS 14
+#define N_STMTS 15
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
     sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag,
                                      &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn,
                                      &t->ins_esp,   &t->ins_cap,  &t->ins_xch,     &t->ins_lxch,
-                                     &t->bump_lxch, &t->ins_lmsg};
+                                     &t->bump_lxch, &t->ins_lmsg, &t->ins_ka};
     memcpy(out, slots, sizeof slots);
 }
 
@@ -206,6 +207,8 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "src_ip,src_port,dst_ip,dst_port,version,exch_type,is_response,msg_id,expected_msg_id,length,natt,"
         "copies,gw_id,tn_id,retransmit_of) "
         "VALUES(?,?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO nat_keepalives(source_id,device,src_ip,dst_ip,bucket_start_us,packets,first_frame,last_frame) "
+        "VALUES(?,?,?,?,?,?,?,?)",
     };
     sqlite3_stmt **out[N_STMTS];
     stmt_slots(t, out);
@@ -1101,6 +1104,23 @@ static int sink_esp_count(void *ctx, const struct ikm_esp_count *c)
     return step_reset(t, st);
 }
 
+static int sink_nat_keepalive(void *ctx, const struct ikm_esp_count *c)
+{
+    struct tl_db *t = ctx;
+    if (cap_sync(t) < 0)
+        return -1;
+    sqlite3_stmt *st = t->ins_ka;
+    sqlite3_bind_int64(st, 1, t->source_id);
+    bind_cstr(st, 2, t->device);
+    bind_opt_text(st, 3, ikm_str_of(c->src_ip, strnlen(c->src_ip, sizeof c->src_ip)), &t->tb_aux);
+    bind_opt_text(st, 4, ikm_str_of(c->dst_ip, strnlen(c->dst_ip, sizeof c->dst_ip)), &t->tb_aux);
+    sqlite3_bind_int64(st, 5, c->bucket_start_us);
+    sqlite3_bind_int64(st, 6, c->packets);
+    bind_opt_int(st, 7, c->first_frame);
+    bind_opt_int(st, 8, c->last_frame);
+    return step_reset(t, st);
+}
+
 struct ikm_sink tl_source_sink(struct tl_db *t)
 {
     struct ikm_sink s = {t,
@@ -1112,7 +1132,8 @@ struct ikm_sink tl_source_sink(struct tl_db *t)
                          sink_device_fact,
                          sink_cfg_gateway,
                          sink_cfg_tunnel,
-                         sink_esp_count};
+                         sink_esp_count,
+                         sink_nat_keepalive};
     return s;
 }
 
@@ -1304,7 +1325,7 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_sou
     /* every row of the bundle is rewritten: no in-memory journal of all those pages */
     tl_before_bulk_update(t);
     static const char *const tables[] = {"events", "ike_messages", "cli_values", "device_facts", "cfg_gateways",
-                                         "cfg_tunnels", "esp_counts"};
+                                         "cfg_tunnels", "esp_counts", "nat_keepalives"};
     char err[256];
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char *sql = sqlite3_mprintf("UPDATE %s SET device = %Q WHERE source_id IN "

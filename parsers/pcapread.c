@@ -75,6 +75,8 @@ struct reasm {
     uint8_t covered[(REASM_BLOCKS + 7) / 8]; /* one bit per 8-byte block */
 };
 
+/* esp_agg.natt: ESP (0), ESP in UDP 4500 (1), or NAT keepalives sharing the aggregation */
+#define AGG_KEEPALIVE 2
 struct esp_agg {
     uint8_t src[16], dst[16];
     uint8_t family, natt;
@@ -238,14 +240,16 @@ static void esp_flush(struct pcapread_ctx *c)
     for (size_t i = 0; i < c->esp_n; i++) {
         struct esp_agg *a = &c->esp[i];
         c->esp_slots[a->slot] = 0;
-        if (c->failed || !c->sink->esp_count)
+        int keepalive = a->natt == AGG_KEEPALIVE;
+        int (*out)(void *, const struct ikm_esp_count *) = keepalive ? c->sink->nat_keepalive : c->sink->esp_count;
+        if (c->failed || !out)
             continue;
         struct ikm_esp_count e;
         memset(&e, 0, sizeof e);
         format_addr(c, a->family, a->src, e.src_ip, sizeof e.src_ip);
         format_addr(c, a->family, a->dst, e.dst_ip, sizeof e.dst_ip);
         e.spi = a->spi;
-        e.natt = a->natt;
+        e.natt = keepalive ? 1 : a->natt;
         e.bucket_start_us = c->esp_bucket;
         e.packets = a->packets;
         e.bytes = a->bytes;
@@ -253,7 +257,7 @@ static void esp_flush(struct pcapread_ctx *c)
         e.last_frame = a->last_frame;
         e.min_seq = a->min_seq;
         e.max_seq = a->max_seq;
-        if (c->sink->esp_count(c->sink->ctx, &e) < 0)
+        if (out(c->sink->ctx, &e) < 0)
             c->failed = 1;
     }
     c->esp_n = 0;
@@ -448,7 +452,7 @@ static const char *dec_udp(struct pcapread_ctx *c, const struct ipaddr *ip, cons
     const uint8_t *pl = cur.p;
     if (prep == 1 && pcap_n == 1 && pl[0] == 0xff) { /* RFC 3948 §2.3 */
         c->counts.keepalives++;
-        return NULL;
+        return esp_add(c, ip, 0, 0, AGG_KEEPALIVE, 1);
     }
     if (ike500)
         return dec_ike(c, ip, sport, dport, pl, pcap_n, prep, 0);

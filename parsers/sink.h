@@ -270,6 +270,10 @@ struct ikm_sink {
     int (*cfg_gateway)(void *ctx, const struct ikm_cfg_gateway *g);
     int (*cfg_tunnel)(void *ctx, const struct ikm_cfg_tunnel *t);
     int (*esp_count)(void *ctx, const struct ikm_esp_count *c);
+    /* NAT keepalives (RFC 3948 §2.3: one 0xFF byte on UDP 4500), aggregated like ESP per
+     * (src, dst) and bucket, spi 0: a peer behind a NAT that still sends them is reachable
+     * in that direction even when it sends nothing else */
+    int (*nat_keepalive)(void *ctx, const struct ikm_esp_count *c);
 };
 
 /* Helpers for building records. */

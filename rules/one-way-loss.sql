@@ -5,8 +5,8 @@
 -- remedy: Traffic is lost in one direction only: check the path from this firewall to the peer (egress filtering, an upstream ACL or NAT dropping UDP 500/4500 towards the peer, asymmetric routing) and the peer's side (its policy or a NAT in front of it dropping our requests). Capture on both ends at the same time (debug ike pcap on) to see where the requests disappear.
 --
 -- Our liveness requests go unanswered while the peer is demonstrably alive and reaching us:
--- its own IKE requests or its ESP keep arriving between our first unanswered request and the
--- teardown.
+-- its own IKE requests, its ESP or its NAT keepalives keep arriving between our first
+-- unanswered request and the teardown.
 WITH i AS (SELECT * FROM temp.inc),
 heard AS (SELECT COUNT(*) AS n, MIN(m.ts_us) AS first_us FROM temp.inc_msgs m, i
            WHERE m.dir = 'recv' AND m.ts_us > i.first_unanswered_us AND m.ts_us <= i.ts_us),
@@ -14,13 +14,17 @@ esp AS (SELECT COALESCE(SUM(e.packets), 0) AS n FROM esp_counts e, i
          WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
            AND e.bucket_start_us > i.first_unanswered_us
            AND e.bucket_start_us <= i.ts_us),
+ka AS (SELECT COALESCE(SUM(k.packets), 0) AS n FROM nat_keepalives k, i
+         WHERE k.src_ip = i.peer_ip AND (i.device IS NULL OR k.device IS NULL OR k.device = i.device)
+           AND k.bucket_start_us > i.first_unanswered_us
+           AND k.bucket_start_us <= i.ts_us),
 verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_us IS NOT NULL AND i.first_unanswered_estimated = 0
-                         AND (heard.n > 0 OR esp.n > 0) THEN 0.7 ELSE 0 END AS s,
-                   heard.n AS ike, esp.n AS esp, i.unanswered AS un
-              FROM i, heard, esp)
+                         AND (heard.n > 0 OR esp.n > 0 OR ka.n > 0) THEN 0.7 ELSE 0 END AS s,
+                   heard.n AS ike, esp.n AS esp, ka.n AS ka, i.unanswered AS un
+              FROM i, heard, esp, ka)
 SELECT s AS score,
-       printf('%d liveness request(s) went unanswered while %d IKE message(s) and %d ESP packet(s) from the peer still arrived',
-              un, ike, esp) AS summary,
+       printf('%d liveness request(s) went unanswered while %d IKE message(s) and %d ESP packet(s) from the peer still arrived%s',
+              un, ike, esp, CASE WHEN ka > 0 THEN printf(', and %d NAT keepalive(s)', ka) ELSE '' END) AS summary,
        NULL AS source, NULL AS line, NULL AS frame, NULL AS ts_us, NULL AS text
   FROM verdict
 UNION ALL
@@ -50,6 +54,14 @@ SELECT * FROM (
    WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
      AND e.bucket_start_us > i.first_unanswered_us AND e.bucket_start_us <= i.ts_us
    ORDER BY e.bucket_start_us LIMIT 2)
+UNION ALL
+SELECT * FROM (
+  SELECT NULL, NULL, s.path, NULL, k.first_frame, k.bucket_start_us,
+         printf('%d NAT keepalive(s) from the peer %s to %s in the 10 s from here', k.packets, k.src_ip, k.dst_ip)
+    FROM nat_keepalives k JOIN sources s ON s.id = k.source_id, i
+   WHERE k.src_ip = i.peer_ip AND (i.device IS NULL OR k.device IS NULL OR k.device = i.device)
+     AND k.bucket_start_us > i.first_unanswered_us AND k.bucket_start_us <= i.ts_us
+   ORDER BY k.bucket_start_us LIMIT 1)
 UNION ALL
 SELECT * FROM (
   -- the other end's own data, when its bundle was given too: where our messages stopped

@@ -5,7 +5,7 @@
 -- remedy: Check reachability of the peer address from this firewall (ping, traceroute, test routing fib-lookup) and whether the peer itself was up at that time; check ISP or upstream devices on the path. Raising the liveness interval on both ends will not help when the path is down.
 --
 -- Our liveness requests go unanswered and, from the first unanswered one to the teardown, no
--- IKE message and no ESP packet comes from the peer (after the teardown a peer that is back
+-- IKE message, no ESP packet and no NAT keepalive comes from the peer (after the teardown a peer that is back
 -- answers the new IKE_SA_INIT: the recovery, not the outage). Needs measured probes (a capture
 -- or ikemgr debug lines): an estimated start proves nothing.
 WITH i AS (SELECT * FROM temp.inc),
@@ -15,12 +15,16 @@ esp AS (SELECT COALESCE(SUM(e.packets), 0) AS n FROM esp_counts e, i
          WHERE e.src_ip = i.peer_ip AND (i.device IS NULL OR e.device IS NULL OR e.device = i.device)
            AND e.bucket_start_us + 10000000 > i.first_unanswered_us
            AND e.bucket_start_us <= i.ts_us),
+ka AS (SELECT COALESCE(SUM(k.packets), 0) AS n FROM nat_keepalives k, i
+         WHERE k.src_ip = i.peer_ip AND (i.device IS NULL OR k.device IS NULL OR k.device = i.device)
+           AND k.bucket_start_us + 10000000 > i.first_unanswered_us
+           AND k.bucket_start_us <= i.ts_us),
 verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_us IS NOT NULL AND i.first_unanswered_estimated = 0
-                         AND heard.n = 0 AND esp.n = 0 THEN 0.6 ELSE 0 END AS s,
+                         AND heard.n = 0 AND esp.n = 0 AND ka.n = 0 THEN 0.6 ELSE 0 END AS s,
                    i.unanswered AS un, i.first_unanswered_us AS fu, i.peer_ip AS peer
-              FROM i, heard, esp)
+              FROM i, heard, esp, ka)
 SELECT s AS score,
-       printf('%d liveness request(s) to %s went unanswered from %s on, and nothing (IKE or ESP) came back from the peer',
+       printf('%d liveness request(s) to %s went unanswered from %s on, and nothing (IKE, ESP or NAT keepalive) came back from the peer',
               un, peer, strftime('%Y-%m-%dT%H:%M:%SZ', fu / 1000000, 'unixepoch')) AS summary,
        NULL AS source, NULL AS line, NULL AS frame, NULL AS ts_us, NULL AS text
   FROM verdict

@@ -120,6 +120,20 @@ CREATE TABLE IF NOT EXISTS esp_counts (
     max_seq         INTEGER
 );
 
+-- NAT keepalives of captures (one 0xFF byte on UDP 4500, RFC 3948) per (src, dst) and 10-second
+-- bucket: a NATed peer that still sends them is reachable in that direction.
+CREATE TABLE IF NOT EXISTS nat_keepalives (
+    id              INTEGER PRIMARY KEY,
+    source_id       INTEGER NOT NULL REFERENCES sources(id),
+    device          TEXT,
+    src_ip          TEXT NOT NULL,
+    dst_ip          TEXT NOT NULL,
+    bucket_start_us INTEGER NOT NULL,
+    packets         INTEGER NOT NULL,
+    first_frame     INTEGER,
+    last_frame      INTEGER
+);
+
 -- Requests paired with their responses (analyzer/pairing.c). rtt_us runs from the last
 -- copy of the request sent before the response; retransmits counts the extra copies.
 CREATE TABLE IF NOT EXISTS exchanges (
@@ -312,4 +326,5 @@ CREATE INDEX IF NOT EXISTS ike_messages_ts ON ike_messages(ts_us);
 -- partial: log-origin messages have no SPIs, and pairing rewrites their message ids
 CREATE INDEX IF NOT EXISTS ike_messages_spi ON ike_messages(ispi, rspi, msg_id) WHERE ispi IS NOT NULL;
 CREATE INDEX IF NOT EXISTS exchanges_request ON exchanges(request_id);
+CREATE INDEX IF NOT EXISTS nat_keepalives_src ON nat_keepalives(src_ip, bucket_start_us);
 CREATE INDEX IF NOT EXISTS cli_values_cmd ON cli_values(command, object, key);

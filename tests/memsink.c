@@ -138,6 +138,14 @@ static int on_tunnel(void *ctx, const struct ikm_cfg_tunnel *t)
     return 0;
 }
 
+static int on_keepalive(void *ctx, const struct ikm_esp_count *c)
+{
+    struct memsink *ms = ctx;
+    GROW(ms->ka, ms->n_ka);
+    ms->ka[ms->n_ka++] = *c;
+    return 0;
+}
+
 static int on_esp(void *ctx, const struct ikm_esp_count *c)
 {
     struct memsink *ms = ctx;
@@ -148,7 +156,8 @@ static int on_esp(void *ctx, const struct ikm_esp_count *c)
 
 struct ikm_sink memsink_sink(struct memsink *ms)
 {
-    struct ikm_sink s = {ms, on_event, on_msg, on_unparsed, on_diag, on_cli, on_fact, on_gateway, on_tunnel, on_esp};
+    struct ikm_sink s = {ms,      on_event,  on_msg,    on_unparsed, on_diag, on_cli,
+                         on_fact, on_gateway, on_tunnel, on_esp,      on_keepalive};
     return s;
 }
 
@@ -201,7 +210,7 @@ void memsink_free(struct memsink *ms)
         free(x->ipsec_crypto_profile), free(x->monitor_dest), free(x->monitor_profile);
     }
     free(ms->ev), free(ms->msg), free(ms->un), free(ms->dg);
-    free(ms->cli), free(ms->facts), free(ms->gws), free(ms->tns), free(ms->esp);
+    free(ms->cli), free(ms->facts), free(ms->gws), free(ms->tns), free(ms->esp), free(ms->ka);
     memset(ms, 0, sizeof *ms);
 }
 

@@ -75,6 +75,8 @@ struct memsink {
     size_t n_tns;
     struct ikm_esp_count *esp;
     size_t n_esp;
+    struct ikm_esp_count *ka; /* NAT keepalive aggregates */
+    size_t n_ka;
     struct ikm_source_stats st;
 };
 

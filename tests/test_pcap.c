@@ -642,6 +642,15 @@ START_TEST(natt_marker_keepalive_and_esp_in_udp)
     ck_assert_int_eq(r.ms.esp[0].natt, 1);
     ck_assert_int_eq(r.ms.esp[0].bytes, 68);
     ck_assert_uint_eq(r.ms.esp[0].min_seq, 41);
+    /* the keepalive is aggregated apart from ESP: its flow, time bucket and frame */
+    ck_assert_uint_eq(r.ms.n_ka, 1);
+    ck_assert_str_eq(r.ms.ka[0].src_ip, "10.1.1.1");
+    ck_assert_str_eq(r.ms.ka[0].dst_ip, "10.2.2.2");
+    ck_assert_int_eq(r.ms.ka[0].packets, 1);
+    ck_assert_int_eq(r.ms.ka[0].bytes, 1);
+    ck_assert_uint_eq(r.ms.ka[0].spi, 0);
+    ck_assert_int_eq(r.ms.ka[0].first_frame, 2);
+    ck_assert_int_eq(r.ms.ka[0].last_frame, 2);
     ck_assert_uint_eq(r.ms.n_un, 2);
     ck_assert_str_eq(r.ms.un[0].reason, "payload on an IKE port shorter than the IKE header");
     ck_assert_str_eq(r.ms.un[1].reason, "UDP/4500 payload shorter than 4 bytes");

@@ -90,7 +90,8 @@ static size_t secrets_of(const char *db, char secrets[][256], size_t max)
         "  ELSE local_ip END FROM cfg_gateways UNION SELECT peer_fqdn FROM cfg_gateways"
         " UNION SELECT name FROM cfg_tunnels"
         " UNION SELECT value FROM device_facts WHERE key IN ('hostname', 'serial', 'mgmt-ip')"
-        " UNION SELECT src_ip FROM esp_counts UNION SELECT dst_ip FROM esp_counts";
+        " UNION SELECT src_ip FROM esp_counts UNION SELECT dst_ip FROM esp_counts"
+        " UNION SELECT src_ip FROM nat_keepalives UNION SELECT dst_ip FROM nat_keepalives";
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *st;

@@ -23,7 +23,7 @@
 #define ANCHOR_SLACK_US 2000000LL
 #define PATH_LEN 600
 #define SQL_LEN 2048
-#define SCENARIO_COUNT 28 /* ikemortem-gen list */
+#define SCENARIO_COUNT 29 /* ikemortem-gen list */
 
 /* One generated scenario, ingested. */
 struct scen {
@@ -364,6 +364,16 @@ static void check_signature(const struct scen *s)
                                peer, (long long)f, (long long)a), 10);
         ck_assert_int_ge(q_int(s, "SELECT coalesce(sum(packets), 0) FROM esp_counts WHERE src_ip = '%s' AND bucket_start_us > %lld",
                                peer, (long long)f), 50);
+    } else if (!strcmp(n, "one-way-loss-natt")) {
+        int64_t f = first_unanswered(s, peer);
+        /* only the NATed peer's keepalives arrive (every ~20 s), stored per 10-second bucket */
+        ck_assert_int_ge(q_int(s, "SELECT coalesce(sum(packets), 0) FROM nat_keepalives WHERE src_ip = '%s'"
+                                  " AND bucket_start_us > %lld AND bucket_start_us < %lld",
+                               peer, (long long)f, (long long)a), 15);
+        ck_assert_int_eq(q_int(s, "SELECT count(*) FROM nat_keepalives WHERE packets <> 1 OR first_frame <> last_frame"), 0);
+        ck_assert_int_eq(q_int(s, "SELECT count(*) FROM ike_messages WHERE src_ip = '%s' AND ts_us > %lld AND ts_us <= %lld",
+                               peer, (long long)f, (long long)a), 0);
+        ck_assert_int_eq(q_int(s, "SELECT count(*) FROM esp_counts"), 0);
     } else if (!strcmp(n, "nat-rebinding")) {
         int64_t f = first_unanswered(s, peer);
         ck_assert_int_eq(q_int(s, "SELECT count(DISTINCT src_port) FROM ike_messages WHERE origin = 'pcap' AND src_ip = '%s'", peer), 2);

@@ -234,6 +234,8 @@ int64_t gen_ikev1_healthy(struct gen *g, int t, int64_t from, int64_t to);
 int64_t gen_ikev1_dpd_dead(struct gen *g, int t, int64_t at, const char *root_cause);
 /* ESP frames of a tunnel into the dataplane capture: pkts outbound, pkts_in inbound. */
 void gen_esp(struct gen *g, int t, int64_t from, int64_t to, int every_ms, int inbound);
+/* The NATed peer's NAT keepalives (one 0xFF byte to our UDP 4500, RFC 3948) into the IKE capture. */
+void gen_nat_keepalives(struct gen *g, int t, int64_t from, int64_t to, int every_ms);
 
 /* System-log line (subtype, event id, object, severity, description); CLI or CSV per device. */
 void gen_syslog(struct gen *g, int dev, int64_t at, const char *subtype, const char *evid, const char *object,

@@ -1043,6 +1043,15 @@ void gen_esp(struct gen *g, int ti, int64_t from, int64_t to, int every_ms, int 
     }
 }
 
+void gen_nat_keepalives(struct gen *g, int ti, int64_t from, int64_t to, int every_ms)
+{
+    struct gen_tunnel *t = &g->tuns[ti];
+    static const uint8_t ff = 0xff;
+    for (int64_t at = from; at < to; at += every_ms * MS + gen_range(g, 0, 50) * MS)
+        emit_ip(g, t->dev, g->devs[t->dev].f_pcap, at, 0, t->peer_ip, t->peer_port, t->local_ip, t->local_port, 17, &ff,
+                1);
+}
+
 /* ---- noise -------------------------------------------------------------------------------------- */
 
 void gen_noise(struct gen *g, int dev, int64_t from, int64_t to)

@@ -123,6 +123,25 @@ static void sc_one_way_loss(struct gen *g)
     finish(g, &b, after_teardown_unanswered(g, b.main, gu), 1);
 }
 
+/* A peer behind a NAT on an idle tunnel: our requests stop getting through, while its NAT
+ * keepalives (every 20 s) still arrive; nothing else comes from it. Without the keepalives this
+ * reads as peer-unreachable. */
+static void sc_one_way_loss_natt(struct gen *g)
+{
+    struct base b;
+    struct gen_dev_opts o = opts("America/Chicago", "10.2.4", SL_CLI);
+    int64_t t0 = gen_local_to_utc(o.zone, 2024, 6, 3, 22, 47, 0);
+    setup(g, &b, &o, 2, t0 - 10 * 60 * US);
+    struct gen_tunnel *t = &g->tuns[b.main];
+    t->natt = 1;
+    t->local_port = 4500;
+    t->peer_port = 28611;
+    int64_t nx = healthy_until(g, b.main, b.start, t0), anchor;
+    int64_t gu = dpd_run(g, b.main, nx, NULL, "one-way-loss", &anchor);
+    gen_nat_keepalives(g, b.main, b.start + 7 * US, gu + 120 * US, 20000);
+    finish(g, &b, after_teardown_unanswered(g, b.main, gu), 1);
+}
+
 static void sc_route_change(struct gen *g)
 {
     struct base b;
@@ -638,6 +657,7 @@ static void sc_two_peers(struct gen *g)
 const struct gen_scenario gen_scenarios[] = {
     {"peer-unreachable", "Liveness requests to the peer go unanswered and nothing arrives from it until DPD tears the SA down.", sc_peer_unreachable},
     {"one-way-loss", "Our liveness requests go unanswered while the peer's own requests and ESP keep arriving.", sc_one_way_loss},
+    {"one-way-loss-natt", "A NATed peer's keepalives still arrive while our liveness requests go unanswered; nothing else comes from it.", sc_one_way_loss_natt},
     {"route-change", "Path monitoring withdraws the static route to the peer's prefix 15-40 s before liveness starts failing.", sc_route_change},
     {"policy-change", "A security/NAT rule edit is committed 30-50 s before liveness starts failing.", sc_policy_change},
     {"link-down", "The gateway's egress port goes down as the first unanswered request leaves.", sc_link_down},

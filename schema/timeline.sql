@@ -315,6 +315,11 @@ CREATE VIEW IF NOT EXISTS exchange_detail AS
       JOIN ike_messages q ON q.id = x.request_id
       LEFT JOIN ike_messages r ON r.id = x.response_id;
 
+-- Created with the tables, before any row: log rows (no SPIs) never enter this partial index,
+-- so a log-only timeline does not pay a scan of every message to build it. A capture's bulk
+-- load drops it (timeline.c) and the index pass below builds it again.
+CREATE INDEX IF NOT EXISTS ike_messages_spi ON ike_messages(ispi, rspi, msg_id) WHERE ispi IS NOT NULL;
+
 -- @indexes: built after a fresh bulk load, kept up to date when a DB is extended. Few on
 -- ike_messages on purpose: rules read a peer's messages in an incident window, which the time
 -- index narrows to a few thousand rows; every extra index costs the bulk load of a capture.

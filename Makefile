@@ -48,7 +48,7 @@ HEADERS      := $(wildcard parsers/*.h analyzer/*.h rules/*.h schema/*.h tests/*
 rel_obj  = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
 test_obj = $(patsubst %.c,$(BUILD)/test/%.o,$(1))
 
-.PHONY: all deps check check-valgrind demo bench fuzz fuzz-smoke install clean
+.PHONY: all deps check check-valgrind demo bench fuzz fuzz-smoke fuzz-campaign install clean
 
 # The scenario generator (testdata/gen/): bundles with their ground truth, for the golden
 # tests (tests/test_scenarios.c) and benchmarks. Release flags: it only writes test data.
@@ -185,6 +185,10 @@ fuzz:
 	  echo "fuzz: $$t: $$(grep -o 'Done [0-9]* runs' $(BUILD)/fuzz/$$t.log), exit $$rc"; \
 	  [ $$rc = 0 ] || { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
 	done
+
+# The long campaign (tests/fuzz/campaign.sh): CPU time per target counted in $(BUILD)/fuzz/ledger.tsv.
+fuzz-campaign:
+	tests/fuzz/campaign.sh $(BUILD)
 
 # ---- benchmarks ----------------------------------------------------------------------------
 # bench/bench.sh: ikemortem next to grep, wc, lnav and tshark on inputs the scenario generator

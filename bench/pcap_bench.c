@@ -154,7 +154,7 @@ int main(int argc, char **argv)
     struct pcapread_counts counts;
     for (int run = 0; run < RUNS; run++) {
         struct tally t = {0};
-        struct ikm_sink sink = {&t, NULL, on_msg, on_unparsed, on_diag, NULL, NULL, NULL, NULL, on_esp};
+        struct ikm_sink sink = {&t, NULL, on_msg, on_unparsed, on_diag, NULL, NULL, NULL, NULL, on_esp, on_esp};
         struct pcapread_ctx *c = pcapread_ctx_new(&sink);
         double t0 = now();
         for (size_t i = 0; i < nfr; i++)
@@ -172,7 +172,7 @@ int main(int argc, char **argv)
     double best_stream = 1e30;
     for (int run = 0; run < RUNS; run++) {
         struct tally t = {0};
-        struct ikm_sink sink = {&t, NULL, on_msg, on_unparsed, on_diag, NULL, NULL, NULL, NULL, on_esp};
+        struct ikm_sink sink = {&t, NULL, on_msg, on_unparsed, on_diag, NULL, NULL, NULL, NULL, on_esp, on_esp};
         FILE *fp = fopen(path, "rb");
         if (!fp) {
             perror(path);

@@ -70,7 +70,7 @@ static const int linktypes[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_R
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct ikm_sink sink = {NULL, NULL, on_msg, on_unparsed, on_diag, NULL, NULL, NULL, NULL, on_esp};
+    struct ikm_sink sink = {NULL, NULL, on_msg, on_unparsed, on_diag, NULL, NULL, NULL, NULL, on_esp, on_esp};
     struct fz_stream fs = {data, size, 0};
     struct ikm_stream st = {&fs, fz_read, NULL};
     struct ikm_source_stats stats;

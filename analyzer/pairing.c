@@ -132,6 +132,7 @@ struct pair_ctx {
      * what pairing derives for it is handed back instead of written */
     int in_sink;
     int64_t cur_id, cur_retransmit_of;
+    const char *cur_dir; /* capture pairer: the message in hand's dir, when its ends say */
     int (*emit)(void *ctx, const struct ikm_exchange *x); /* set: exchanges go there, not to ins_x */
     void *emit_ctx;
     /* a log being stored (ikm_log_pairer): rows go to emit_row once their derived values are
@@ -433,9 +434,11 @@ static int put_update(struct pair_ctx *c, int64_t id, int64_t msg_id, int exch_t
         }
         return 0;
     }
-    if (c->in_sink) { /* a capture message in hand: only its retransmit_of is derived (no dir yet) */
+    if (c->in_sink) { /* a capture message in hand: its retransmit_of, and dir when addresses known */
         if (id == c->cur_id && retransmit_of > 0)
             c->cur_retransmit_of = retransmit_of;
+        if (id == c->cur_id && dir)
+            c->cur_dir = dir;
         return 0;
     }
     sqlite3_stmt *st = c->ins_upd;
@@ -998,17 +1001,22 @@ static const char *const reset_capture[] = {
     " WHERE id BETWEEN :first AND :last AND (retransmit_of IS NOT NULL OR dir IS NOT NULL)",
     NULL};
 /* what capture_dir and initiator_of decide, for a capture paired while stored */
-static const char *const capture_ends[] = {
-    "UPDATE ike_messages SET dir = CASE"
-    " WHEN src_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'sent'"
+#define CAPTURE_DIR_SQL                                                                            \
+    "CASE WHEN src_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'sent'"      \
     " WHEN dst_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'recv' END"
-    " WHERE id BETWEEN :first AND :last AND origin = 'pcap' AND ispi IS NOT NULL"
-    " AND src_ip IS NOT NULL AND dst_ip IS NOT NULL AND msg_id IS NOT NULL",
-    "UPDATE exchanges SET initiator = (SELECT CASE"
-    " WHEN q.src_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'local'"
-    " WHEN q.dst_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'peer' END"
+#define CAPTURE_INITIATOR_SQL                                                                      \
+    "(SELECT CASE WHEN q.src_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'local'" \
+    " WHEN q.dst_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'peer' END"    \
     " FROM ike_messages q WHERE q.id = exchanges.request_id)"
-    " WHERE origin = 'pcap' AND request_id BETWEEN :first AND :last",
+/* Only rows whose value differs are written: the capture pairer already set both from the
+ * addresses known when the capture was read (logs and configs read before it), and rewriting
+ * every row of a million-packet capture took seconds. */
+static const char *const capture_ends[] = {
+    "UPDATE ike_messages SET dir = " CAPTURE_DIR_SQL
+    " WHERE id BETWEEN :first AND :last AND origin = 'pcap' AND ispi IS NOT NULL"
+    " AND src_ip IS NOT NULL AND dst_ip IS NOT NULL AND msg_id IS NOT NULL AND dir IS NOT " CAPTURE_DIR_SQL,
+    "UPDATE exchanges SET initiator = " CAPTURE_INITIATOR_SQL
+    " WHERE origin = 'pcap' AND request_id BETWEEN :first AND :last AND initiator IS NOT " CAPTURE_INITIATOR_SQL,
     NULL};
 /* retransmitted log copies take their original's id and type */
 static const char *const copy_log_originals[] = {
@@ -1032,7 +1040,7 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
              "DROP TABLE IF EXISTS temp.pair_src;"
              "CREATE TEMP TABLE pair_src AS SELECT id, COALESCE(device, '') AS device, msg_first, msg_last,"
              " (SELECT origin FROM ike_messages WHERE id BETWEEN s.msg_first AND s.msg_last ORDER BY id LIMIT 1)"
-             " AS origin, 1 AS scan FROM sources s WHERE msg_first IS NOT NULL;"
+             " AS origin, 1 AS scan, s.own_addrs AS own FROM sources s WHERE msg_first IS NOT NULL;"
              "UPDATE temp.pair_src SET scan = 0 WHERE origin = 'pcap' AND device NOT IN"
              " (SELECT device FROM temp.pair_src WHERE origin = 'pcap' GROUP BY device HAVING count(*) > 1);"
              /* a log was paired alone as it was stored (ikm_log_pairer); that stands for a
@@ -1098,7 +1106,12 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
     /* the captures paired while stored: the device's own addresses decide the messages' dir
      * and the exchanges' initiator, as capture_dir and initiator_of do (addresses only ever
      * join a device's list, so a device without any has nothing to reset) */
-    if (per_source(db, "origin = 'pcap' AND NOT scan AND device IN (SELECT device FROM temp.pair_local)",
+    /* ... unless the capture was read knowing every address the device has now: addresses
+     * only ever join a device's list, and the pairer was given a part of it, so the same
+     * count is the same list and every row is right already */
+    if (per_source(db,
+                   "origin = 'pcap' AND NOT scan AND device IN (SELECT device FROM temp.pair_local)"
+                   " AND own IS NOT (SELECT count(*) FROM temp.pair_local l WHERE l.device = pair_src.device)",
                    capture_ends, err, errsz) < 0)
         goto out;
     /* apply, then give retransmitted log copies their original's id and type */
@@ -1162,8 +1175,18 @@ struct ikm_capture_pairer *ikm_capture_pairer_new(int (*emit)(void *ctx, const s
     return p;
 }
 
+int ikm_capture_pairer_local(struct ikm_capture_pairer *p, const char *ip)
+{
+    char key[ADDR_MAX + 2];
+    if (!ip || !*ip || strlen(ip) >= ADDR_MAX)
+        return 0; /* not an address: nothing to know */
+    snprintf(key, sizeof key, "\x1f%s", ip); /* the sink's messages carry no device */
+    int added;
+    return ikm_strmap_get(&p->c.local_addrs, key, 0, &added) < 0 ? -1 : 0;
+}
+
 int ikm_capture_pairer_add(struct ikm_capture_pairer *p, int64_t id, const struct ikm_ike_msg *m,
-                           int64_t *retransmit_of)
+                           int64_t *retransmit_of, const char **dir)
 {
     struct msg x = {
         .id = id,
@@ -1181,8 +1204,10 @@ int ikm_capture_pairer_add(struct ikm_capture_pairer *p, int64_t id, const struc
     };
     p->c.cur_id = id;
     p->c.cur_retransmit_of = 0;
+    p->c.cur_dir = NULL;
     int r = on_capture_message(&p->c, &x);
     *retransmit_of = p->c.cur_retransmit_of;
+    *dir = p->c.cur_dir;
     return r;
 }
 

@@ -36,14 +36,21 @@ struct ikm_exchange {
 };
 
 /* Pairs one capture source's messages as they are stored, in frame order, handing each
- * exchange to `emit` (which returns 0, or -1 to stop). `dir` and `initiator` are left for
- * ikm_pair_exchanges, which knows the device's addresses once every source is read.
+ * exchange to `emit` (which returns 0, or -1 to stop). `dir` and `initiator` are set from the
+ * addresses given by ikm_capture_pairer_local, and checked again by ikm_pair_exchanges, which
+ * knows the device's addresses once every source is read.
  * NULL on no memory. */
 struct ikm_capture_pairer *ikm_capture_pairer_new(int (*emit)(void *ctx, const struct ikm_exchange *x), void *ctx);
+/* One of the device's own addresses, known before the capture is read (its logs' sends, its
+ * gateways' local IPs): messages and exchanges that have it as an end get their dir ("sent",
+ * "recv") and initiator ("local", "peer") here rather than in ikm_pair_exchanges, which then
+ * rewrites only what addresses learned later change. 0, or -1 on no memory. */
+int ikm_capture_pairer_local(struct ikm_capture_pairer *p, const char *ip);
 /* The message about to be stored as row `id`: *retransmit_of is the request row it repeats
- * (0: none). Returns 0, or -1 when emit failed. */
+ * (0: none), *dir its direction when its ends include a known own address (else NULL).
+ * Returns 0, or -1 when emit failed. */
 int ikm_capture_pairer_add(struct ikm_capture_pairer *p, int64_t id, const struct ikm_ike_msg *m,
-                           int64_t *retransmit_of);
+                           int64_t *retransmit_of, const char **dir);
 /* Closes the requests still waiting (unanswered). *overflow: more IKE SAs were waiting at
  * once than the pairer holds, and the messages of the rest were not paired. 0 or -1. */
 int ikm_capture_pairer_finish(struct ikm_capture_pairer *p, int *overflow);

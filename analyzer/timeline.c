@@ -36,6 +36,8 @@ extern const char schema_timeline_sql[];
 #define CAP_BATCH 512 /* capture rows handed to the writer thread at once (0.3 MiB) */
 #define CAP_PREFETCH 4 /* rows ahead the writer fetches */
 #define CAP_ROW_HOT 320 /* the bytes of a row cap_store reads (all but the payload text) */
+#define OWN_ADDRS_MAX 256 /* a device's own addresses remembered for its captures (more: the
+                           * pairing pass sets the rest) */
 #define CAP_BATCHES 8 /* a queue deep enough that neither thread waits for the other's wake-up
                        * when the machine is busy (each wake-up can take a time slice) */
 
@@ -84,6 +86,7 @@ struct tl_db {
     struct ikm_log_pairer *lpairer;    /* the current source's logged IKE messages */
     struct cap_writer *cw;             /* their writer thread (NULL: rows stored in place) */
     int64_t next_msg_id;               /* the row id the next capture message gets */
+    int cap_own;                       /* own addresses the capture pairer was given (-1: none) */
     int in_tx;
     int64_t source_id;
     char *source_path;
@@ -92,6 +95,13 @@ struct tl_db {
     int64_t unparsed_stored, diag_printed;
     int64_t ev_first, ev_last, msg_first, msg_last; /* row id ranges of the current source */
     struct ikm_textbuf tb_msg, tb_aux;
+    /* the devices' own addresses seen so far (log sends, gateways' local IPs), so that a
+     * capture read after them gets its directions as it is stored (ikm_capture_pairer_local) */
+    struct own_addr {
+        char *device; /* NULL: no device named */
+        char ip[IKM_IP_MAX];
+    } own[OWN_ADDRS_MAX];
+    size_t n_own;
 };
 
 static int cap_sync(struct tl_db *t);
@@ -244,6 +254,8 @@ static void tl_free(struct tl_db *t)
     free(t->tmp_path);
     free(t->source_path);
     free(t->device);
+    for (size_t i = 0; i < t->n_own; i++)
+        free(t->own[i].device);
     free(t);
 }
 
@@ -821,6 +833,30 @@ static int cap_emit_exchange(void *ctx, const struct ikm_exchange *x)
     return cap_commit(t, r);
 }
 
+static int same_device(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* Remembers one of the current source's device's own addresses (once). */
+static void note_own_addr(struct tl_db *t, const char *ip, size_t n)
+{
+    if (n == 0 || n >= IKM_IP_MAX)
+        return;
+    for (size_t i = t->n_own; i-- > 0;)
+        if (strncmp(t->own[i].ip, ip, n) == 0 && t->own[i].ip[n] == '\0' && same_device(t->own[i].device, t->device))
+            return;
+    if (t->n_own == OWN_ADDRS_MAX)
+        return;
+    struct own_addr *o = &t->own[t->n_own];
+    o->device = t->device ? strdup(t->device) : NULL;
+    if (t->device && !o->device)
+        return; /* no memory: the pairing pass sets what this would have */
+    memcpy(o->ip, ip, n);
+    o->ip[n] = '\0';
+    t->n_own++;
+}
+
 /* A captured message: paired as it is stored (the pairer needs its row id before the row
  * exists, to say which request a retransmit repeats, so the id is predicted and checked). */
 static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
@@ -836,11 +872,21 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
                 fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
             return -1;
         }
+        t->cap_own = 0;
+        for (size_t i = 0; i < t->n_own; i++)
+            if (same_device(t->own[i].device, t->device)) {
+                if (ikm_capture_pairer_local(t->pairer, t->own[i].ip) < 0)
+                    return -1;
+                t->cap_own++;
+            }
+        if (t->n_own == OWN_ADDRS_MAX)
+            t->cap_own = -1; /* some may be missing: the pairing pass checks every row */
         t->next_msg_id = next;
         t->cw = cap_writer_start(t);
     }
     int64_t id = t->next_msg_id, retransmit_of = 0;
-    if (ikm_capture_pairer_add(t->pairer, id, m, &retransmit_of) < 0)
+    const char *dir = NULL;
+    if (ikm_capture_pairer_add(t->pairer, id, m, &retransmit_of, &dir) < 0)
         return -1;
     struct cap_row local, *r = cap_slot(t, &local);
     if (!r)
@@ -849,6 +895,8 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
     r->id = id;
     r->retransmit_of = retransmit_of;
     r->m = *m;
+    if (dir)
+        r->m.dir = dir[0] == 's' ? IKM_DIR_SENT : IKM_DIR_RECV;
     if (cap_commit(t, r) < 0)
         return -1;
     t->next_msg_id = id + 1;
@@ -952,6 +1000,8 @@ static int sink_ike_message(void *ctx, const struct ikm_ike_msg *m)
     struct tl_db *t = ctx;
     if (m->origin == IKM_ORIGIN_PCAP)
         return sink_capture_message(t, m);
+    if (m->dir == IKM_DIR_SENT && m->src_ip[0])
+        note_own_addr(t, m->src_ip, strnlen(m->src_ip, sizeof m->src_ip));
     return sink_log_message(t, m);
 }
 
@@ -1053,6 +1103,10 @@ static int sink_cfg_gateway(void *ctx, const struct ikm_cfg_gateway *g)
     bind_opt_int(st, 8, g->peer_dynamic);
     bind_opt_text(st, 9, g->local_interface, &t->tb_aux);
     bind_opt_text(st, 10, g->local_ip, &t->tb_aux);
+    if (g->local_ip.ptr) { /* "10.1.1.1/24" is configured: the address is before the slash */
+        const char *slash = memchr(g->local_ip.ptr, '/', g->local_ip.len);
+        note_own_addr(t, g->local_ip.ptr, slash ? (size_t)(slash - g->local_ip.ptr) : g->local_ip.len);
+    }
     bind_opt_text(st, 11, g->ike_version, &t->tb_aux);
     bind_opt_text(st, 12, g->ike_crypto_profile, &t->tb_aux);
     bind_opt_int(st, 13, g->liveness_enabled);
@@ -1170,6 +1224,7 @@ int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const c
     t->diag_out = diag_out;
     t->unparsed_stored = t->diag_printed = 0;
     t->ev_first = t->ev_last = t->msg_first = t->msg_last = 0;
+    t->cap_own = -1;
     if (!t->source_path)
         return -1;
     char now[40];
@@ -1459,7 +1514,7 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     if (sqlite3_prepare_v2(t->db,
                            "UPDATE sources SET sha256=?, bytes=?, units=?, parsed=?, unparsed=?, errors=?, "
                            "warnings=?, tz=?, tz_source=?, tz_assumed=?, first_local_us=?, last_local_us=?, "
-                           "ev_first=?, ev_last=?, msg_first=?, msg_last=? WHERE id=?",
+                           "ev_first=?, ev_last=?, msg_first=?, msg_last=?, own_addrs=? WHERE id=?",
                            -1, &u, NULL) != SQLITE_OK)
         goto dberr;
     sqlite3_bind_text(u, 1, sha256, -1, SQLITE_STATIC);
@@ -1481,7 +1536,9 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
         if (v)
             sqlite3_bind_int64(u, 13 + i, v);
     }
-    sqlite3_bind_int64(u, 17, t->source_id);
+    if (t->cap_own >= 0)
+        sqlite3_bind_int(u, 17, t->cap_own);
+    sqlite3_bind_int64(u, 18, t->source_id);
     int r = sqlite3_step(u);
     sqlite3_finalize(u);
     if (r != SQLITE_DONE)

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS sources (
     msg_first     INTEGER,
     msg_last      INTEGER,
     dup_rows      INTEGER,            -- rows dropped as already held by an overlapping source
+    own_addrs     INTEGER,            -- a capture: how many of its device's own addresses were known
+                                      -- (and gave its messages' dir) when it was read
     ingested_at   TEXT NOT NULL
 );
 

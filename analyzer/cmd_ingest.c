@@ -121,7 +121,9 @@ struct ingest_run {
     struct stored *done;
     size_t ndone, cap;
     char **bundles; /* bundles (archives, folders, archives inside them) met in this run */
+    char **bundle_names; /* each one's device name once its files gave it (NULL before) */
     size_t nbundles;
+    int64_t src_before, inv_before; /* the ids before the current input's walk */
     int stored, skipped, failed, fatal, partial;
 };
 
@@ -162,26 +164,47 @@ static void on_note(void *ctx, const char *bundle, const char *member, int64_t b
                 level == IKM_NOTE_ERROR ? "error" : "warning", detail);
 }
 
-static void note_bundle(struct ingest_run *run, const char *bundle)
+/* The bundle's index in run->bundles (added when new), or -1 (none, or no memory). */
+static ssize_t note_bundle(struct ingest_run *run, const char *bundle)
 {
     if (!bundle)
-        return;
+        return -1;
     for (size_t i = 0; i < run->nbundles; i++)
         if (strcmp(run->bundles[i], bundle) == 0)
-            return;
+            return (ssize_t)i;
     char **nb = realloc(run->bundles, (run->nbundles + 1) * sizeof *nb);
     if (!nb)
-        return;
+        return -1;
     run->bundles = nb;
-    if ((run->bundles[run->nbundles] = strdup(bundle)) != NULL)
-        run->nbundles++;
+    char **nn = realloc(run->bundle_names, (run->nbundles + 1) * sizeof *nn);
+    if (!nn)
+        return -1;
+    run->bundle_names = nn;
+    if ((run->bundles[run->nbundles] = strdup(bundle)) == NULL)
+        return -1;
+    run->bundle_names[run->nbundles] = NULL;
+    return (ssize_t)run->nbundles++;
+}
+
+/* After a source of bundle b is stored: once its files name the device, the bundle's later
+ * sources are stored under that name, so that naming the device at the bundle's end rewrites
+ * only the rows stored before (a config or CLI output read ahead of a 1 GiB log, not the log). */
+static void learn_bundle_name(struct ingest_run *run, ssize_t b)
+{
+    if (b < 0 || run->bundle_names[b])
+        return;
+    char device[256];
+    if (tl_bundle_hostname(run->db, run->bundles[b], run->src_before, run->inv_before, device, sizeof device) < 0 ||
+        !device[0] || !(run->bundle_names[b] = strdup(device)))
+        return;
+    tl_rename_own_addrs(run->db, run->bundles[b], device);
 }
 
 /* One leaf: a file, or a member of a bundle, with its content opened. */
 static int on_leaf(void *ctx, const struct ikm_leaf *leaf)
 {
     struct ingest_run *run = ctx;
-    note_bundle(run, leaf->bundle);
+    ssize_t bundle_ix = note_bundle(run, leaf->bundle);
     const struct ikm_ingest_opts *o = run->o;
     struct ikm_input *in = leaf->in;
     const char *member = leaf->bundle ? leaf->name : NULL;
@@ -203,7 +226,8 @@ static int on_leaf(void *ctx, const struct ikm_leaf *leaf)
         }
         return 0;
     }
-    if (tl_source_begin(run->db, leaf->label, ki->name, leaf->bundle, stderr) < 0 ||
+    const char *device = bundle_ix >= 0 && run->bundle_names[bundle_ix] ? run->bundle_names[bundle_ix] : leaf->bundle;
+    if (tl_source_begin(run->db, leaf->label, ki->name, device, stderr) < 0 ||
         tl_source_origin(run->db, leaf->bundle, member) < 0) {
         fprintf(stderr, "%s: database: cannot start the source\n", leaf->label);
         run->fatal = 1;
@@ -247,6 +271,7 @@ static int on_leaf(void *ctx, const struct ikm_leaf *leaf)
     tl_inventory_add(run->db, leaf->bundle, member ? member : leaf->label, in->raw_bytes, ki->name, "ingested",
                      NULL, res.source_id);
     run->stored++;
+    learn_bundle_name(run, bundle_ix);
     if (remember(run, leaf->label, ki->name, res.source_id, &st) < 0) {
         run->fatal = 1;
         return -1;
@@ -409,6 +434,8 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
         size_t first_bundle = run.nbundles;
         int64_t src_before, inv_before;
         tl_max_ids(db, &src_before, &inv_before);
+        run.src_before = src_before;
+        run.inv_before = inv_before;
         int w = ikm_walk(inputs[i], &o->limits, &cb);
         if (o->verbose) /* what became of every member: status, kind, stored bytes, name */
             inventory_seen = tl_inventory_print(db, inventory_seen, stderr);
@@ -474,8 +501,9 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
         free(run.done[i].path);
     free(run.done);
     for (size_t i = 0; i < run.nbundles; i++)
-        free(run.bundles[i]);
+        free(run.bundles[i]), free(run.bundle_names[i]);
     free(run.bundles);
+    free(run.bundle_names);
     /* a new database is kept only when complete; an existing one keeps what was committed */
     int nothing = run.stored == 0 && run.skipped == 0;
     int keep = !nothing && (!run.fatal || !created) && (derived_ok || !created);

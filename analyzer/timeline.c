@@ -1353,9 +1353,10 @@ void tl_max_ids(struct tl_db *t, int64_t *source_id, int64_t *inventory_id)
     sqlite3_finalize(st);
 }
 
-int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_source, int64_t after_inventory,
-                          char *device, size_t devsz)
+int tl_bundle_hostname(struct tl_db *t, const char *bundle, int64_t after_source, int64_t after_inventory,
+                       char *device, size_t devsz)
 {
+    cap_sync(t);
     device[0] = '\0';
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db,
@@ -1378,28 +1379,57 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_sou
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
+    return 0;
+}
+
+void tl_rename_own_addrs(struct tl_db *t, const char *from, const char *to)
+{
+    for (size_t i = 0; i < t->n_own; i++)
+        if (same_device(t->own[i].device, from)) {
+            char *d = to ? strdup(to) : NULL;
+            if (to && !d)
+                continue; /* no memory: the pairing pass sets what this would have */
+            free(t->own[i].device);
+            t->own[i].device = d;
+        }
+}
+
+int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_source, int64_t after_inventory,
+                          char *device, size_t devsz)
+{
+    if (tl_bundle_hostname(t, bundle, after_source, after_inventory, device, devsz) < 0)
+        return -1;
     if (!device[0])
         return 0;
-    /* every row of the bundle is rewritten: no in-memory journal of all those pages */
+    /* Only the sources stored before the name was known (tl_bundle_hostname as the bundle was
+     * read) still carry the bundle's path: their rows are rewritten, the big tables through
+     * the sources' row id ranges, the others by source; no in-memory journal of those pages */
     tl_before_bulk_update(t);
-    static const char *const tables[] = {"events", "ike_messages", "cli_values", "device_facts", "cfg_gateways",
-                                         "cfg_tunnels", "esp_counts", "nat_keepalives"};
+    char *stale = sqlite3_mprintf("(SELECT id FROM sources WHERE bundle = %Q AND id > %lld AND device IS NOT %Q)", bundle,
+                                  (long long)after_source, device);
+    static const char *const tables[] = {"cli_values", "device_facts", "cfg_gateways", "cfg_tunnels", "esp_counts",
+                                         "nat_keepalives"};
     char err[256];
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-        char *sql = sqlite3_mprintf("UPDATE %s SET device = %Q WHERE source_id IN "
-                                    "(SELECT id FROM sources WHERE bundle = %Q AND id > %lld)",
-                                    tables[i], device, bundle, (long long)after_source);
-        int r = sql ? exec(t, sql, err, sizeof err) : -1;
+    int r = stale ? 0 : -1;
+    for (size_t i = 0; r == 0 && i < sizeof tables / sizeof tables[0]; i++) {
+        char *sql = sqlite3_mprintf("UPDATE %s SET device = %Q WHERE source_id IN %s", tables[i], device, stale);
+        r = sql ? exec(t, sql, err, sizeof err) : -1;
         sqlite3_free(sql);
-        if (r < 0) {
-            tl_after_bulk_update(t);
-            return -1;
-        }
     }
-    char *sql = sqlite3_mprintf("UPDATE sources SET device = %Q WHERE bundle = %Q AND id > %lld", device, bundle,
-                                (long long)after_source);
-    int r = sql ? exec(t, sql, err, sizeof err) : -1;
-    sqlite3_free(sql);
+    static const char *const ranged[][3] = {{"events", "ev_first", "ev_last"}, {"ike_messages", "msg_first", "msg_last"}};
+    for (size_t i = 0; r == 0 && i < 2; i++) {
+        char *sql = sqlite3_mprintf("UPDATE %s SET device = %Q WHERE id IN (SELECT x.id FROM sources s JOIN %s x ON x.id"
+                                    " BETWEEN s.%s AND s.%s WHERE s.id IN %s)",
+                                    ranged[i][0], device, ranged[i][0], ranged[i][1], ranged[i][2], stale);
+        r = sql ? exec(t, sql, err, sizeof err) : -1;
+        sqlite3_free(sql);
+    }
+    if (r == 0) {
+        char *sql = sqlite3_mprintf("UPDATE sources SET device = %Q WHERE id IN %s", device, stale);
+        r = sql ? exec(t, sql, err, sizeof err) : -1;
+        sqlite3_free(sql);
+    }
+    sqlite3_free(stale);
     tl_after_bulk_update(t);
     return r;
 }

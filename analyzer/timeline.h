@@ -81,6 +81,12 @@ int tl_inventory_add(struct tl_db *t, const char *bundle, const char *member, in
 int64_t tl_inventory_print(struct tl_db *t, int64_t after_id, FILE *out);
 /* The highest source and inventory ids so far (0 when none): what a walk adds comes after. */
 void tl_max_ids(struct tl_db *t, int64_t *source_id, int64_t *inventory_id);
+/* The hostname (else serial) a bundle's sources added after the given ids (or the sources its
+ * duplicate members stand for) give so far, in device (empty when none). 0, or -1. */
+int tl_bundle_hostname(struct tl_db *t, const char *bundle, int64_t after_source, int64_t after_inventory,
+                       char *device, size_t devsz);
+/* The devices' own addresses remembered under `from` (a bundle's path) move to `to` (its name). */
+void tl_rename_own_addrs(struct tl_db *t, const char *from, const char *to);
 /* Names the device of a bundle's sources added after the given ids after the hostname (else
  * serial) found in them or in the sources its duplicate members stand for, on every row they
  * produced; a label seen before (the same path holding another firewall's file) is not mixed

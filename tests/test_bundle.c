@@ -1642,6 +1642,34 @@ END_TEST
  * given to its leaves as leaf->bundle; cmd_ingest names a device for every bundle the walk
  * reported, not only for argv[i].
  */
+/* A bundle's device is named after its config whether the config comes before its log (the
+ * log is then stored under the name at once) or after it (the log's rows are renamed at the
+ * bundle's end): every row ends up with the hostname. */
+START_TEST(device_named_config_before_or_after_log)
+{
+    for (int config_first = 0; config_first < 2; config_first++) {
+        char arc[600], db[600];
+        in_file(arc, sizeof arc, config_first ? "cfg-first.tgz" : "log-first.tgz");
+        out_db(db, sizeof db, config_first ? "cfg-first.db" : "log-first.db");
+        struct archive *a = aw_open(arc, AF_TGZ);
+        if (config_first)
+            aw_fixture(a, "./" M_CONFIG, SEED_CONFIG, 0644);
+        aw_fixture(a, "./var/log/pan/ikemgr.log", SAMPLE_LOG, 0644);
+        if (!config_first)
+            aw_fixture(a, "./" M_CONFIG, SEED_CONFIG, 0644);
+        aw_close(a);
+        ck_assert_int_eq(tu_run(NULL, NULL, "ingest", "-q", "--db", db, arc, NULL), 0);
+        ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sources"), 2);
+        ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sources WHERE device IS NOT 'PA-SEA-01'"), 0);
+        ck_assert_int_ge(q_int(db, "SELECT count(*) FROM events"), 1);
+        ck_assert_int_eq(q_int(db, "SELECT count(*) FROM events WHERE device IS NOT 'PA-SEA-01'"), 0);
+        ck_assert_int_eq(q_int(db, "SELECT count(*) FROM ike_messages WHERE device IS NOT 'PA-SEA-01'"), 0);
+        ck_assert_int_eq(q_int(db, "SELECT count(*) FROM cfg_gateways WHERE device IS NOT 'PA-SEA-01'"), 0);
+        ck_assert_int_ge(q_int(db, "SELECT count(*) FROM cfg_gateways"), 1);
+    }
+}
+END_TEST
+
 START_TEST(kb_zip_of_two_devices)
 {
     char sea[600], aze[600], arc[600], db[600];
@@ -1729,6 +1757,7 @@ Suite *bundle_suite(void)
     tcase_add_test(t, zip_holding_tgz);
     tcase_add_test(t, pcap_in_tar);
     tcase_add_test(t, same_bundle_twice);
+    tcase_add_test(t, device_named_config_before_or_after_log);
     suite_add_tcase(s, t);
 
     TCase *h = tcase_create("hostile");

@@ -1055,10 +1055,14 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
               * IPs (configured as "10.1.1.1/24": the prefix length is dropped) */
              "DROP TABLE IF EXISTS temp.pair_local;"
              "CREATE TEMP TABLE pair_local(device TEXT, ip TEXT, PRIMARY KEY(device, ip)) WITHOUT ROWID;"
+             /* listed per source as it was stored (device_addrs); a log whose list overflowed
+              * is scanned (only captures need them: nothing is read otherwise) */
+             "INSERT OR IGNORE INTO temp.pair_local SELECT COALESCE(device, ''), ip FROM device_addrs"
+             " WHERE EXISTS (SELECT 1 FROM temp.pair_src WHERE origin = 'pcap');"
              "INSERT OR IGNORE INTO temp.pair_local SELECT COALESCE(m.device, ''), m.src_ip FROM temp.pair_src s"
              " JOIN ike_messages m ON m.id BETWEEN s.msg_first AND s.msg_last"
              " WHERE s.origin = 'log' AND m.origin = 'log' AND m.dir = 'sent' AND m.src_ip IS NOT NULL"
-             /* only captures need them: a scan of every log message otherwise saved */
+             " AND (SELECT addrs_listed FROM sources WHERE sources.id = s.id) IS NOT 1"
              " AND EXISTS (SELECT 1 FROM temp.pair_src WHERE origin = 'pcap');"
              "INSERT OR IGNORE INTO temp.pair_local SELECT COALESCE(device, ''),"
              " CASE WHEN instr(local_ip, '/') THEN substr(local_ip, 1, instr(local_ip, '/') - 1) ELSE local_ip END"

@@ -19,6 +19,7 @@
 #include "../parsers/timefmt.h"
 #include "dbexec.h"
 #include "pairing.h"
+#include "strmap.h"
 #include "textsafe.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@ extern const char schema_timeline_sql[];
 #define CAP_ROW_HOT 320 /* the bytes of a row cap_store reads (all but the payload text) */
 #define OWN_ADDRS_MAX 256 /* a device's own addresses remembered for its captures (more: the
                            * pairing pass sets the rest) */
+#define SRC_ADDRS_MAX 4096
 #define CAP_BATCHES 8 /* a queue deep enough that neither thread waits for the other's wake-up
                        * when the machine is busy (each wake-up can take a time slice) */
 
@@ -101,7 +103,12 @@ struct tl_db {
         char *device; /* NULL: no device named */
         char ip[IKM_IP_MAX];
     } own[OWN_ADDRS_MAX];
-    size_t n_own;
+    size_t n_own, own_mark; /* own_mark: n_own when the current source began */
+    /* the current source's own addresses, stored in device_addrs when it ends (bounded: past
+     * SRC_ADDRS_MAX the source is marked unlisted and pairing scans its rows instead) */
+    struct ikm_strmap src_addrs;
+    int src_addrs_full;
+    char last_addr[IKM_IP_MAX];
 };
 
 static int cap_sync(struct tl_db *t);
@@ -256,6 +263,7 @@ static void tl_free(struct tl_db *t)
     free(t->device);
     for (size_t i = 0; i < t->n_own; i++)
         free(t->own[i].device);
+    ikm_strmap_free(&t->src_addrs);
     free(t);
 }
 
@@ -843,6 +851,13 @@ static void note_own_addr(struct tl_db *t, const char *ip, size_t n)
 {
     if (n == 0 || n >= IKM_IP_MAX)
         return;
+    if (strncmp(t->last_addr, ip, n) == 0 && t->last_addr[n] == '\0')
+        return; /* a log's sends mostly repeat one address */
+    memcpy(t->last_addr, ip, n);
+    t->last_addr[n] = '\0';
+    int added;
+    if (!t->src_addrs_full && ikm_strmap_get(&t->src_addrs, t->last_addr, 0, &added) < 0)
+        t->src_addrs_full = 1;
     for (size_t i = t->n_own; i-- > 0;)
         if (strncmp(t->own[i].ip, ip, n) == 0 && t->own[i].ip[n] == '\0' && same_device(t->own[i].device, t->device))
             return;
@@ -1225,6 +1240,12 @@ int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const c
     t->unparsed_stored = t->diag_printed = 0;
     t->ev_first = t->ev_last = t->msg_first = t->msg_last = 0;
     t->cap_own = -1;
+    t->own_mark = t->n_own;
+    ikm_strmap_free(&t->src_addrs);
+    memset(&t->src_addrs, 0, sizeof t->src_addrs);
+    t->src_addrs.max_keys = SRC_ADDRS_MAX;
+    t->src_addrs_full = 0;
+    t->last_addr[0] = '\0';
     if (!t->source_path)
         return -1;
     char now[40];
@@ -1408,7 +1429,7 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_sou
     char *stale = sqlite3_mprintf("(SELECT id FROM sources WHERE bundle = %Q AND id > %lld AND device IS NOT %Q)", bundle,
                                   (long long)after_source, device);
     static const char *const tables[] = {"cli_values", "device_facts", "cfg_gateways", "cfg_tunnels", "esp_counts",
-                                         "nat_keepalives"};
+                                         "nat_keepalives", "device_addrs"};
     char err[256];
     int r = stale ? 0 : -1;
     for (size_t i = 0; r == 0 && i < sizeof tables / sizeof tables[0]; i++) {
@@ -1440,6 +1461,30 @@ void tl_source_abort(struct tl_db *t)
     if (t->in_tx)
         sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
     t->in_tx = 0;
+    /* what the source taught is gone with its rows */
+    while (t->n_own > t->own_mark)
+        free(t->own[--t->n_own].device);
+}
+
+/* The current source's own addresses into device_addrs; 0 or -1. */
+static int store_source_addrs(struct tl_db *t)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(t->db, "INSERT INTO device_addrs(source_id, device, ip) VALUES(?, ?, ?)", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < t->src_addrs.cap; i++) {
+        if (!t->src_addrs.keys[i])
+            continue;
+        sqlite3_bind_int64(st, 1, t->source_id);
+        bind_cstr(st, 2, t->device);
+        sqlite3_bind_text(st, 3, t->src_addrs.keys[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* Sets ts_us of the source's offset-less rows from their local time and one offset. */
@@ -1544,7 +1589,7 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     if (sqlite3_prepare_v2(t->db,
                            "UPDATE sources SET sha256=?, bytes=?, units=?, parsed=?, unparsed=?, errors=?, "
                            "warnings=?, tz=?, tz_source=?, tz_assumed=?, first_local_us=?, last_local_us=?, "
-                           "ev_first=?, ev_last=?, msg_first=?, msg_last=?, own_addrs=? WHERE id=?",
+                           "ev_first=?, ev_last=?, msg_first=?, msg_last=?, own_addrs=?, addrs_listed=? WHERE id=?",
                            -1, &u, NULL) != SQLITE_OK)
         goto dberr;
     sqlite3_bind_text(u, 1, sha256, -1, SQLITE_STATIC);
@@ -1568,10 +1613,11 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     }
     if (t->cap_own >= 0)
         sqlite3_bind_int(u, 17, t->cap_own);
-    sqlite3_bind_int64(u, 18, t->source_id);
+    sqlite3_bind_int(u, 18, !t->src_addrs_full);
+    sqlite3_bind_int64(u, 19, t->source_id);
     int r = sqlite3_step(u);
     sqlite3_finalize(u);
-    if (r != SQLITE_DONE)
+    if (r != SQLITE_DONE || store_source_addrs(t) < 0)
         goto dberr;
     if (exec(t, "COMMIT", err, errsz) < 0)
         goto fail;

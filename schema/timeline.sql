@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS sources (
     dup_rows      INTEGER,            -- rows dropped as already held by an overlapping source
     own_addrs     INTEGER,            -- a capture: how many of its device's own addresses were known
                                       -- (and gave its messages' dir) when it was read
+    addrs_listed  INTEGER,            -- 1: device_addrs holds every own address its rows show
     ingested_at   TEXT NOT NULL
 );
 
@@ -120,6 +121,14 @@ CREATE TABLE IF NOT EXISTS esp_counts (
     last_frame      INTEGER,
     min_seq         INTEGER,
     max_seq         INTEGER
+);
+
+-- The device's own addresses each source shows (the local end of a log's sends, a gateway's
+-- local IP), so that pairing need not scan every logged message to find them.
+CREATE TABLE IF NOT EXISTS device_addrs (
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    device      TEXT,
+    ip          TEXT NOT NULL
 );
 
 -- NAT keepalives of captures (one 0xFF byte on UDP 4500, RFC 3948) per (src, dst) and 10-second

@@ -590,6 +590,39 @@ START_TEST(capture_directions_either_order)
 }
 END_TEST
 
+/* A log showing more own addresses than a source lists (4096) is marked unlisted, and pairing
+ * finds the rest by scanning its rows: the capture's directions still come out. */
+START_TEST(capture_directions_many_local_addresses)
+{
+    char g[PATH_LEN], db[PATH_LEN], log[PATH_LEN], cap[PATH_LEN], cmd[2 * PATH_LEN];
+    xfmt(g, sizeof g, "%s", tu_path("dir-many"));
+    xfmt(cmd, sizeof cmd, "rm -rf '%s' && '%s' one-way-loss-natt '%s' >/dev/null", g, gen_bin(), g);
+    run_cmd(cmd);
+    xfmt(log, sizeof log, "%s/many.log", g);
+    xfmt(cap, sizeof cap, "%s/var/log/pan/ikemgr.pcap", g);
+    xfmt(db, sizeof db, "%s/t.db", g);
+    FILE *f = fopen(log, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 4200; i++)
+        fprintf(f, "2024-06-04 03:40:%02d.%03d -0500 [DEBG]: 10.9.%d.%d[500] - 203.0.113.99[500]:(nil) 1 times of 76 bytes "
+                   "message will be sent over socket 1024\n",
+                i / 1000, i % 1000, i / 250, i % 250 + 1);
+    fprintf(f, "2024-06-04 03:41:00.000 -0500 [DEBG]: 198.51.100.10[4500] - 203.0.113.5[28611]:(nil) 1 times of 80 bytes "
+               "message will be sent over socket 1024\n");
+    fclose(f);
+    char *o = NULL, *e = NULL;
+    ck_assert_int_eq(tu_run(&o, &e, "ingest", "-q", "--db", db, log, cap, NULL), 0);
+    free(o);
+    free(e);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT addrs_listed FROM sources WHERE kind = 'ikemgr-log'"), 0);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM device_addrs"), 4096);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM device_addrs WHERE ip = '198.51.100.10'"), 0);
+    ck_assert_int_ge(tu_sql_int(db, "SELECT count(*) FROM ike_messages WHERE origin = 'pcap' AND dir = 'sent'"), 20);
+    ck_assert_int_ge(tu_sql_int(db, "SELECT count(*) FROM ike_messages WHERE origin = 'pcap' AND dir = 'recv'"), 20);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM ike_messages WHERE origin = 'pcap' AND dir IS NULL AND msg_id IS NOT NULL"), 0);
+}
+END_TEST
+
 /* The same seed gives the same bytes; another seed other SPIs. */
 START_TEST(deterministic)
 {
@@ -660,6 +693,7 @@ Suite *scenarios_suite(void)
     tcase_add_test(tc, tgz_like_tree);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, capture_directions_either_order);
+    tcase_add_test(tc, capture_directions_many_local_addresses);
     tcase_add_test(tc, scale_small);
     suite_add_tcase(s, tc);
     return s;

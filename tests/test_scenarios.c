@@ -583,6 +583,27 @@ START_TEST(capture_directions_either_order)
     ck_assert_int_ge(tu_sql_int(db[0], "SELECT count(*) FROM exchanges WHERE origin = 'pcap' AND initiator = 'local'"), 20);
     ck_assert_str_eq(rows[0], rows[1]);
     ck_assert_str_eq(xch[0], xch[1]);
+    /* the CLI output's `show vpn flow` local-ip is an own address too: read before the
+     * capture, it alone gives the directions as the capture is stored */
+    char ts[PATH_LEN], db3[PATH_LEN];
+    xfmt(cmd, sizeof cmd, "ls '%s'/tmp/cli/techsupport_*.txt > '%s/ts.list'", g, g);
+    run_cmd(cmd);
+    xfmt(ts, sizeof ts, "%s/ts.list", g);
+    FILE *lf = fopen(ts, "r");
+    ck_assert_ptr_nonnull(lf);
+    ck_assert_ptr_nonnull(fgets(ts, sizeof ts, lf));
+    fclose(lf);
+    ts[strcspn(ts, "\n")] = '\0';
+    xfmt(db3, sizeof db3, "%s/t3.db", g);
+    char *o = NULL, *e = NULL;
+    ck_assert_int_eq(tu_run(&o, &e, "ingest", "-q", "--db", db3, ts, cap, NULL), 0);
+    free(o);
+    free(e);
+    ck_assert_int_eq(tu_sql_int(db3, "SELECT own_addrs FROM sources WHERE kind = 'pcap'"), 1);
+    ck_assert_int_eq(tu_sql_int(db3, "SELECT count(*) FROM device_addrs WHERE ip = '198.51.100.10'"), 1);
+    char *rows3 = tu_sql_text(db3, rows_sql);
+    ck_assert_str_eq(rows3, rows[0]);
+    free(rows3);
     for (int i = 0; i < 2; i++) {
         free(rows[i]);
         free(xch[i]);

@@ -859,6 +859,10 @@ static void note_own_addr(struct tl_db *t, const char *ip, size_t n)
     int added;
     if (!t->src_addrs_full && ikm_strmap_get(&t->src_addrs, t->last_addr, 0, &added) < 0)
         t->src_addrs_full = 1;
+    /* a capture is only told addresses device_addrs lists: the pairing pass trusts that what
+     * the capture knew is a part of what it finds (sources.own_addrs) */
+    if (t->src_addrs_full)
+        return;
     for (size_t i = t->n_own; i-- > 0;)
         if (strncmp(t->own[i].ip, ip, n) == 0 && t->own[i].ip[n] == '\0' && same_device(t->own[i].device, t->device))
             return;

@@ -260,6 +260,14 @@ static int read_msgid(const char *p, size_t n, size_t *i, int64_t *out)
     return read_uint(p, n, i, out);
 }
 
+/* dst = src, both IKM_IP_MAX buffers (per message: not through printf) */
+static void copy_ip(char dst[IKM_IP_MAX], const char *src)
+{
+    size_t n = strnlen(src, IKM_IP_MAX - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 /* Copies an address token into out when it parses as IPv4 or IPv6. */
 static int valid_ip(const char *p, size_t n, char out[IKM_IP_MAX])
 {
@@ -702,8 +710,8 @@ static int try_send(struct ikemgr_file *f, const struct prefix *px, int64_t line
     m.gw_id = px->gw_id;
     m.tn_id = px->tn_id;
     if (px->has_ep) {
-        snprintf(m.src_ip, sizeof m.src_ip, "%s", px->local);
-        snprintf(m.dst_ip, sizeof m.dst_ip, "%s", px->remote);
+        copy_ip(m.src_ip, px->local);
+        copy_ip(m.dst_ip, px->remote);
         m.src_port = px->lport;
         m.dst_port = px->rport;
         m.natt = px->lport == 4500 || px->rport == 4500;
@@ -718,14 +726,14 @@ static int try_send(struct ikemgr_file *f, const struct prefix *px, int64_t line
             int port = -1;
             size_t a = k;
             if (read_endpoint(p, n, &k, ip, &port)) {
-                snprintf(m.dst_ip, sizeof m.dst_ip, "%s", ip);
+                copy_ip(m.dst_ip, ip);
                 m.dst_port = port;
                 m.natt = port == 4500;
             } else {
                 while (k < n && p[k] != ' ' && p[k] != ',')
                     k++;
                 if (valid_ip(p + a, k - a, ip))
-                    snprintf(m.dst_ip, sizeof m.dst_ip, "%s", ip);
+                    copy_ip(m.dst_ip, ip);
             }
         }
     }
@@ -762,7 +770,7 @@ static int try_recv(struct ikemgr_file *f, const struct prefix *px, int64_t line
             m->src_port = (int)port;
         const struct peer_slot *s = peer_lookup(f, m->src_ip);
         if (s) {
-            snprintf(m->dst_ip, sizeof m->dst_ip, "%s", s->local);
+            copy_ip(m->dst_ip, s->local);
             m->dst_port = s->local_port;
         }
         m->natt = m->src_port == 4500 || m->dst_port == 4500;

@@ -22,7 +22,6 @@
 #include "strmap.h"
 #include "textsafe.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -1082,17 +1081,6 @@ static int str_is(struct ikm_str s, const char *lit)
     return s.ptr && s.len == n && memcmp(s.ptr, lit, n) == 0;
 }
 
-/* An address as a CLI table prints it ("N/A" and the like are not). */
-static int is_ip_text(struct ikm_str s)
-{
-    char buf[IKM_IP_MAX];
-    unsigned char bin[16];
-    if (!s.ptr || s.len == 0 || s.len >= sizeof buf)
-        return 0;
-    memcpy(buf, s.ptr, s.len);
-    buf[s.len] = '\0';
-    return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
-}
 
 static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
 {
@@ -1101,7 +1089,7 @@ static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
         return -1;
     /* `show vpn flow` names the firewall's own tunnel endpoints (a TSF's CLI output often
      * comes before its capture in the archive) */
-    if (is_ip_text(v->value) && ((str_is(v->command, "show vpn flow") && str_is(v->key, "local-ip")) ||
+    if (ikm_ip_text(v->value.ptr, v->value.len) && ((str_is(v->command, "show vpn flow") && str_is(v->key, "local-ip")) ||
                          (v->command.len > 14 && memcmp(v->command.ptr, "show vpn flow ", 14) == 0 &&
                           str_is(v->key, "local ip"))))
         note_own_addr(t, v->value.ptr, v->value.len);

@@ -5,6 +5,7 @@
  */
 #include "sink.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 static const char *const event_kind_names[IKM_EV_COUNT] = {
@@ -109,4 +110,15 @@ void ikm_source_stats_init(struct ikm_source_stats *st)
 {
     memset(st, 0, sizeof *st);
     st->first_local_us = st->last_local_us = INT64_MIN;
+}
+
+int ikm_ip_text(const char *p, size_t n)
+{
+    char buf[IKM_IP_MAX];
+    unsigned char bin[16];
+    if (!p || n == 0 || n >= sizeof buf)
+        return 0;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
 }

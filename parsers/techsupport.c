@@ -39,7 +39,6 @@
 #include "parsekit.h"
 #include "timefmt.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,13 +386,7 @@ static int is_rule(const char *p, size_t n, int *dashes_only)
 
 static int is_ip(struct ikm_str s)
 {
-    char buf[64];
-    unsigned char tmp[16];
-    if (s.len == 0 || s.len >= sizeof buf)
-        return 0;
-    memcpy(buf, s.ptr, s.len);
-    buf[s.len] = '\0';
-    return inet_pton(AF_INET, buf, tmp) == 1 || inet_pton(AF_INET6, buf, tmp) == 1;
+    return ikm_ip_text(s.ptr, s.len);
 }
 
 /* HH:MM:SS */

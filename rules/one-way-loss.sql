@@ -23,8 +23,10 @@ verdict AS (SELECT CASE WHEN i.unanswered > 0 AND i.first_unanswered_us IS NOT N
                    heard.n AS ike, esp.n AS esp, ka.n AS ka, i.unanswered AS un
               FROM i, heard, esp, ka)
 SELECT s AS score,
-       printf('%d liveness request(s) went unanswered while %d IKE message(s) and %d ESP packet(s) from the peer still arrived%s',
-              un, ike, esp, CASE WHEN ka > 0 THEN printf(', and %d NAT keepalive(s)', ka) ELSE '' END) AS summary,
+       printf('%d liveness request(s) went unanswered while the peer''s %s still arrived', un,
+              substr(CASE WHEN ike > 0 THEN printf(', %d IKE message(s)', ike) ELSE '' END ||
+                     CASE WHEN esp > 0 THEN printf(', %d ESP packet(s)', esp) ELSE '' END ||
+                     CASE WHEN ka > 0 THEN printf(', %d NAT keepalive(s)', ka) ELSE '' END, 3)) AS summary,
        NULL AS source, NULL AS line, NULL AS frame, NULL AS ts_us, NULL AS text
   FROM verdict
 UNION ALL

@@ -1075,12 +1075,6 @@ static int sink_diag(void *ctx, const struct ikm_diag *d)
     return insert_diag(t, t->source_path, t->source_id, d);
 }
 
-static int str_is(struct ikm_str s, const char *lit)
-{
-    size_t n = strlen(lit);
-    return s.ptr && s.len == n && memcmp(s.ptr, lit, n) == 0;
-}
-
 
 static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
 {
@@ -1089,9 +1083,10 @@ static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
         return -1;
     /* `show vpn flow` names the firewall's own tunnel endpoints (a TSF's CLI output often
      * comes before its capture in the archive) */
-    if (ikm_ip_text(v->value.ptr, v->value.len) && ((str_is(v->command, "show vpn flow") && str_is(v->key, "local-ip")) ||
-                         (v->command.len > 14 && memcmp(v->command.ptr, "show vpn flow ", 14) == 0 &&
-                          str_is(v->key, "local ip"))))
+    int flow_table = ikm_str_is(v->command, "show vpn flow") && ikm_str_is(v->key, "local-ip");
+    int flow_detail = v->command.len > 14 && memcmp(v->command.ptr, "show vpn flow ", 14) == 0 &&
+                      ikm_str_is(v->key, "local ip");
+    if ((flow_table || flow_detail) && ikm_ip_text(v->value.ptr, v->value.len))
         note_own_addr(t, v->value.ptr, v->value.len);
     sqlite3_stmt *st = t->ins_cli;
     sqlite3_bind_int64(st, 1, t->source_id);
@@ -1171,16 +1166,22 @@ static int sink_cfg_tunnel(void *ctx, const struct ikm_cfg_tunnel *c)
     return step_reset(t, st);
 }
 
+/* The columns ESP and NAT keepalive rows share, parameters 1-4: source, device, the flow. */
+static void bind_flow_head(struct tl_db *t, sqlite3_stmt *st, const struct ikm_esp_count *c)
+{
+    sqlite3_bind_int64(st, 1, t->source_id);
+    bind_cstr(st, 2, t->device);
+    bind_opt_text(st, 3, ikm_str_of(c->src_ip, strnlen(c->src_ip, sizeof c->src_ip)), &t->tb_aux);
+    bind_opt_text(st, 4, ikm_str_of(c->dst_ip, strnlen(c->dst_ip, sizeof c->dst_ip)), &t->tb_aux);
+}
+
 static int sink_esp_count(void *ctx, const struct ikm_esp_count *c)
 {
     struct tl_db *t = ctx;
     if (cap_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_esp;
-    sqlite3_bind_int64(st, 1, t->source_id);
-    bind_cstr(st, 2, t->device);
-    bind_opt_text(st, 3, ikm_str_of(c->src_ip, strnlen(c->src_ip, sizeof c->src_ip)), &t->tb_aux);
-    bind_opt_text(st, 4, ikm_str_of(c->dst_ip, strnlen(c->dst_ip, sizeof c->dst_ip)), &t->tb_aux);
+    bind_flow_head(t, st, c);
     sqlite3_bind_int64(st, 5, c->spi);
     sqlite3_bind_int(st, 6, c->natt);
     sqlite3_bind_int64(st, 7, c->bucket_start_us);
@@ -1199,10 +1200,7 @@ static int sink_nat_keepalive(void *ctx, const struct ikm_esp_count *c)
     if (cap_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_ka;
-    sqlite3_bind_int64(st, 1, t->source_id);
-    bind_cstr(st, 2, t->device);
-    bind_opt_text(st, 3, ikm_str_of(c->src_ip, strnlen(c->src_ip, sizeof c->src_ip)), &t->tb_aux);
-    bind_opt_text(st, 4, ikm_str_of(c->dst_ip, strnlen(c->dst_ip, sizeof c->dst_ip)), &t->tb_aux);
+    bind_flow_head(t, st, c);
     sqlite3_bind_int64(st, 5, c->bucket_start_us);
     sqlite3_bind_int64(st, 6, c->packets);
     bind_opt_int(st, 7, c->first_frame);

@@ -122,3 +122,9 @@ int ikm_ip_text(const char *p, size_t n)
     buf[n] = '\0';
     return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
 }
+
+int ikm_str_is(struct ikm_str s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.len == n && (n == 0 || (s.ptr && memcmp(s.ptr, lit, n) == 0));
+}

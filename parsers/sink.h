@@ -288,6 +288,8 @@ static inline struct ikm_str ikm_str_none(void)
     return s;
 }
 void ikm_event_add_attr(struct ikm_event *ev, const char *key, struct ikm_str value, int is_number);
+/* 1 when s is exactly the literal lit. */
+int ikm_str_is(struct ikm_str s, const char *lit);
 /* 1 when p[0..n) is an IPv4 or IPv6 address as text (inet_pton's forms), else 0. */
 int ikm_ip_text(const char *p, size_t n);
 void ikm_ike_msg_init(struct ikm_ike_msg *m, enum ikm_origin origin);

@@ -224,12 +224,6 @@ static struct ikm_str lit(const char *s)
     return ikm_str_of(s, strlen(s));
 }
 
-static int str_eq(struct ikm_str s, const char *l)
-{
-    size_t n = strlen(l);
-    return s.len == n && memcmp(s.ptr, l, n) == 0;
-}
-
 static int str_ieq(struct ikm_str s, const char *l)
 {
     size_t n = strlen(l);
@@ -539,7 +533,7 @@ static void set_dp(struct ts_file *f)
 {
     struct ikm_str a = cmd_arg(f, " target-dp ");
     f->dp_len = 0;
-    if (!a.ptr || a.len == 0 || a.len >= TS_DP_MAX || str_eq(a, "none"))
+    if (!a.ptr || a.len == 0 || a.len >= TS_DP_MAX || ikm_str_is(a, "none"))
         return;
     for (size_t i = 0; i < a.len; i++)
         if (!(is_alnum(a.ptr[i]) || a.ptr[i] == '_' || a.ptr[i] == '-'))
@@ -914,7 +908,7 @@ static const char *table_row(struct ts_file *f, const struct ikm_line *ln)
 static int vpn_state_line(struct ts_file *f, const struct ikm_line *ln, struct ikm_str t)
 {
     if (starts(t, "There is no ") || ends(t, " not found.") || ends(t, " not found") ||
-        str_eq(t, "Command deprecated")) {
+        ikm_str_is(t, "Command deprecated")) {
         /* "IKE SA for gateway ID 1 not found." / "IPSec SA for tunnel X not found." */
         struct ikm_str obj = ikm_str_none();
         static const char *const fors[] = {" for gateway ID ", " for gateway ", " for tunnel "};
@@ -938,7 +932,7 @@ static int vpn_state_line(struct ts_file *f, const struct ikm_line *ln, struct i
 /* "IKEv1 phase-1 SAs", "IKEv2 SAs", "phase-1 SAs" */
 static int is_title(struct ikm_str t)
 {
-    return t.len <= 64 && (ends(t, " SAs") || str_eq(t, "SAs")) && !memchr(t.ptr, ':', t.len);
+    return t.len <= 64 && (ends(t, " SAs") || ikm_str_is(t, "SAs")) && !memchr(t.ptr, ':', t.len);
 }
 
 /* Routes: the flags legend, the router line, the header (no rule under it). Returns 1 when
@@ -1103,7 +1097,7 @@ static void detail_gateway(struct ts_file *f, const struct ikm_line *ln, struct 
     struct ikm_str obj = ctx_str(f);
     if (nt >= 1 && all_digits(tok_str(after.ptr, tk[0])))
         emit_cli(f, ln->number, obj, lit("gateway-id"), tok_str(after.ptr, tk[0]));
-    if (nt == 4 && str_eq(tok_str(after.ptr, tk[2]), "=>")) {
+    if (nt == 4 && ikm_str_is(tok_str(after.ptr, tk[2]), "=>")) {
         emit_cli(f, ln->number, obj, lit("local-ip"), tok_str(after.ptr, tk[1]));
         emit_cli(f, ln->number, obj, lit("peer-ip"), tok_str(after.ptr, tk[3]));
     }
@@ -1117,7 +1111,7 @@ static const char *do_detail(struct ts_file *f, const struct ikm_line *ln, struc
         detail_gateway(f, ln, t);
         return NULL;
     }
-    if (str_eq(t, "IKE SA:") || str_eq(t, "IPSec SA:")) {
+    if (ikm_str_is(t, "IKE SA:") || ikm_str_is(t, "IPSec SA:")) {
         f->child_len = 0;
         return NULL;
     }
@@ -1172,18 +1166,18 @@ static void kv_facts(struct ts_file *f, int64_t line, struct ikm_str k, struct i
 {
     if (f->kind == TK_SYSINFO && f->depth == 0) {
         for (size_t i = 0; i < sizeof sysinfo_facts / sizeof sysinfo_facts[0]; i++)
-            if (str_eq(k, sysinfo_facts[i].key))
+            if (ikm_str_is(k, sysinfo_facts[i].key))
                 emit_fact(f, line, sysinfo_facts[i].fact, v);
         return;
     }
     if (f->kind != TK_HA || f->depth == 0)
         return;
     struct ikm_str parent = ikm_str_of(f->path[f->depth - 1].name, f->path[f->depth - 1].len);
-    if (str_eq(k, "State") && str_eq(parent, "Local Information"))
+    if (ikm_str_is(k, "State") && ikm_str_is(parent, "Local Information"))
         emit_fact(f, line, "ha-state", first_word(v));
-    else if (str_eq(k, "State") && str_eq(parent, "Peer Information"))
+    else if (ikm_str_is(k, "State") && ikm_str_is(parent, "Peer Information"))
         emit_fact(f, line, "ha-peer-state", first_word(v));
-    else if (str_eq(k, "Mode") && f->depth == 1 && starts(parent, "Group"))
+    else if (ikm_str_is(k, "Mode") && f->depth == 1 && starts(parent, "Group"))
         emit_fact(f, line, "ha-mode", v);
 }
 
@@ -1256,7 +1250,7 @@ static int parse_clock(struct ikm_str t, struct ikm_str *zone, char local[64])
             return 0;
     int m = 0;
     for (int i = 0; i < 12; i++)
-        if (str_eq(mo, months[i]))
+        if (ikm_str_is(mo, months[i]))
             m = i + 1;
     int y = (yy.ptr[0] - '0') * 1000 + (yy.ptr[1] - '0') * 100 + (yy.ptr[2] - '0') * 10 + (yy.ptr[3] - '0');
     int d = dd.len == 1 ? dd.ptr[0] - '0' : (dd.ptr[0] - '0') * 10 + (dd.ptr[1] - '0');
@@ -1448,7 +1442,7 @@ int techsupport_sniff(const char *buf, size_t n)
             if (h) {
                 headers++;
                 struct ikm_str c = trim(p + 1, l - 1);
-                if (str_eq(c, "show clock") || str_eq(c, "show system info"))
+                if (ikm_str_is(c, "show clock") || ikm_str_is(c, "show system info"))
                     anchors++;
             }
         }

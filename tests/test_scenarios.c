@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <glob.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -548,18 +549,34 @@ START_TEST(tgz_like_tree)
 }
 END_TEST
 
+/* The one-way-loss-natt scenario written fresh into tu_path(leaf): g, and its capture's path. */
+static void gen_natt(const char *leaf, char g[PATH_LEN], char cap[PATH_LEN])
+{
+    char cmd[3 * PATH_LEN];
+    xfmt(g, PATH_LEN, "%s", tu_path(leaf));
+    xfmt(cmd, sizeof cmd, "rm -rf '%s' && '%s' one-way-loss-natt '%s' >/dev/null", g, gen_bin(), g);
+    run_cmd(cmd);
+    xfmt(cap, PATH_LEN, "%s/var/log/pan/ikemgr.pcap", g);
+}
+
+/* `ingest -q --db db a b`, which must exit 0. */
+static void ingest_two(const char *db, const char *a, const char *b)
+{
+    char *o = NULL, *e = NULL;
+    int rc = tu_run(&o, &e, "ingest", "-q", "--db", db, a, b, NULL);
+    ck_assert_msg(rc == 0, "ingest exit %d: %s", rc, e ? e : "");
+    free(o);
+    free(e);
+}
+
 /* A capture's message directions and exchange initiators come from the device's addresses:
  * set as the capture is stored when its log was read first (and then left alone by the pairing
  * pass), set by the pass when the capture came first. Both give the same rows. */
 START_TEST(capture_directions_either_order)
 {
     char g[PATH_LEN], db[2][PATH_LEN], log[PATH_LEN], cap[PATH_LEN];
-    xfmt(g, sizeof g, "%s", tu_path("dir-order"));
-    char cmd[2 * PATH_LEN];
-    xfmt(cmd, sizeof cmd, "rm -rf '%s' && '%s' one-way-loss-natt '%s' >/dev/null", g, gen_bin(), g);
-    run_cmd(cmd);
+    gen_natt("dir-order", g, cap);
     xfmt(log, sizeof log, "%s/var/log/pan/ikemgr.log", g);
-    xfmt(cap, sizeof cap, "%s/var/log/pan/ikemgr.pcap", g);
     static const char *const rows_sql =
         "SELECT group_concat(frame_or_line || ':' || COALESCE(dir, '-'), ',') FROM"
         " (SELECT frame_or_line, dir FROM ike_messages WHERE origin = 'pcap' ORDER BY frame_or_line)";
@@ -569,10 +586,7 @@ START_TEST(capture_directions_either_order)
     char *rows[2], *xch[2];
     for (int order = 0; order < 2; order++) {
         xfmt(db[order], sizeof db[order], "%s/t%d.db", g, order);
-        char *o = NULL, *e = NULL;
-        ck_assert_int_eq(tu_run(&o, &e, "ingest", "-q", "--db", db[order], order ? cap : log, order ? log : cap, NULL), 0);
-        free(o);
-        free(e);
+        ingest_two(db[order], order ? cap : log, order ? log : cap);
         rows[order] = tu_sql_text(db[order], rows_sql);
         xch[order] = tu_sql_text(db[order], xch_sql);
         /* log first: the one local address was known; capture first: none */
@@ -585,20 +599,14 @@ START_TEST(capture_directions_either_order)
     ck_assert_str_eq(xch[0], xch[1]);
     /* the CLI output's `show vpn flow` local-ip is an own address too: read before the
      * capture, it alone gives the directions as the capture is stored */
-    char ts[PATH_LEN], db3[PATH_LEN];
-    xfmt(cmd, sizeof cmd, "ls '%s'/tmp/cli/techsupport_*.txt > '%s/ts.list'", g, g);
-    run_cmd(cmd);
-    xfmt(ts, sizeof ts, "%s/ts.list", g);
-    FILE *lf = fopen(ts, "r");
-    ck_assert_ptr_nonnull(lf);
-    ck_assert_ptr_nonnull(fgets(ts, sizeof ts, lf));
-    fclose(lf);
-    ts[strcspn(ts, "\n")] = '\0';
+    char pattern[PATH_LEN], db3[PATH_LEN];
+    xfmt(pattern, sizeof pattern, "%s/tmp/cli/techsupport_*.txt", g);
+    glob_t ts;
+    ck_assert_int_eq(glob(pattern, 0, NULL, &ts), 0);
+    ck_assert_uint_eq(ts.gl_pathc, 1);
     xfmt(db3, sizeof db3, "%s/t3.db", g);
-    char *o = NULL, *e = NULL;
-    ck_assert_int_eq(tu_run(&o, &e, "ingest", "-q", "--db", db3, ts, cap, NULL), 0);
-    free(o);
-    free(e);
+    ingest_two(db3, ts.gl_pathv[0], cap);
+    globfree(&ts);
     ck_assert_int_eq(tu_sql_int(db3, "SELECT own_addrs FROM sources WHERE kind = 'pcap'"), 1);
     ck_assert_int_eq(tu_sql_int(db3, "SELECT count(*) FROM device_addrs WHERE ip = '198.51.100.10'"), 1);
     char *rows3 = tu_sql_text(db3, rows_sql);
@@ -615,12 +623,9 @@ END_TEST
  * finds the rest by scanning its rows: the capture's directions still come out. */
 START_TEST(capture_directions_many_local_addresses)
 {
-    char g[PATH_LEN], db[PATH_LEN], log[PATH_LEN], cap[PATH_LEN], cmd[2 * PATH_LEN];
-    xfmt(g, sizeof g, "%s", tu_path("dir-many"));
-    xfmt(cmd, sizeof cmd, "rm -rf '%s' && '%s' one-way-loss-natt '%s' >/dev/null", g, gen_bin(), g);
-    run_cmd(cmd);
+    char g[PATH_LEN], db[PATH_LEN], log[PATH_LEN], cap[PATH_LEN];
+    gen_natt("dir-many", g, cap);
     xfmt(log, sizeof log, "%s/many.log", g);
-    xfmt(cap, sizeof cap, "%s/var/log/pan/ikemgr.pcap", g);
     xfmt(db, sizeof db, "%s/t.db", g);
     FILE *f = fopen(log, "w");
     ck_assert_ptr_nonnull(f);
@@ -631,10 +636,7 @@ START_TEST(capture_directions_many_local_addresses)
     fprintf(f, "2024-06-04 03:41:00.000 -0500 [DEBG]: 198.51.100.10[4500] - 203.0.113.5[28611]:(nil) 1 times of 80 bytes "
                "message will be sent over socket 1024\n");
     fclose(f);
-    char *o = NULL, *e = NULL;
-    ck_assert_int_eq(tu_run(&o, &e, "ingest", "-q", "--db", db, log, cap, NULL), 0);
-    free(o);
-    free(e);
+    ingest_two(db, log, cap);
     ck_assert_int_eq(tu_sql_int(db, "SELECT addrs_listed FROM sources WHERE kind = 'ikemgr-log'"), 0);
     ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM device_addrs"), 4096);
     ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM device_addrs WHERE ip = '198.51.100.10'"), 0);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static const char ingest_usage[] =
@@ -302,12 +303,24 @@ static long peak_rss_kib(void)
 }
 
 /* -v: where the time and memory went, phase by phase */
-static void phase(const struct ikm_ingest_opts *o, const char *name, double *t)
+static double process_cpu_s(void)
 {
-    double n = now_s();
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* One line per phase with -v: wall time, CPU time of the whole process in it (this
+ * machine's speed drifts; CPU time compares runs better), and peak memory. */
+static void phase(const struct ikm_ingest_opts *o, const char *name, double *t, double *cpu)
+{
+    double n = now_s(), c = process_cpu_s();
     if (o->verbose)
-        fprintf(stderr, "time: %-22s %8.3f s, peak memory %ld MiB\n", name, n - *t, peak_rss_kib() / 1024);
+        fprintf(stderr, "time: %-22s %8.3f s, cpu %7.3f s, peak memory %ld MiB\n", name, n - *t, c - *cpu,
+                peak_rss_kib() / 1024);
     *t = n;
+    *cpu = c;
 }
 
 static int parse_size(const char *s, int64_t *out)
@@ -427,7 +440,7 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
         return IKM_EXIT_NOTHING;
     }
     struct ingest_run run = {.db = db, .parsers = &parsers, .o = o};
-    double t = now_s();
+    double t = now_s(), cpu = process_cpu_s();
     struct ikm_walk_cb cb = {&run, on_leaf, on_note};
     int64_t inventory_seen = 0;
     for (int i = 0; i < ninputs && !run.fatal; i++) {
@@ -453,7 +466,9 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
         }
     }
     ikm_parsers_free(&parsers);
-    phase(o, "reading inputs", &t);
+    phase(o, "reading inputs", &t, &cpu);
+    if (o->verbose)
+        fprintf(stderr, "time:   of it the row writer thread      cpu %7.3f s\n", tl_writer_cpu_s(db));
     /* Derived state covers the whole database, so it is rebuilt whenever this run committed
      * anything — also after a later input failed, or the committed sources would stay
      * unresolved for good (a rerun skips them as already stored). */
@@ -469,12 +484,12 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
-        phase(o, "rotation overlaps", &t);
+        phase(o, "rotation overlaps", &t, &cpu);
         if (ikm_zone_resolve(tl_sqlite(db), &o->tz, stderr, &zs, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
-        phase(o, "time zones", &t);
+        phase(o, "time zones", &t, &cpu);
         for (size_t i = 0; i < run.ndone && !o->quiet; i++)
             print_summary(o->out, db, &run.done[i]);
         if (dups > 0 && !o->quiet)
@@ -486,7 +501,7 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         }
-        phase(o, "checklist", &t);
+        phase(o, "checklist", &t, &cpu);
         if (ikm_pair_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
@@ -496,7 +511,7 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
                    (long long)ps.answered, (long long)(ps.exchanges - ps.answered));
         }
     }
-    phase(o, "pairing", &t);
+    phase(o, "pairing", &t, &cpu);
     for (size_t i = 0; i < run.ndone; i++)
         free(run.done[i].path);
     free(run.done);
@@ -511,7 +526,7 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
         fprintf(stderr, "ikemortem: %s\n", err);
         return IKM_EXIT_NOTHING;
     }
-    phase(o, "indexes and close", &t);
+    phase(o, "indexes and close", &t, &cpu);
     if (!keep) {
         if (created)
             fprintf(stderr, "ikemortem: nothing complete to keep; %s not created\n", o->db);

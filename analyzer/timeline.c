@@ -52,6 +52,31 @@ enum cap_kind {
     LOG_XCH,  /* a log's exchange, with its id */
     LOG_BUMP, /* one more retransmit on log exchange `id` */
 };
+/* The inserts that store them. The first RS_RUNS also have a RUN_ROWS-row form. */
+enum row_stmt {
+    RS_CAP,      /* a captured message: only the columns a capture fills */
+    RS_XCH,      /* a capture's exchange */
+    RS_LMSG,     /* a logged message as ikemgr's lines give it (log_row_narrow) */
+    RS_LXCH,     /* a log's exchange, with its id */
+    RS_RUNS,
+    RS_LOG_WIDE = RS_RUNS, /* a logged message with more (every column) */
+    RS_BUMP,               /* one more retransmit on a log exchange */
+    RS_COUNT
+};
+#define RUN_ROWS 16
+static const int row_params[RS_COUNT] = {29, 5, 23, 6, 35, 1};
+
+/* What a writer insert's parameter holds (see "the writer's rows" below). */
+enum bound_kind { BOUND_UNKNOWN, BOUND_NULL, BOUND_INT, BOUND_STATIC };
+struct bound {
+    int64_t v; /* the integer, or the text's address */
+    int kind;
+};
+struct binder {
+    sqlite3_stmt *st;
+    struct bound *b; /* per parameter, 1-based */
+};
+
 struct cap_row {
     enum cap_kind kind;
     int64_t id, retransmit_of; /* message: its predicted row id, the request it repeats (0) */
@@ -71,6 +96,7 @@ struct cap_writer {
     struct cap_row *fill; /* the parser's batch; only the parser's thread touches it */
     size_t nfill;
     int stop;
+    double cpu_s; /* the writer thread's CPU time, set when it ends */
     int failed; /* a row could not be stored: errmsg says why */
     char errmsg[256];
     struct ikm_textbuf tb;
@@ -81,13 +107,16 @@ struct tl_db {
     sqlite3 *db;
     char *final_path;
     char *tmp_path; /* set while a new DB is being built */
-    sqlite3_stmt *ins_event, *ins_msg, *ins_unparsed, *ins_diag;
-    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_cap, *ins_xch, *ins_lxch, *bump_lxch, *ins_lmsg;
-    sqlite3_stmt *ins_ka;
+    sqlite3_stmt *ins_event, *ins_unparsed, *ins_diag;
+    sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_ka;
+    sqlite3_stmt *ins_row[RS_COUNT]; /* the writer's rows, one per insert */
+    sqlite3_stmt *ins_run[RS_RUNS];  /* the same, RUN_ROWS rows per insert */
+    struct bound *bound_row[RS_COUNT], *bound_run[RS_RUNS]; /* what their parameters hold */
     struct ikm_capture_pairer *pairer; /* the current source's captured IKE messages */
     struct ikm_log_pairer *lpairer;    /* the current source's logged IKE messages */
     struct cap_writer *cw;             /* their writer thread (NULL: rows stored in place) */
     int64_t next_msg_id;               /* the row id the next capture message gets */
+    double writer_cpu_s;               /* CPU time of the writer threads that ended */
     int cap_own;                       /* own addresses the capture pairer was given (-1: none) */
     int in_tx;
     int64_t source_id;
@@ -169,28 +198,52 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
-#define N_STMTS 15
+#define N_FIXED 9 /* the inserts before the writer's (ins_row, ins_run) */
+#define N_STMTS (N_FIXED + RS_COUNT + RS_RUNS)
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
-    sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_msg, &t->ins_unparsed, &t->ins_diag,
-                                     &t->ins_cli,   &t->ins_fact, &t->ins_gw,      &t->ins_tn,
-                                     &t->ins_esp,   &t->ins_cap,  &t->ins_xch,     &t->ins_lxch,
-                                     &t->bump_lxch, &t->ins_lmsg, &t->ins_ka};
+    sqlite3_stmt **slots[N_FIXED] = {&t->ins_event, &t->ins_unparsed, &t->ins_diag, &t->ins_cli, &t->ins_fact,
+                                     &t->ins_gw,    &t->ins_tn,       &t->ins_esp,  &t->ins_ka};
     memcpy(out, slots, sizeof slots);
+    for (int i = 0; i < RS_COUNT; i++)
+        out[N_FIXED + i] = &t->ins_row[i];
+    for (int i = 0; i < RS_RUNS; i++)
+        out[N_FIXED + RS_COUNT + i] = &t->ins_run[i];
+}
+
+/* "INSERT OR FAIL ... VALUES(tuple)" with the tuple repeated `rows` times; NULL without
+ * memory. OR FAIL: a many-row insert that may abort halfway needs a statement journal (a
+ * savepoint per statement, every page it touches copied: more than the rows' own cost);
+ * one that stops where it fails does not, and a failed row fails the whole source anyway. */
+static char *insert_rows_sql(const char *one, int rows)
+{
+    const char *v = strstr(one, "VALUES");
+    if (strncmp(one, "INSERT ", 7) != 0 || !v)
+        return NULL;
+    v += 6;
+    size_t head = (size_t)(v - one) - 7, tuple = strlen(v);
+    char *sql = malloc(15 + head + (size_t)rows * (tuple + 1) + 1);
+    if (!sql)
+        return NULL;
+    memcpy(sql, "INSERT OR FAIL ", 15);
+    memcpy(sql + 15, one + 7, head);
+    char *o = sql + 15 + head;
+    for (int i = 0; i < rows; i++) {
+        if (i)
+            *o++ = ',';
+        memcpy(o, v, tuple);
+        o += tuple;
+    }
+    *o = '\0';
+    return sql;
 }
 
 static int prepare(struct tl_db *t, char *err, size_t errsz)
 {
-    static const char *const sql[N_STMTS] = {
+    static const char *const sql[N_FIXED + RS_COUNT] = {
         "INSERT INTO events(source_id,line,ts_us,ts_local_us,tz_state,ts_text,device,kind,severity,"
         "level_raw,gateway,tunnel,peer_ip,gw_id,tn_id,msg,attrs_json) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        /* logged messages: ids given by the log pairer (a request is stored once answered) */
-        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
-        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
-        "expected_msg_id,length,natt,copies,gw_id,tn_id,next_payload,length_mismatch,notify_error,"
-        "ke_group,frag_num,frag_total,liveness,payloads,id,retransmit_of) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO unparsed(source_id,line,byte_offset,reason,text) VALUES(?,?,?,?,?)",
         "INSERT INTO diagnostics(source_id,path,line,byte_offset,severity,check_name,message) "
         "VALUES(?,?,?,?,?,?,?)",
@@ -205,35 +258,57 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "ipsec_crypto_profile,monitor_enabled,monitor_dest,monitor_profile) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO esp_counts(source_id,device,src_ip,dst_ip,spi,natt,bucket_start_us,packets,bytes,"
         "first_frame,last_frame,min_seq,max_seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        /* capture messages: a million a capture, so only the columns a capture fills, and
-         * the constants as literals (every bound value costs on every row) */
+        "INSERT INTO nat_keepalives(source_id,device,src_ip,dst_ip,bucket_start_us,packets,first_frame,last_frame) "
+        "VALUES(?,?,?,?,?,?,?,?)",
+        /* RS_CAP: a million a capture, so only the columns a capture fills, and the
+         * constants as literals (every bound value costs on every row) */
         "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
         "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
         "length,natt,retransmit_of,next_payload,length_mismatch,notify_error,ke_group,frag_num,frag_total,"
         "liveness,payloads) "
         "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* RS_XCH */
         "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
-        "VALUES('pcap', ?, ?, ?, ?, ?)",
-        "INSERT INTO exchanges(id, origin, request_id, response_id, rtt_us, retransmits, initiator) "
-        "VALUES(?, 'log', ?, ?, ?, ?, ?)",
-        "UPDATE exchanges SET retransmits = retransmits + 1 WHERE id = ?",
-        /* logged messages as ikemgr's lines give them: 4 M rows for a 1 GiB debug log, and
-         * the writer thread that stores them bounds its ingest, so only the columns such a
-         * line fills are bound (a message with more goes through ins_msg) */
+        "VALUES('pcap',?,?,?,?,?)",
+        /* RS_LMSG: 4 M rows for a 1 GiB debug log, and the writer thread that stores them
+         * bounds its ingest, so only the columns such a line fills are bound; ids given by
+         * the log pairer (a request is stored once answered) */
         "INSERT INTO ike_messages(id,source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
         "src_ip,src_port,dst_ip,dst_port,version,exch_type,is_response,msg_id,expected_msg_id,length,natt,"
         "copies,gw_id,tn_id,retransmit_of) "
         "VALUES(?,?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "INSERT INTO nat_keepalives(source_id,device,src_ip,dst_ip,bucket_start_us,packets,first_frame,last_frame) "
-        "VALUES(?,?,?,?,?,?,?,?)",
+        /* RS_LXCH */
+        "INSERT INTO exchanges(id, origin, request_id, response_id, rtt_us, retransmits, initiator) "
+        "VALUES(?,'log',?,?,?,?,?)",
+        /* RS_LOG_WIDE: a logged message with what only a richer line gives */
+        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
+        "expected_msg_id,length,natt,copies,gw_id,tn_id,next_payload,length_mismatch,notify_error,"
+        "ke_group,frag_num,frag_total,liveness,payloads,id,retransmit_of) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* RS_BUMP */
+        "UPDATE exchanges SET retransmits = retransmits + 1 WHERE id = ?",
     };
     sqlite3_stmt **out[N_STMTS];
     stmt_slots(t, out);
-    for (int i = 0; i < N_STMTS; i++)
-        if (sqlite3_prepare_v3(t->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, out[i], NULL) != SQLITE_OK) {
-            snprintf(err, errsz, "database: %s", sqlite3_errmsg(t->db));
+    for (int i = 0; i < N_STMTS; i++) {
+        char *runsql = NULL;
+        const char *q = i < N_FIXED + RS_COUNT ? sql[i] : (runsql = insert_rows_sql(sql[i - RS_COUNT], RUN_ROWS));
+        int rc = q ? sqlite3_prepare_v3(t->db, q, -1, SQLITE_PREPARE_PERSISTENT, out[i], NULL) : SQLITE_NOMEM;
+        free(runsql);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errsz, "database: %s", q ? sqlite3_errmsg(t->db) : "out of memory");
             return -1;
         }
+    }
+    for (int i = 0; i < RS_COUNT + RS_RUNS; i++) {
+        struct bound **b = i < RS_COUNT ? &t->bound_row[i] : &t->bound_run[i - RS_COUNT];
+        sqlite3_stmt *st = i < RS_COUNT ? t->ins_row[i] : t->ins_run[i - RS_COUNT];
+        if (!(*b = calloc((size_t)sqlite3_bind_parameter_count(st) + 1, sizeof **b))) {
+            snprintf(err, errsz, "out of memory");
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -244,6 +319,14 @@ static void finalize_all(struct tl_db *t)
     for (int i = 0; i < N_STMTS; i++) {
         sqlite3_finalize(*out[i]);
         *out[i] = NULL;
+    }
+    for (int i = 0; i < RS_COUNT; i++) {
+        free(t->bound_row[i]);
+        t->bound_row[i] = NULL;
+    }
+    for (int i = 0; i < RS_RUNS; i++) {
+        free(t->bound_run[i]);
+        t->bound_run[i] = NULL;
     }
 }
 
@@ -352,6 +435,11 @@ fail:
     }
     tl_free(t);
     return NULL;
+}
+
+double tl_writer_cpu_s(const struct tl_db *t)
+{
+    return t->writer_cpu_s;
 }
 
 int tl_close(struct tl_db *t, int ok, char *err, size_t errsz)
@@ -514,54 +602,112 @@ static void hex16(uint64_t v, char out[17])
     out[16] = '\0';
 }
 
-static void bind_ip(sqlite3_stmt *st, int i, const char *ip)
+/* ---- the writer's rows ---------------------------------------------------------------------
+ * Binding was a third of the writer thread's time, and consecutive rows repeat most of their
+ * columns (ports, version, exchange type, flags, the NULLs of what a capture lacks), so each
+ * writer insert remembers what its parameters hold and a value equal to it is not bound again
+ * (SQLite keeps bindings across resets). Texts in row memory are always bound: the row they
+ * point into is reused; texts that stay put while a source is read (literals, the device
+ * name) are compared by address. */
+
+static void put_null(struct binder *x, int i)
 {
-    bind_cstr(st, i, ip[0] ? ip : NULL);
+    if (x->b[i].kind == BOUND_NULL)
+        return;
+    sqlite3_bind_null(x->st, i);
+    x->b[i].kind = BOUND_NULL;
 }
 
-static void bind_opt_int32(sqlite3_stmt *st, int i, int v)
+static void put_int(struct binder *x, int i, int64_t v)
+{
+    if (x->b[i].kind == BOUND_INT && x->b[i].v == v)
+        return;
+    sqlite3_bind_int64(x->st, i, v);
+    x->b[i] = (struct bound){v, BOUND_INT};
+}
+
+static void put_opt_int(struct binder *x, int i, int64_t v)
 {
     if (v < 0)
-        sqlite3_bind_null(st, i);
+        put_null(x, i);
     else
-        sqlite3_bind_int(st, i, v);
+        put_int(x, i, v);
+}
+
+/* A NUL-terminated text that stays where it is until the source ends; NULL or "" is NULL. */
+static void put_static(struct binder *x, int i, const char *s)
+{
+    if (!s || !*s) {
+        put_null(x, i);
+        return;
+    }
+    if (x->b[i].kind == BOUND_STATIC && x->b[i].v == (int64_t)(intptr_t)s)
+        return;
+    sqlite3_bind_text(x->st, i, s, -1, SQLITE_STATIC);
+    x->b[i] = (struct bound){(int64_t)(intptr_t)s, BOUND_STATIC};
+}
+
+/* A text in row memory (alive until the step): bound every time. */
+static void put_row_text(struct binder *x, int i, const char *s, int n)
+{
+    sqlite3_bind_text(x->st, i, s, n, SQLITE_STATIC);
+    x->b[i].kind = BOUND_UNKNOWN;
+}
+
+static void put_ip(struct binder *x, int i, const char *ip)
+{
+    if (ip[0])
+        put_row_text(x, i, ip, -1);
+    else
+        put_null(x, i);
+}
+
+static void put_payloads(struct binder *x, int i, const struct ikm_ike_msg *m, struct ikm_textbuf *tb)
+{
+    if (!m->payloads[0]) {
+        put_null(x, i);
+        return;
+    }
+    bind_opt_text(x->st, i, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), tb);
+    x->b[i].kind = BOUND_UNKNOWN;
+}
+
+static const char *dir_name(enum ikm_dir d)
+{
+    return d == IKM_DIR_SENT ? "sent" : d == IKM_DIR_RECV ? "recv" : NULL;
 }
 
 /* The columns a capture row and a log row share, in the same order in both inserts, from
  * parameter `at`: unit, UTC and local time, zone state, device, direction, addresses and
  * ports, SPIs, version, exchange type, flags, response flag, message id (17 parameters). */
-static void bind_msg_head(sqlite3_stmt *st, int at, const struct tl_db *t, const struct ikm_ike_msg *m,
+static void bind_msg_head(struct binder *x, int at, const struct tl_db *t, const struct ikm_ike_msg *m,
                           char spi[2][17])
 {
-    sqlite3_bind_int64(st, at, m->unit);
-    sqlite3_bind_int64(st, at + 1, m->t.utc_us);
-    sqlite3_bind_int64(st, at + 2, m->t.local_us);
-    sqlite3_bind_text(st, at + 3, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
-    bind_cstr(st, at + 4, t->device);
-    bind_cstr(st, at + 5, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
-    bind_ip(st, at + 6, m->src_ip);
-    bind_opt_int32(st, at + 7, m->src_port);
-    bind_ip(st, at + 8, m->dst_ip);
-    bind_opt_int32(st, at + 9, m->dst_port);
+    put_int(x, at, m->unit);
+    put_int(x, at + 1, m->t.utc_us);
+    put_int(x, at + 2, m->t.local_us);
+    put_static(x, at + 3, ikm_tz_state_name(m->t.state));
+    put_static(x, at + 4, t->device);
+    put_static(x, at + 5, dir_name(m->dir));
+    put_ip(x, at + 6, m->src_ip);
+    put_opt_int(x, at + 7, m->src_port);
+    put_ip(x, at + 8, m->dst_ip);
+    put_opt_int(x, at + 9, m->dst_port);
     if (m->has_spi) {
         hex16(m->ispi, spi[0]);
         hex16(m->rspi, spi[1]);
-        sqlite3_bind_text(st, at + 10, spi[0], 16, SQLITE_STATIC);
-        sqlite3_bind_text(st, at + 11, spi[1], 16, SQLITE_STATIC);
+        put_row_text(x, at + 10, spi[0], 16);
+        put_row_text(x, at + 11, spi[1], 16);
     } else {
-        sqlite3_bind_null(st, at + 10);
-        sqlite3_bind_null(st, at + 11);
+        put_null(x, at + 10);
+        put_null(x, at + 11);
     }
-    bind_opt_int32(st, at + 12, m->version);
-    bind_opt_int32(st, at + 13, m->exch_type);
-    bind_opt_int32(st, at + 14, m->flags);
-    bind_opt_int32(st, at + 15, m->is_response);
-    bind_opt_int(st, at + 16, m->msg_id);
+    put_opt_int(x, at + 12, m->version);
+    put_opt_int(x, at + 13, m->exch_type);
+    put_opt_int(x, at + 14, m->flags);
+    put_opt_int(x, at + 15, m->is_response);
+    put_opt_int(x, at + 16, m->msg_id);
 }
-
-/* Stores one capture row; the writer thread's and the in-place path. Returns 0, or -1 with
- * SQLite's message in errmsg. */
-static void bind_log_row(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char spi[2][17]);
 
 /* Nothing set that only captures (or a richer log) give: ins_lmsg stores it whole. */
 static int log_row_narrow(const struct ikm_ike_msg *m)
@@ -570,83 +716,129 @@ static int log_row_narrow(const struct ikm_ike_msg *m)
            m->frag_num < 0 && m->frag_total < 0 && m->liveness < 0 && !m->payloads[0];
 }
 
-static void bind_log_row_narrow(struct tl_db *t, const struct cap_row *r)
+/* Which of the row inserts stores r; the first four also exist as RUN_ROWS-row inserts. */
+static enum row_stmt row_stmt_of(const struct cap_row *r)
 {
-    const struct ikm_ike_msg *m = &r->m;
-    sqlite3_stmt *st = t->ins_lmsg;
-    sqlite3_bind_int64(st, 1, r->id);
-    sqlite3_bind_int64(st, 2, t->source_id);
-    sqlite3_bind_int64(st, 3, m->unit);
-    sqlite3_bind_int64(st, 4, m->t.utc_us);
-    sqlite3_bind_int64(st, 5, m->t.local_us);
-    sqlite3_bind_text(st, 6, ikm_tz_state_name(m->t.state), -1, SQLITE_STATIC);
-    bind_cstr(st, 7, t->device);
-    bind_cstr(st, 8, m->dir == IKM_DIR_SENT ? "sent" : m->dir == IKM_DIR_RECV ? "recv" : NULL);
-    bind_ip(st, 9, m->src_ip);
-    bind_opt_int(st, 10, m->src_port);
-    bind_ip(st, 11, m->dst_ip);
-    bind_opt_int(st, 12, m->dst_port);
-    bind_opt_int(st, 13, m->version);
-    bind_opt_int(st, 14, m->exch_type);
-    bind_opt_int(st, 15, m->is_response);
-    bind_opt_int(st, 16, m->msg_id);
-    bind_opt_int(st, 17, m->expected_msg_id);
-    bind_opt_int(st, 18, m->length);
-    bind_opt_int(st, 19, m->natt);
-    bind_opt_int(st, 20, m->copies);
-    bind_opt_int(st, 21, m->gw_id);
-    bind_opt_int(st, 22, m->tn_id);
-    bind_opt_int(st, 23, r->retransmit_of > 0 ? r->retransmit_of : -1);
+    switch (r->kind) {
+    case CAP_MSG:
+        return RS_CAP;
+    case CAP_XCH:
+        return RS_XCH;
+    case LOG_XCH:
+        return RS_LXCH;
+    case LOG_MSG:
+        return log_row_narrow(&r->m) ? RS_LMSG : RS_LOG_WIDE;
+    case LOG_BUMP:
+        break;
+    }
+    return RS_BUMP;
 }
 
-static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char *errmsg, size_t errsz)
+static void bind_exchange(struct binder *x, int at, const struct ikm_exchange *e)
 {
-    sqlite3_stmt *st;
-    char spi[2][17]; /* alive until the step: bound SQLITE_STATIC */
-    if (r->kind == LOG_MSG && log_row_narrow(&r->m)) {
-        st = t->ins_lmsg;
-        bind_log_row_narrow(t, r);
-    } else if (r->kind == LOG_MSG) {
-        st = t->ins_msg;
-        bind_log_row(t, r, tb, spi);
-    } else if (r->kind == LOG_XCH) {
-        st = t->ins_lxch;
-        sqlite3_bind_int64(st, 1, r->x.id);
-        sqlite3_bind_int64(st, 2, r->x.request_id);
-        bind_opt_int(st, 3, r->x.response_id > 0 ? r->x.response_id : -1);
-        bind_opt_int(st, 4, r->x.rtt_us);
-        sqlite3_bind_int(st, 5, r->x.retransmits);
-        bind_cstr(st, 6, r->x.initiator);
-    } else if (r->kind == LOG_BUMP) {
-        st = t->bump_lxch;
-        sqlite3_bind_int64(st, 1, r->id);
-    } else if (r->kind == CAP_XCH) {
-        st = t->ins_xch;
-        sqlite3_bind_int64(st, 1, r->x.request_id);
-        bind_opt_int(st, 2, r->x.response_id > 0 ? r->x.response_id : -1);
-        bind_opt_int(st, 3, r->x.rtt_us);
-        sqlite3_bind_int(st, 4, r->x.retransmits);
-        bind_cstr(st, 5, r->x.initiator);
-    } else {
-        const struct ikm_ike_msg *m = &r->m;
-        st = t->ins_cap;
-        sqlite3_bind_int64(st, 1, t->source_id);
-        bind_msg_head(st, 2, t, m, spi);
-        bind_opt_int(st, 19, m->length);
-        bind_opt_int32(st, 20, m->natt);
-        bind_opt_int(st, 21, r->retransmit_of > 0 ? r->retransmit_of : -1);
-        bind_opt_int32(st, 22, m->next_payload);
-        sqlite3_bind_int(st, 23, m->length_mismatch);
-        bind_opt_int32(st, 24, m->notify_error);
-        bind_opt_int32(st, 25, m->ke_group);
-        bind_opt_int32(st, 26, m->frag_num);
-        bind_opt_int32(st, 27, m->frag_total);
-        bind_opt_int32(st, 28, m->liveness);
-        if (m->payloads[0])
-            bind_opt_text(st, 29, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), tb);
-        else
-            sqlite3_bind_null(st, 29);
+    put_int(x, at, e->request_id);
+    put_opt_int(x, at + 1, e->response_id > 0 ? e->response_id : -1);
+    put_opt_int(x, at + 2, e->rtt_us);
+    put_int(x, at + 3, e->retransmits);
+    put_static(x, at + 4, e->initiator);
+}
+
+/* Binds row r's values to parameters at.. of its insert (one tuple of a run insert). */
+static void bind_row(struct tl_db *t, struct binder *x, int at, const struct cap_row *r, struct ikm_textbuf *tb,
+                     char spi[2][17])
+{
+    const struct ikm_ike_msg *m = &r->m;
+    int64_t retransmit_of = r->retransmit_of > 0 ? r->retransmit_of : -1;
+    switch (row_stmt_of(r)) {
+    case RS_LMSG:
+        put_int(x, at, r->id);
+        put_int(x, at + 1, t->source_id);
+        put_int(x, at + 2, m->unit);
+        put_int(x, at + 3, m->t.utc_us);
+        put_int(x, at + 4, m->t.local_us);
+        put_static(x, at + 5, ikm_tz_state_name(m->t.state));
+        put_static(x, at + 6, t->device);
+        put_static(x, at + 7, dir_name(m->dir));
+        put_ip(x, at + 8, m->src_ip);
+        put_opt_int(x, at + 9, m->src_port);
+        put_ip(x, at + 10, m->dst_ip);
+        put_opt_int(x, at + 11, m->dst_port);
+        put_opt_int(x, at + 12, m->version);
+        put_opt_int(x, at + 13, m->exch_type);
+        put_opt_int(x, at + 14, m->is_response);
+        put_opt_int(x, at + 15, m->msg_id);
+        put_opt_int(x, at + 16, m->expected_msg_id);
+        put_opt_int(x, at + 17, m->length);
+        put_opt_int(x, at + 18, m->natt);
+        put_opt_int(x, at + 19, m->copies);
+        put_opt_int(x, at + 20, m->gw_id);
+        put_opt_int(x, at + 21, m->tn_id);
+        put_opt_int(x, at + 22, retransmit_of);
+        return;
+    case RS_LOG_WIDE: /* never in a run */
+        put_int(x, 1, t->source_id);
+        put_static(x, 2, "log");
+        bind_msg_head(x, 3, t, m, spi);
+        put_opt_int(x, 20, m->expected_msg_id);
+        put_opt_int(x, 21, m->length);
+        put_opt_int(x, 22, m->natt);
+        put_opt_int(x, 23, m->copies);
+        put_opt_int(x, 24, m->gw_id);
+        put_opt_int(x, 25, m->tn_id);
+        put_opt_int(x, 26, m->next_payload);
+        put_null(x, 27); /* length_mismatch: captures only */
+        put_opt_int(x, 28, m->notify_error);
+        put_opt_int(x, 29, m->ke_group);
+        put_opt_int(x, 30, m->frag_num);
+        put_opt_int(x, 31, m->frag_total);
+        put_opt_int(x, 32, m->liveness);
+        put_payloads(x, 33, m, tb);
+        put_int(x, 34, r->id);
+        put_opt_int(x, 35, retransmit_of);
+        return;
+    case RS_LXCH: /* its id, then what a capture's exchange has */
+        put_int(x, at, r->x.id);
+        bind_exchange(x, at + 1, &r->x);
+        return;
+    case RS_XCH:
+        bind_exchange(x, at, &r->x);
+        return;
+    case RS_BUMP:
+    case RS_COUNT:
+        put_int(x, at, r->id);
+        return;
+    case RS_CAP:
+        put_int(x, at, t->source_id);
+        bind_msg_head(x, at + 1, t, m, spi);
+        put_opt_int(x, at + 18, m->length);
+        put_opt_int(x, at + 19, m->natt);
+        put_opt_int(x, at + 20, retransmit_of);
+        put_opt_int(x, at + 21, m->next_payload);
+        put_int(x, at + 22, m->length_mismatch);
+        put_opt_int(x, at + 23, m->notify_error);
+        put_opt_int(x, at + 24, m->ke_group);
+        put_opt_int(x, at + 25, m->frag_num);
+        put_opt_int(x, at + 26, m->frag_total);
+        put_opt_int(x, at + 27, m->liveness);
+        put_payloads(x, at + 28, m, tb);
+        return;
     }
+}
+
+/* Stores n rows that share an insert (n == 1, or RUN_ROWS through the run insert, which
+ * opens the table once for them all: per-statement work was a tenth of the writer's time).
+ * The writer thread's and the in-place path. Returns 0, or -1 with SQLite's message in
+ * errmsg. */
+static int cap_store(struct tl_db *t, const struct cap_row *const *rows, size_t n, struct ikm_textbuf *tb,
+                     char *errmsg, size_t errsz)
+{
+    enum row_stmt k = row_stmt_of(rows[0]);
+    struct binder x = n == 1 ? (struct binder){t->ins_row[k], t->bound_row[k]}
+                             : (struct binder){t->ins_run[k], t->bound_run[k]};
+    sqlite3_stmt *st = x.st;
+    char spi[RUN_ROWS][2][17]; /* alive until the step: bound SQLITE_STATIC */
+    for (size_t i = 0, at = 1; i < n; i++, at += row_params[k])
+        bind_row(t, &x, (int)at, rows[i], tb, spi[i]);
     /* every parameter is bound above: no clearing */
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -654,10 +846,10 @@ static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbu
         snprintf(errmsg, errsz, "%s", sqlite3_errmsg(t->db));
         return -1;
     }
-    if (r->kind == CAP_MSG && sqlite3_last_insert_rowid(t->db) != r->id) {
+    if (k == RS_CAP && sqlite3_last_insert_rowid(t->db) != rows[n - 1]->id) {
         /* cannot happen inside the source's own transaction; never pair against wrong ids */
         snprintf(errmsg, errsz, "capture row stored as %lld, paired as %lld", (long long)sqlite3_last_insert_rowid(t->db),
-                 (long long)r->id);
+                 (long long)rows[n - 1]->id);
         return -1;
     }
     return 0;
@@ -666,6 +858,41 @@ static int cap_store(struct tl_db *t, const struct cap_row *r, struct ikm_textbu
 static int cap_row_is_exchange(const struct cap_row *r)
 {
     return r->kind == CAP_XCH || r->kind == LOG_XCH || r->kind == LOG_BUMP;
+}
+
+/* Stores a batch's rows of one pass (messages, or exchanges) in order, consecutive rows of
+ * the same insert RUN_ROWS at a time. */
+static int cap_store_pass(struct tl_db *t, const struct cap_row *rows, size_t n, int pass, struct ikm_textbuf *tb,
+                          char *errmsg, size_t errsz)
+{
+    const struct cap_row *run[RUN_ROWS];
+    size_t nrun = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* the rows were written on the parser's core: fetch the next ones' lines ahead
+         * (waiting for them was a sixth of this thread's time, perf annotate) */
+        if (pass == 0 && i + CAP_PREFETCH < n)
+            for (size_t b = 0; b < CAP_ROW_HOT; b += 64)
+                __builtin_prefetch((const char *)&rows[i + CAP_PREFETCH] + b);
+        if (cap_row_is_exchange(&rows[i]) != pass)
+            continue;
+        enum row_stmt k = row_stmt_of(&rows[i]);
+        if (nrun && row_stmt_of(run[0]) != k) {
+            for (size_t j = 0; j < nrun; j++)
+                if (cap_store(t, &run[j], 1, tb, errmsg, errsz) < 0)
+                    return -1;
+            nrun = 0;
+        }
+        run[nrun++] = &rows[i];
+        if (k >= RS_RUNS || nrun == RUN_ROWS) {
+            if (cap_store(t, run, nrun, tb, errmsg, errsz) < 0)
+                return -1;
+            nrun = 0;
+        }
+    }
+    for (size_t j = 0; j < nrun; j++)
+        if (cap_store(t, &run[j], 1, tb, errmsg, errsz) < 0)
+            return -1;
+    return 0;
 }
 
 static void *cap_writer_main(void *arg)
@@ -687,16 +914,8 @@ static void *cap_writer_main(void *arg)
          * them (their pages and statements evict each other). Nothing orders a message
          * after an exchange: message ids are assigned by the parser, exchange rows only
          * name them. */
-        for (int pass = 0; pass < 2; pass++)
-            for (size_t i = 0; i < n && !failed; i++) {
-                /* the rows were written on the parser's core: fetch the next ones' lines
-                 * ahead (waiting for them was a sixth of this thread's time, perf annotate) */
-                if (pass == 0 && i + CAP_PREFETCH < n)
-                    for (size_t b = 0; b < CAP_ROW_HOT; b += 64)
-                        __builtin_prefetch((const char *)&rows[i + CAP_PREFETCH] + b);
-                if (cap_row_is_exchange(&rows[i]) == pass)
-                    failed = cap_store(w->t, &rows[i], &w->tb, msg, sizeof msg) < 0;
-            }
+        for (int pass = 0; pass < 2 && !failed; pass++)
+            failed = cap_store_pass(w->t, rows, n, pass, &w->tb, msg, sizeof msg) < 0;
         pthread_mutex_lock(&w->mu);
         if (failed && !w->failed) {
             w->failed = 1;
@@ -707,6 +926,9 @@ static void *cap_writer_main(void *arg)
         pthread_cond_signal(&w->to_parser);
     }
     pthread_mutex_unlock(&w->mu);
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+        w->cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
     return NULL;
 }
 
@@ -791,6 +1013,7 @@ static void cap_end(struct tl_db *t)
         pthread_cond_signal(&w->to_writer);
         pthread_mutex_unlock(&w->mu);
         pthread_join(w->thread, NULL);
+        t->writer_cpu_s += w->cpu_s;
         pthread_cond_destroy(&w->to_writer);
         pthread_cond_destroy(&w->to_parser);
         pthread_mutex_destroy(&w->mu);
@@ -821,7 +1044,8 @@ static int cap_commit(struct tl_db *t, struct cap_row *r)
         return 0;
     }
     char msg[256];
-    if (cap_store(t, r, &t->tb_aux, msg, sizeof msg) < 0) {
+    const struct cap_row *one = r;
+    if (cap_store(t, &one, 1, &t->tb_aux, msg, sizeof msg) < 0) {
         if (t->diag_out)
             fprintf(t->diag_out, "ikemortem: database: %s\n", msg);
         return -1;
@@ -921,35 +1145,6 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
     t->next_msg_id = id + 1;
     note_row(&t->msg_first, &t->msg_last, id);
     return 0;
-}
-
-/* A logged message's row: every parameter of ins_msg bound (no clearing needed). */
-static void bind_log_row(struct tl_db *t, const struct cap_row *r, struct ikm_textbuf *tb, char spi[2][17])
-{
-    const struct ikm_ike_msg *m = &r->m;
-    sqlite3_stmt *st = t->ins_msg;
-    sqlite3_bind_int64(st, 1, t->source_id);
-    sqlite3_bind_text(st, 2, "log", -1, SQLITE_STATIC);
-    bind_msg_head(st, 3, t, m, spi);
-    bind_opt_int(st, 20, m->expected_msg_id);
-    bind_opt_int(st, 21, m->length);
-    bind_opt_int(st, 22, m->natt);
-    bind_opt_int(st, 23, m->copies);
-    bind_opt_int(st, 24, m->gw_id);
-    bind_opt_int(st, 25, m->tn_id);
-    bind_opt_int(st, 26, m->next_payload);
-    sqlite3_bind_null(st, 27); /* length_mismatch: captures only */
-    bind_opt_int(st, 28, m->notify_error);
-    bind_opt_int(st, 29, m->ke_group);
-    bind_opt_int(st, 30, m->frag_num);
-    bind_opt_int(st, 31, m->frag_total);
-    bind_opt_int(st, 32, m->liveness);
-    if (m->payloads[0])
-        bind_opt_text(st, 33, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), tb);
-    else
-        sqlite3_bind_null(st, 33);
-    sqlite3_bind_int64(st, 34, r->id);
-    bind_opt_int(st, 35, r->retransmit_of > 0 ? r->retransmit_of : -1);
 }
 
 /* The log pairer's output: rows for the writer thread (or stored in place without one). */

@@ -35,6 +35,9 @@ struct tl_db *tl_open(const char *path, int *created, char *err, size_t errsz);
 /* ok=1: finish (indexes, rename a new DB into place); ok=0: discard a new DB. Returns 0 or -1
  * (err set). Frees the handle in both cases. */
 int tl_close(struct tl_db *t, int ok, char *err, size_t errsz);
+/* CPU seconds the row writer thread has used so far (the threads of captures and logs that
+ * ended); for ingest -v, where the reading phase's bound is one of its two threads. */
+double tl_writer_cpu_s(const struct tl_db *t);
 struct sqlite3 *tl_sqlite(struct tl_db *t);
 
 /* Starts a source: opens its transaction and inserts its row. Diagnostics are echoed to

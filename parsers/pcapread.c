@@ -402,12 +402,14 @@ static const char *dec_ike(struct pcapread_ctx *c, const struct ipaddr *ip, uint
         emit_diag(c, DG_IKE, IKM_DIAG_WARNING, c->frame,
                   "IKE length %lld is more than the %zu bytes of its UDP datagram; decoded as far as the datagram goes",
                   (long long)m.length, rep);
-    if (strstr(m.payloads, "!LEN"))
-        emit_diag(c, DG_IKE, IKM_DIAG_WARNING, c->frame,
-                  "IKE payload chain cut: a payload length below 4 or past the message (payloads %s)", m.payloads);
-    else if (strstr(m.payloads, "!MANY"))
-        emit_diag(c, DG_IKE, IKM_DIAG_WARNING, c->frame,
-                  "IKE payload chain cut: more than %d payloads (a loop, not a real message)", IKE_WIRE_PAYLOADS_MAX);
+    if (strchr(m.payloads, '!')) { /* the decoder's marks all start with '!': one scan, not two */
+        if (strstr(m.payloads, "!LEN"))
+            emit_diag(c, DG_IKE, IKM_DIAG_WARNING, c->frame,
+                      "IKE payload chain cut: a payload length below 4 or past the message (payloads %s)", m.payloads);
+        else if (strstr(m.payloads, "!MANY"))
+            emit_diag(c, DG_IKE, IKM_DIAG_WARNING, c->frame,
+                      "IKE payload chain cut: more than %d payloads (a loop, not a real message)", IKE_WIRE_PAYLOADS_MAX);
+    }
     m.unit = c->frame;
     m.t.local_us = m.t.utc_us = c->ts;
     m.t.offset_min = 0;

@@ -29,7 +29,7 @@ CFLAGS_TEST    := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fsanitize=addr
                   -fno-sanitize-recover=undefined
 
 PARSER_SRC   := $(sort $(wildcard parsers/*.c))
-ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/timeline.c \
+ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/timeline.c analyzer/rowwriter.c \
                 analyzer/strmap.c analyzer/pairing.c analyzer/zone.c analyzer/kinds.c analyzer/walk.c \
                 analyzer/rotation.c analyzer/artifacts.c analyzer/dbexec.c analyzer/cmd_ingest.c \
                 analyzer/incidents.c analyzer/evidence.c analyzer/analyze.c analyzer/report.c \

@@ -3,6 +3,8 @@
  */
 #include "dbexec.h"
 
+#include "textsafe.h"
+
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,4 +28,21 @@ int ikm_db_execf(sqlite3 *db, const char *what, char *err, size_t errsz, const c
         return -1;
     }
     return 0;
+}
+
+void ikm_db_bind_text(sqlite3_stmt *st, int i, const char *s, size_t n, struct ikm_textbuf *tb)
+{
+    if (!s) {
+        sqlite3_bind_null(st, i);
+        return;
+    }
+    if (ikm_text_is_clean(s, n)) {
+        sqlite3_bind_text(st, i, s, (int)n, SQLITE_STATIC);
+        return;
+    }
+    const char *safe = ikm_text_safe(tb, s, n, 0);
+    if (safe)
+        sqlite3_bind_text(st, i, safe, (int)tb->len, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
 }

@@ -1,6 +1,6 @@
 /*
  * dbexec.h — running formatted SQL (sqlite3_mprintf's %q/%Q quoting) on the timeline, with the
- * error worded for the step that ran it.
+ * error worded for the step that ran it; binding input text to a statement.
  */
 #ifndef IKM_DBEXEC_H
 #define IKM_DBEXEC_H
@@ -8,9 +8,16 @@
 #include <stddef.h>
 
 struct sqlite3;
+struct sqlite3_stmt;
+struct ikm_textbuf;
 
 /* Formats with sqlite3_vmprintf and runs the statements. Returns 0, or -1 with
  * "<what>: <SQLite's message>" in err. */
 int ikm_db_execf(struct sqlite3 *db, const char *what, char *err, size_t errsz, const char *fmt, ...);
+
+/* Binds n bytes of s to parameter i as text made safe (textsafe.h; NULL s binds NULL).
+ * Clean text is bound in place (SQLITE_STATIC: alive until the step); other text is escaped
+ * through tb and copied. Memory running out binds NULL. */
+void ikm_db_bind_text(struct sqlite3_stmt *st, int i, const char *s, size_t n, struct ikm_textbuf *tb);
 
 #endif

@@ -3,22 +3,19 @@
  * checks, the sink that turns parser records into rows with prepared statements reused for a
  * whole source, and the per-source commit with time-zone resolution.
  *
- * Captures: a million packets are a million rows, and SQLite's inserts took two thirds of
- * the time of reading a capture. So a capture's rows are stored by a writer thread while the
- * parser decodes the next packets: the sink pairs each message (pairing.c, with its row id
- * predicted: the source's rows are appended in one transaction) and hands the rows over in
- * batches. One thread uses the connection at a time: everything else that touches the
- * database first waits until the writer has stored what it was given (cap_sync).
- *
- * Logs: a 1 GiB debug ikemgr.log is ~4 M IKE message rows, and their inserts were as much
- * again as parsing the lines (callgrind). They go through the same writer thread, paired as
- * they are stored (ikm_log_pairer); the log's few events still sync and insert in place.
+ * Captures and logs: their IKE messages and exchanges are millions of rows, stored by
+ * rowwriter.c (a writer thread while the parser reads on). The sink pairs each message as it
+ * comes (pairing.c; a capture's row ids are predicted: the source's rows are appended in one
+ * transaction) and hands the rows over. Everything else that touches the database first waits
+ * until the writer has stored what it was given (tl_sync); a log's few events are inserted in
+ * place.
  */
 #include "timeline.h"
 
 #include "../parsers/timefmt.h"
 #include "dbexec.h"
 #include "pairing.h"
+#include "rowwriter.h"
 #include "strmap.h"
 #include "textsafe.h"
 
@@ -34,74 +31,9 @@
 
 extern const char schema_timeline_sql[];
 
-#define CAP_BATCH 512 /* capture rows handed to the writer thread at once (0.3 MiB) */
-#define CAP_PREFETCH 4 /* rows ahead the writer fetches */
-#define CAP_ROW_HOT 320 /* the bytes of a row cap_store reads (all but the payload text) */
 #define OWN_ADDRS_MAX 256 /* a device's own addresses remembered for its captures (more: the
                            * pairing pass sets the rest) */
 #define SRC_ADDRS_MAX 4096
-#define CAP_BATCHES 8 /* a queue deep enough that neither thread waits for the other's wake-up
-                       * when the machine is busy (each wake-up can take a time slice) */
-
-/* A capture row waiting for the writer: a message (copied: the parser's record is borrowed)
- * or an exchange. */
-enum cap_kind {
-    CAP_MSG,  /* a captured message */
-    CAP_XCH,  /* a capture's exchange */
-    LOG_MSG,  /* a logged message, with its id and derived values (ikm_log_pairer) */
-    LOG_XCH,  /* a log's exchange, with its id */
-    LOG_BUMP, /* one more retransmit on log exchange `id` */
-};
-/* The inserts that store them. The first RS_RUNS also have a RUN_ROWS-row form. */
-enum row_stmt {
-    RS_CAP,      /* a captured message: only the columns a capture fills */
-    RS_XCH,      /* a capture's exchange */
-    RS_LMSG,     /* a logged message as ikemgr's lines give it (log_row_narrow) */
-    RS_LXCH,     /* a log's exchange, with its id */
-    RS_RUNS,
-    RS_LOG_WIDE = RS_RUNS, /* a logged message with more (every column) */
-    RS_BUMP,               /* one more retransmit on a log exchange */
-    RS_COUNT
-};
-#define RUN_ROWS 16
-static const int row_params[RS_COUNT] = {29, 5, 23, 6, 35, 1};
-
-/* What a writer insert's parameter holds (see "the writer's rows" below). */
-enum bound_kind { BOUND_UNKNOWN, BOUND_NULL, BOUND_INT, BOUND_STATIC };
-struct bound {
-    int64_t v; /* the integer, or the text's address */
-    int kind;
-};
-struct binder {
-    sqlite3_stmt *st;
-    struct bound *b; /* per parameter, 1-based */
-};
-
-struct cap_row {
-    enum cap_kind kind;
-    int64_t id, retransmit_of; /* message: its predicted row id, the request it repeats (0) */
-    struct ikm_exchange x;
-    struct ikm_ike_msg m;
-};
-
-/* A ring of batches: the parser's thread fills batch[(head + queued) % CAP_BATCHES] while
- * the writer stores the `queued` ones from head on. */
-struct cap_writer {
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t to_writer, to_parser;
-    struct cap_row *batch[CAP_BATCHES];
-    size_t count[CAP_BATCHES];
-    size_t head, queued; /* under mu */
-    struct cap_row *fill; /* the parser's batch; only the parser's thread touches it */
-    size_t nfill;
-    int stop;
-    double cpu_s; /* the writer thread's CPU time, set when it ends */
-    int failed; /* a row could not be stored: errmsg says why */
-    char errmsg[256];
-    struct ikm_textbuf tb;
-    struct tl_db *t;
-};
 
 struct tl_db {
     sqlite3 *db;
@@ -109,14 +41,10 @@ struct tl_db {
     char *tmp_path; /* set while a new DB is being built */
     sqlite3_stmt *ins_event, *ins_unparsed, *ins_diag;
     sqlite3_stmt *ins_cli, *ins_fact, *ins_gw, *ins_tn, *ins_esp, *ins_ka;
-    sqlite3_stmt *ins_row[RS_COUNT]; /* the writer's rows, one per insert */
-    sqlite3_stmt *ins_run[RS_RUNS];  /* the same, RUN_ROWS rows per insert */
-    struct bound *bound_row[RS_COUNT], *bound_run[RS_RUNS]; /* what their parameters hold */
     struct ikm_capture_pairer *pairer; /* the current source's captured IKE messages */
     struct ikm_log_pairer *lpairer;    /* the current source's logged IKE messages */
-    struct cap_writer *cw;             /* their writer thread (NULL: rows stored in place) */
+    struct row_writer *rw;             /* their rows (rowwriter.c) */
     int64_t next_msg_id;               /* the row id the next capture message gets */
-    double writer_cpu_s;               /* CPU time of the writer threads that ended */
     int cap_own;                       /* own addresses the capture pairer was given (-1: none) */
     int in_tx;
     int64_t source_id;
@@ -140,11 +68,11 @@ struct tl_db {
     char last_addr[IKM_IP_MAX];
 };
 
-static int cap_sync(struct tl_db *t);
+static int tl_sync(struct tl_db *t);
 
 struct sqlite3 *tl_sqlite(struct tl_db *t)
 {
-    cap_sync(t); /* a failure shows at the source's end */
+    tl_sync(t); /* a failure shows at the source's end */
     return t->db;
 }
 
@@ -198,49 +126,17 @@ static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
     return r;
 }
 
-#define N_FIXED 9 /* the inserts before the writer's (ins_row, ins_run) */
-#define N_STMTS (N_FIXED + RS_COUNT + RS_RUNS)
+#define N_STMTS 9
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
-    sqlite3_stmt **slots[N_FIXED] = {&t->ins_event, &t->ins_unparsed, &t->ins_diag, &t->ins_cli, &t->ins_fact,
+    sqlite3_stmt **slots[N_STMTS] = {&t->ins_event, &t->ins_unparsed, &t->ins_diag, &t->ins_cli, &t->ins_fact,
                                      &t->ins_gw,    &t->ins_tn,       &t->ins_esp,  &t->ins_ka};
     memcpy(out, slots, sizeof slots);
-    for (int i = 0; i < RS_COUNT; i++)
-        out[N_FIXED + i] = &t->ins_row[i];
-    for (int i = 0; i < RS_RUNS; i++)
-        out[N_FIXED + RS_COUNT + i] = &t->ins_run[i];
-}
-
-/* "INSERT OR FAIL ... VALUES(tuple)" with the tuple repeated `rows` times; NULL without
- * memory. OR FAIL: a many-row insert that may abort halfway needs a statement journal (a
- * savepoint per statement, every page it touches copied: more than the rows' own cost);
- * one that stops where it fails does not, and a failed row fails the whole source anyway. */
-static char *insert_rows_sql(const char *one, int rows)
-{
-    const char *v = strstr(one, "VALUES");
-    if (strncmp(one, "INSERT ", 7) != 0 || !v)
-        return NULL;
-    v += 6;
-    size_t head = (size_t)(v - one) - 7, tuple = strlen(v);
-    char *sql = malloc(15 + head + (size_t)rows * (tuple + 1) + 1);
-    if (!sql)
-        return NULL;
-    memcpy(sql, "INSERT OR FAIL ", 15);
-    memcpy(sql + 15, one + 7, head);
-    char *o = sql + 15 + head;
-    for (int i = 0; i < rows; i++) {
-        if (i)
-            *o++ = ',';
-        memcpy(o, v, tuple);
-        o += tuple;
-    }
-    *o = '\0';
-    return sql;
 }
 
 static int prepare(struct tl_db *t, char *err, size_t errsz)
 {
-    static const char *const sql[N_FIXED + RS_COUNT] = {
+    static const char *const sql[N_STMTS] = {
         "INSERT INTO events(source_id,line,ts_us,ts_local_us,tz_state,ts_text,device,kind,severity,"
         "level_raw,gateway,tunnel,peer_ip,gw_id,tn_id,msg,attrs_json) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -260,56 +156,15 @@ static int prepare(struct tl_db *t, char *err, size_t errsz)
         "first_frame,last_frame,min_seq,max_seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO nat_keepalives(source_id,device,src_ip,dst_ip,bucket_start_us,packets,first_frame,last_frame) "
         "VALUES(?,?,?,?,?,?,?,?)",
-        /* RS_CAP: a million a capture, so only the columns a capture fills, and the
-         * constants as literals (every bound value costs on every row) */
-        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
-        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
-        "length,natt,retransmit_of,next_payload,length_mismatch,notify_error,ke_group,frag_num,frag_total,"
-        "liveness,payloads) "
-        "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        /* RS_XCH */
-        "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
-        "VALUES('pcap',?,?,?,?,?)",
-        /* RS_LMSG: 4 M rows for a 1 GiB debug log, and the writer thread that stores them
-         * bounds its ingest, so only the columns such a line fills are bound; ids given by
-         * the log pairer (a request is stored once answered) */
-        "INSERT INTO ike_messages(id,source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
-        "src_ip,src_port,dst_ip,dst_port,version,exch_type,is_response,msg_id,expected_msg_id,length,natt,"
-        "copies,gw_id,tn_id,retransmit_of) "
-        "VALUES(?,?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        /* RS_LXCH */
-        "INSERT INTO exchanges(id, origin, request_id, response_id, rtt_us, retransmits, initiator) "
-        "VALUES(?,'log',?,?,?,?,?)",
-        /* RS_LOG_WIDE: a logged message with what only a richer line gives */
-        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
-        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
-        "expected_msg_id,length,natt,copies,gw_id,tn_id,next_payload,length_mismatch,notify_error,"
-        "ke_group,frag_num,frag_total,liveness,payloads,id,retransmit_of) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        /* RS_BUMP */
-        "UPDATE exchanges SET retransmits = retransmits + 1 WHERE id = ?",
     };
     sqlite3_stmt **out[N_STMTS];
     stmt_slots(t, out);
-    for (int i = 0; i < N_STMTS; i++) {
-        char *runsql = NULL;
-        const char *q = i < N_FIXED + RS_COUNT ? sql[i] : (runsql = insert_rows_sql(sql[i - RS_COUNT], RUN_ROWS));
-        int rc = q ? sqlite3_prepare_v3(t->db, q, -1, SQLITE_PREPARE_PERSISTENT, out[i], NULL) : SQLITE_NOMEM;
-        free(runsql);
-        if (rc != SQLITE_OK) {
-            snprintf(err, errsz, "database: %s", q ? sqlite3_errmsg(t->db) : "out of memory");
+    for (int i = 0; i < N_STMTS; i++)
+        if (sqlite3_prepare_v3(t->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, out[i], NULL) != SQLITE_OK) {
+            snprintf(err, errsz, "database: %s", sqlite3_errmsg(t->db));
             return -1;
         }
-    }
-    for (int i = 0; i < RS_COUNT + RS_RUNS; i++) {
-        struct bound **b = i < RS_COUNT ? &t->bound_row[i] : &t->bound_run[i - RS_COUNT];
-        sqlite3_stmt *st = i < RS_COUNT ? t->ins_row[i] : t->ins_run[i - RS_COUNT];
-        if (!(*b = calloc((size_t)sqlite3_bind_parameter_count(st) + 1, sizeof **b))) {
-            snprintf(err, errsz, "out of memory");
-            return -1;
-        }
-    }
-    return 0;
+    return (t->rw = rw_open(t->db, err, errsz)) ? 0 : -1;
 }
 
 static void finalize_all(struct tl_db *t)
@@ -320,21 +175,15 @@ static void finalize_all(struct tl_db *t)
         sqlite3_finalize(*out[i]);
         *out[i] = NULL;
     }
-    for (int i = 0; i < RS_COUNT; i++) {
-        free(t->bound_row[i]);
-        t->bound_row[i] = NULL;
-    }
-    for (int i = 0; i < RS_RUNS; i++) {
-        free(t->bound_run[i]);
-        t->bound_run[i] = NULL;
-    }
+    rw_close(t->rw);
+    t->rw = NULL;
 }
 
-static void cap_end(struct tl_db *t);
+static void rows_end(struct tl_db *t);
 
 static void tl_free(struct tl_db *t)
 {
-    cap_end(t);
+    rows_end(t);
     finalize_all(t);
     if (t->db)
         sqlite3_close(t->db);
@@ -377,7 +226,7 @@ struct tl_db *tl_open(const char *path, int *created, char *err, size_t errsz)
         open_path = t->tmp_path;
     }
     /* one thread at a time uses the connection (a writer thread only while the parser waits
-     * for it, cap_sync; batch uses processes): no mutexes needed */
+     * for it, tl_sync; batch uses processes): no mutexes needed */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (exists ? 0 : SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(open_path, &t->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errsz, "%s: cannot open database: %s", path, t->db ? sqlite3_errmsg(t->db) : "out of memory");
@@ -439,7 +288,7 @@ fail:
 
 double tl_writer_cpu_s(const struct tl_db *t)
 {
-    return t->writer_cpu_s;
+    return t->rw ? rw_cpu_s(t->rw) : 0;
 }
 
 int tl_close(struct tl_db *t, int ok, char *err, size_t errsz)
@@ -447,7 +296,7 @@ int tl_close(struct tl_db *t, int ok, char *err, size_t errsz)
     int rc = 0;
     if (t->in_tx)
         tl_source_abort(t);
-    cap_end(t);
+    rows_end(t);
     if (ok && t->tmp_path)
         rc = exec(t, schema_indexes(), err, errsz);
     finalize_all(t);
@@ -561,7 +410,7 @@ static void note_row(int64_t *first, int64_t *last, int64_t id)
 static int sink_event(void *ctx, const struct ikm_event *ev)
 {
     struct tl_db *t = ctx;
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_event;
     sqlite3_bind_int64(st, 1, t->source_id);
@@ -593,476 +442,32 @@ static int sink_event(void *ctx, const struct ikm_event *ev)
     return 0;
 }
 
-/* 16 lowercase hex digits: one per capture message, so not through printf */
-static void hex16(uint64_t v, char out[17])
+static int tl_sync(struct tl_db *t)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--, v >>= 4)
-        out[i] = digits[v & 15];
-    out[16] = '\0';
+    return t->rw ? rw_sync(t->rw) : 0;
 }
 
-/* ---- the writer's rows ---------------------------------------------------------------------
- * Binding was a third of the writer thread's time, and consecutive rows repeat most of their
- * columns (ports, version, exchange type, flags, the NULLs of what a capture lacks), so each
- * writer insert remembers what its parameters hold and a value equal to it is not bound again
- * (SQLite keeps bindings across resets). Texts in row memory are always bound: the row they
- * point into is reused; texts that stay put while a source is read (literals, the device
- * name) are compared by address. */
-
-static void put_null(struct binder *x, int i)
+/* Stops the writer thread (after storing what it holds) and forgets the pairers. */
+static void rows_end(struct tl_db *t)
 {
-    if (x->b[i].kind == BOUND_NULL)
-        return;
-    sqlite3_bind_null(x->st, i);
-    x->b[i].kind = BOUND_NULL;
-}
-
-static void put_int(struct binder *x, int i, int64_t v)
-{
-    if (x->b[i].kind == BOUND_INT && x->b[i].v == v)
-        return;
-    sqlite3_bind_int64(x->st, i, v);
-    x->b[i] = (struct bound){v, BOUND_INT};
-}
-
-static void put_opt_int(struct binder *x, int i, int64_t v)
-{
-    if (v < 0)
-        put_null(x, i);
-    else
-        put_int(x, i, v);
-}
-
-/* A NUL-terminated text that stays where it is until the source ends; NULL or "" is NULL. */
-static void put_static(struct binder *x, int i, const char *s)
-{
-    if (!s || !*s) {
-        put_null(x, i);
-        return;
-    }
-    if (x->b[i].kind == BOUND_STATIC && x->b[i].v == (int64_t)(intptr_t)s)
-        return;
-    sqlite3_bind_text(x->st, i, s, -1, SQLITE_STATIC);
-    x->b[i] = (struct bound){(int64_t)(intptr_t)s, BOUND_STATIC};
-}
-
-/* A text in row memory (alive until the step): bound every time. */
-static void put_row_text(struct binder *x, int i, const char *s, int n)
-{
-    sqlite3_bind_text(x->st, i, s, n, SQLITE_STATIC);
-    x->b[i].kind = BOUND_UNKNOWN;
-}
-
-static void put_ip(struct binder *x, int i, const char *ip)
-{
-    if (ip[0])
-        put_row_text(x, i, ip, -1);
-    else
-        put_null(x, i);
-}
-
-static void put_payloads(struct binder *x, int i, const struct ikm_ike_msg *m, struct ikm_textbuf *tb)
-{
-    if (!m->payloads[0]) {
-        put_null(x, i);
-        return;
-    }
-    bind_opt_text(x->st, i, ikm_str_of(m->payloads, strnlen(m->payloads, sizeof m->payloads)), tb);
-    x->b[i].kind = BOUND_UNKNOWN;
-}
-
-static const char *dir_name(enum ikm_dir d)
-{
-    return d == IKM_DIR_SENT ? "sent" : d == IKM_DIR_RECV ? "recv" : NULL;
-}
-
-/* The columns a capture row and a log row share, in the same order in both inserts, from
- * parameter `at`: unit, UTC and local time, zone state, device, direction, addresses and
- * ports, SPIs, version, exchange type, flags, response flag, message id (17 parameters). */
-static void bind_msg_head(struct binder *x, int at, const struct tl_db *t, const struct ikm_ike_msg *m,
-                          char spi[2][17])
-{
-    put_int(x, at, m->unit);
-    put_int(x, at + 1, m->t.utc_us);
-    put_int(x, at + 2, m->t.local_us);
-    put_static(x, at + 3, ikm_tz_state_name(m->t.state));
-    put_static(x, at + 4, t->device);
-    put_static(x, at + 5, dir_name(m->dir));
-    put_ip(x, at + 6, m->src_ip);
-    put_opt_int(x, at + 7, m->src_port);
-    put_ip(x, at + 8, m->dst_ip);
-    put_opt_int(x, at + 9, m->dst_port);
-    if (m->has_spi) {
-        hex16(m->ispi, spi[0]);
-        hex16(m->rspi, spi[1]);
-        put_row_text(x, at + 10, spi[0], 16);
-        put_row_text(x, at + 11, spi[1], 16);
-    } else {
-        put_null(x, at + 10);
-        put_null(x, at + 11);
-    }
-    put_opt_int(x, at + 12, m->version);
-    put_opt_int(x, at + 13, m->exch_type);
-    put_opt_int(x, at + 14, m->flags);
-    put_opt_int(x, at + 15, m->is_response);
-    put_opt_int(x, at + 16, m->msg_id);
-}
-
-/* Nothing set that only captures (or a richer log) give: ins_lmsg stores it whole. */
-static int log_row_narrow(const struct ikm_ike_msg *m)
-{
-    return !m->has_spi && m->flags < 0 && m->next_payload < 0 && m->notify_error < 0 && m->ke_group < 0 &&
-           m->frag_num < 0 && m->frag_total < 0 && m->liveness < 0 && !m->payloads[0];
-}
-
-/* Which of the row inserts stores r; the first four also exist as RUN_ROWS-row inserts. */
-static enum row_stmt row_stmt_of(const struct cap_row *r)
-{
-    switch (r->kind) {
-    case CAP_MSG:
-        return RS_CAP;
-    case CAP_XCH:
-        return RS_XCH;
-    case LOG_XCH:
-        return RS_LXCH;
-    case LOG_MSG:
-        return log_row_narrow(&r->m) ? RS_LMSG : RS_LOG_WIDE;
-    case LOG_BUMP:
-        break;
-    }
-    return RS_BUMP;
-}
-
-static void bind_exchange(struct binder *x, int at, const struct ikm_exchange *e)
-{
-    put_int(x, at, e->request_id);
-    put_opt_int(x, at + 1, e->response_id > 0 ? e->response_id : -1);
-    put_opt_int(x, at + 2, e->rtt_us);
-    put_int(x, at + 3, e->retransmits);
-    put_static(x, at + 4, e->initiator);
-}
-
-/* Binds row r's values to parameters at.. of its insert (one tuple of a run insert). */
-static void bind_row(struct tl_db *t, struct binder *x, int at, const struct cap_row *r, struct ikm_textbuf *tb,
-                     char spi[2][17])
-{
-    const struct ikm_ike_msg *m = &r->m;
-    int64_t retransmit_of = r->retransmit_of > 0 ? r->retransmit_of : -1;
-    switch (row_stmt_of(r)) {
-    case RS_LMSG:
-        put_int(x, at, r->id);
-        put_int(x, at + 1, t->source_id);
-        put_int(x, at + 2, m->unit);
-        put_int(x, at + 3, m->t.utc_us);
-        put_int(x, at + 4, m->t.local_us);
-        put_static(x, at + 5, ikm_tz_state_name(m->t.state));
-        put_static(x, at + 6, t->device);
-        put_static(x, at + 7, dir_name(m->dir));
-        put_ip(x, at + 8, m->src_ip);
-        put_opt_int(x, at + 9, m->src_port);
-        put_ip(x, at + 10, m->dst_ip);
-        put_opt_int(x, at + 11, m->dst_port);
-        put_opt_int(x, at + 12, m->version);
-        put_opt_int(x, at + 13, m->exch_type);
-        put_opt_int(x, at + 14, m->is_response);
-        put_opt_int(x, at + 15, m->msg_id);
-        put_opt_int(x, at + 16, m->expected_msg_id);
-        put_opt_int(x, at + 17, m->length);
-        put_opt_int(x, at + 18, m->natt);
-        put_opt_int(x, at + 19, m->copies);
-        put_opt_int(x, at + 20, m->gw_id);
-        put_opt_int(x, at + 21, m->tn_id);
-        put_opt_int(x, at + 22, retransmit_of);
-        return;
-    case RS_LOG_WIDE: /* never in a run */
-        put_int(x, 1, t->source_id);
-        put_static(x, 2, "log");
-        bind_msg_head(x, 3, t, m, spi);
-        put_opt_int(x, 20, m->expected_msg_id);
-        put_opt_int(x, 21, m->length);
-        put_opt_int(x, 22, m->natt);
-        put_opt_int(x, 23, m->copies);
-        put_opt_int(x, 24, m->gw_id);
-        put_opt_int(x, 25, m->tn_id);
-        put_opt_int(x, 26, m->next_payload);
-        put_null(x, 27); /* length_mismatch: captures only */
-        put_opt_int(x, 28, m->notify_error);
-        put_opt_int(x, 29, m->ke_group);
-        put_opt_int(x, 30, m->frag_num);
-        put_opt_int(x, 31, m->frag_total);
-        put_opt_int(x, 32, m->liveness);
-        put_payloads(x, 33, m, tb);
-        put_int(x, 34, r->id);
-        put_opt_int(x, 35, retransmit_of);
-        return;
-    case RS_LXCH: /* its id, then what a capture's exchange has */
-        put_int(x, at, r->x.id);
-        bind_exchange(x, at + 1, &r->x);
-        return;
-    case RS_XCH:
-        bind_exchange(x, at, &r->x);
-        return;
-    case RS_BUMP:
-    case RS_COUNT:
-        put_int(x, at, r->id);
-        return;
-    case RS_CAP:
-        put_int(x, at, t->source_id);
-        bind_msg_head(x, at + 1, t, m, spi);
-        put_opt_int(x, at + 18, m->length);
-        put_opt_int(x, at + 19, m->natt);
-        put_opt_int(x, at + 20, retransmit_of);
-        put_opt_int(x, at + 21, m->next_payload);
-        put_int(x, at + 22, m->length_mismatch);
-        put_opt_int(x, at + 23, m->notify_error);
-        put_opt_int(x, at + 24, m->ke_group);
-        put_opt_int(x, at + 25, m->frag_num);
-        put_opt_int(x, at + 26, m->frag_total);
-        put_opt_int(x, at + 27, m->liveness);
-        put_payloads(x, at + 28, m, tb);
-        return;
-    }
-}
-
-/* Stores n rows that share an insert (n == 1, or RUN_ROWS through the run insert, which
- * opens the table once for them all: per-statement work was a tenth of the writer's time).
- * The writer thread's and the in-place path. Returns 0, or -1 with SQLite's message in
- * errmsg. */
-static int cap_store(struct tl_db *t, const struct cap_row *const *rows, size_t n, struct ikm_textbuf *tb,
-                     char *errmsg, size_t errsz)
-{
-    enum row_stmt k = row_stmt_of(rows[0]);
-    struct binder x = n == 1 ? (struct binder){t->ins_row[k], t->bound_row[k]}
-                             : (struct binder){t->ins_run[k], t->bound_run[k]};
-    sqlite3_stmt *st = x.st;
-    char spi[RUN_ROWS][2][17]; /* alive until the step: bound SQLITE_STATIC */
-    for (size_t i = 0, at = 1; i < n; i++, at += row_params[k])
-        bind_row(t, &x, (int)at, rows[i], tb, spi[i]);
-    /* every parameter is bound above: no clearing */
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        snprintf(errmsg, errsz, "%s", sqlite3_errmsg(t->db));
-        return -1;
-    }
-    if (k == RS_CAP && sqlite3_last_insert_rowid(t->db) != rows[n - 1]->id) {
-        /* cannot happen inside the source's own transaction; never pair against wrong ids */
-        snprintf(errmsg, errsz, "capture row stored as %lld, paired as %lld", (long long)sqlite3_last_insert_rowid(t->db),
-                 (long long)rows[n - 1]->id);
-        return -1;
-    }
-    return 0;
-}
-
-static int cap_row_is_exchange(const struct cap_row *r)
-{
-    return r->kind == CAP_XCH || r->kind == LOG_XCH || r->kind == LOG_BUMP;
-}
-
-/* Stores a batch's rows of one pass (messages, or exchanges) in order, consecutive rows of
- * the same insert RUN_ROWS at a time. */
-static int cap_store_pass(struct tl_db *t, const struct cap_row *rows, size_t n, int pass, struct ikm_textbuf *tb,
-                          char *errmsg, size_t errsz)
-{
-    const struct cap_row *run[RUN_ROWS];
-    size_t nrun = 0;
-    for (size_t i = 0; i < n; i++) {
-        /* the rows were written on the parser's core: fetch the next ones' lines ahead
-         * (waiting for them was a sixth of this thread's time, perf annotate) */
-        if (pass == 0 && i + CAP_PREFETCH < n)
-            for (size_t b = 0; b < CAP_ROW_HOT; b += 64)
-                __builtin_prefetch((const char *)&rows[i + CAP_PREFETCH] + b);
-        if (cap_row_is_exchange(&rows[i]) != pass)
-            continue;
-        enum row_stmt k = row_stmt_of(&rows[i]);
-        if (nrun && row_stmt_of(run[0]) != k) {
-            for (size_t j = 0; j < nrun; j++)
-                if (cap_store(t, &run[j], 1, tb, errmsg, errsz) < 0)
-                    return -1;
-            nrun = 0;
-        }
-        run[nrun++] = &rows[i];
-        if (k >= RS_RUNS || nrun == RUN_ROWS) {
-            if (cap_store(t, run, nrun, tb, errmsg, errsz) < 0)
-                return -1;
-            nrun = 0;
-        }
-    }
-    for (size_t j = 0; j < nrun; j++)
-        if (cap_store(t, &run[j], 1, tb, errmsg, errsz) < 0)
-            return -1;
-    return 0;
-}
-
-static void *cap_writer_main(void *arg)
-{
-    struct cap_writer *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->queued && !w->stop)
-            pthread_cond_wait(&w->to_writer, &w->mu);
-        if (!w->queued)
-            break; /* stop, and nothing left */
-        struct cap_row *rows = w->batch[w->head];
-        size_t n = w->count[w->head];
-        int failed = w->failed;
-        pthread_mutex_unlock(&w->mu);
-        char msg[sizeof w->errmsg] = "";
-        /* messages first, then the batch's exchanges and retransmit counts in their order:
-         * alternating between the two tables' inserts cost a quarter more than grouping
-         * them (their pages and statements evict each other). Nothing orders a message
-         * after an exchange: message ids are assigned by the parser, exchange rows only
-         * name them. */
-        for (int pass = 0; pass < 2 && !failed; pass++)
-            failed = cap_store_pass(w->t, rows, n, pass, &w->tb, msg, sizeof msg) < 0;
-        pthread_mutex_lock(&w->mu);
-        if (failed && !w->failed) {
-            w->failed = 1;
-            memcpy(w->errmsg, msg, sizeof msg);
-        }
-        w->head = (w->head + 1) % CAP_BATCHES;
-        w->queued--;
-        pthread_cond_signal(&w->to_parser);
-    }
-    pthread_mutex_unlock(&w->mu);
-    struct timespec cpu;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
-        w->cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
-    return NULL;
-}
-
-static void cap_writer_free(struct cap_writer *w)
-{
-    for (int i = 0; i < CAP_BATCHES; i++)
-        free(w->batch[i]);
-    ikm_textbuf_free(&w->tb);
-    free(w);
-}
-
-/* Starts the writer thread; NULL (rows then stored in place) when it cannot. */
-static struct cap_writer *cap_writer_start(struct tl_db *t)
-{
-    struct cap_writer *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
-    w->t = t;
-    for (int i = 0; i < CAP_BATCHES; i++)
-        if (!(w->batch[i] = malloc(CAP_BATCH * sizeof *w->batch[i]))) {
-            cap_writer_free(w);
-            return NULL;
-        }
-    w->fill = w->batch[0];
-    int inited = 0; /* mutex, then the two condition variables, then the thread */
-    if (pthread_mutex_init(&w->mu, NULL) == 0 && ++inited && pthread_cond_init(&w->to_writer, NULL) == 0 &&
-        ++inited && pthread_cond_init(&w->to_parser, NULL) == 0 && ++inited &&
-        pthread_create(&w->thread, NULL, cap_writer_main, w) == 0)
-        return w;
-    if (inited > 2)
-        pthread_cond_destroy(&w->to_parser);
-    if (inited > 1)
-        pthread_cond_destroy(&w->to_writer);
-    if (inited > 0)
-        pthread_mutex_destroy(&w->mu);
-    cap_writer_free(w);
-    return NULL;
-}
-
-/* Queues the batch being filled (waiting while every batch is queued) and takes the next one;
- * with wait, also waits until everything queued is stored. -1 when the writer failed
- * (reported once). */
-static int cap_handoff(struct tl_db *t, int wait)
-{
-    struct cap_writer *w = t->cw;
-    pthread_mutex_lock(&w->mu);
-    if (!w->failed && w->nfill) {
-        w->count[(w->head + w->queued) % CAP_BATCHES] = w->nfill;
-        w->queued++;
-        pthread_cond_signal(&w->to_writer);
-        while (w->queued == CAP_BATCHES)
-            pthread_cond_wait(&w->to_parser, &w->mu);
-        w->fill = w->batch[(w->head + w->queued) % CAP_BATCHES];
-        w->nfill = 0;
-    }
-    while (wait && w->queued)
-        pthread_cond_wait(&w->to_parser, &w->mu);
-    int failed = w->failed;
-    if (failed == 1) {
-        w->failed = 2; /* reported */
-        if (t->diag_out)
-            fprintf(t->diag_out, "ikemortem: database: %s\n", w->errmsg);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return failed ? -1 : 0;
-}
-
-/* Before the parser's thread touches the database: everything handed over is stored. */
-static int cap_sync(struct tl_db *t)
-{
-    return t->cw ? cap_handoff(t, 1) : 0;
-}
-
-/* Stops the writer (after storing what it holds) and forgets the pairer. */
-static void cap_end(struct tl_db *t)
-{
-    struct cap_writer *w = t->cw;
-    if (w) {
-        cap_sync(t);
-        pthread_mutex_lock(&w->mu);
-        w->stop = 1;
-        pthread_cond_signal(&w->to_writer);
-        pthread_mutex_unlock(&w->mu);
-        pthread_join(w->thread, NULL);
-        t->writer_cpu_s += w->cpu_s;
-        pthread_cond_destroy(&w->to_writer);
-        pthread_cond_destroy(&w->to_parser);
-        pthread_mutex_destroy(&w->mu);
-        cap_writer_free(w);
-        t->cw = NULL;
-    }
+    if (t->rw)
+        rw_stop(t->rw);
     ikm_capture_pairer_free(t->pairer);
     t->pairer = NULL;
     ikm_log_pairer_free(t->lpairer);
     t->lpairer = NULL;
 }
 
-/* A row for the writer: the next free one of the batch being filled (handing a full batch
- * over first), or NULL after a failure. Without a writer, `local` is used and stored in place. */
-static struct cap_row *cap_slot(struct tl_db *t, struct cap_row *local)
-{
-    if (!t->cw)
-        return local;
-    if (t->cw->nfill == CAP_BATCH && cap_handoff(t, 0) < 0)
-        return NULL;
-    return &t->cw->fill[t->cw->nfill];
-}
-
-static int cap_commit(struct tl_db *t, struct cap_row *r)
-{
-    if (t->cw) {
-        t->cw->nfill++;
-        return 0;
-    }
-    char msg[256];
-    const struct cap_row *one = r;
-    if (cap_store(t, &one, 1, &t->tb_aux, msg, sizeof msg) < 0) {
-        if (t->diag_out)
-            fprintf(t->diag_out, "ikemortem: database: %s\n", msg);
-        return -1;
-    }
-    return 0;
-}
-
 /* The pairer's exchanges join the capture's rows in order. */
 static int cap_emit_exchange(void *ctx, const struct ikm_exchange *x)
 {
     struct tl_db *t = ctx;
-    struct cap_row local, *r = cap_slot(t, &local);
+    struct rw_row local, *r = rw_slot(t->rw, &local);
     if (!r)
         return -1;
     r->kind = CAP_XCH;
     r->x = *x;
-    return cap_commit(t, r);
+    return rw_commit(t->rw, r);
 }
 
 static int same_device(const char *a, const char *b)
@@ -1125,13 +530,13 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
         if (t->n_own == OWN_ADDRS_MAX)
             t->cap_own = -1; /* some may be missing: the pairing pass checks every row */
         t->next_msg_id = next;
-        t->cw = cap_writer_start(t);
+        rw_start(t->rw);
     }
     int64_t id = t->next_msg_id, retransmit_of = 0;
     const char *dir = NULL;
     if (ikm_capture_pairer_add(t->pairer, id, m, &retransmit_of, &dir) < 0)
         return -1;
-    struct cap_row local, *r = cap_slot(t, &local);
+    struct rw_row local, *r = rw_slot(t->rw, &local);
     if (!r)
         return -1;
     r->kind = CAP_MSG;
@@ -1140,7 +545,7 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
     r->m = *m;
     if (dir)
         r->m.dir = dir[0] == 's' ? IKM_DIR_SENT : IKM_DIR_RECV;
-    if (cap_commit(t, r) < 0)
+    if (rw_commit(t->rw, r) < 0)
         return -1;
     t->next_msg_id = id + 1;
     note_row(&t->msg_first, &t->msg_last, id);
@@ -1151,36 +556,36 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
 static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of)
 {
     struct tl_db *t = ctx;
-    struct cap_row local, *r = cap_slot(t, &local);
+    struct rw_row local, *r = rw_slot(t->rw, &local);
     if (!r)
         return -1;
     r->kind = LOG_MSG;
     r->id = id;
     r->retransmit_of = retransmit_of;
     r->m = *m;
-    return cap_commit(t, r);
+    return rw_commit(t->rw, r);
 }
 
 static int log_store_exchange(void *ctx, const struct ikm_exchange *x)
 {
     struct tl_db *t = ctx;
-    struct cap_row local, *r = cap_slot(t, &local);
+    struct rw_row local, *r = rw_slot(t->rw, &local);
     if (!r)
         return -1;
     r->kind = LOG_XCH;
     r->x = *x;
-    return cap_commit(t, r);
+    return rw_commit(t->rw, r);
 }
 
 static int log_bump_exchange(void *ctx, int64_t id)
 {
     struct tl_db *t = ctx;
-    struct cap_row local, *r = cap_slot(t, &local);
+    struct rw_row local, *r = rw_slot(t->rw, &local);
     if (!r)
         return -1;
     r->kind = LOG_BUMP;
     r->id = id;
-    return cap_commit(t, r);
+    return rw_commit(t->rw, r);
 }
 
 /* A logged message: paired as it is stored (pairing.c, ikm_log_pairer), which saves reading
@@ -1202,7 +607,7 @@ static int sink_log_message(struct tl_db *t, const struct ikm_ike_msg *m)
             return -1;
         }
         t->next_msg_id = next;
-        t->cw = cap_writer_start(t);
+        rw_start(t->rw);
     }
     int64_t id = t->next_msg_id++;
     note_row(&t->msg_first, &t->msg_last, id);
@@ -1224,7 +629,7 @@ static int sink_unparsed(void *ctx, const struct ikm_unparsed *u)
     struct tl_db *t = ctx;
     if (t->unparsed_stored >= TL_UNPARSED_SAMPLE_MAX)
         return 0;
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     t->unparsed_stored++;
     sqlite3_stmt *st = t->ins_unparsed;
@@ -1242,7 +647,7 @@ static int sink_unparsed(void *ctx, const struct ikm_unparsed *u)
 
 static int insert_diag(struct tl_db *t, const char *path, int64_t source_id, const struct ikm_diag *d)
 {
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_diag;
     if (source_id > 0)
@@ -1274,7 +679,7 @@ static int sink_diag(void *ctx, const struct ikm_diag *d)
 static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
 {
     struct tl_db *t = ctx;
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     /* `show vpn flow` names the firewall's own tunnel endpoints (a TSF's CLI output often
      * comes before its capture in the archive) */
@@ -1298,7 +703,7 @@ static int sink_cli_value(void *ctx, const struct ikm_cli_value *v)
 static int sink_device_fact(void *ctx, const struct ikm_device_fact *f)
 {
     struct tl_db *t = ctx;
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_fact;
     sqlite3_bind_int64(st, 1, t->source_id);
@@ -1312,7 +717,7 @@ static int sink_device_fact(void *ctx, const struct ikm_device_fact *f)
 static int sink_cfg_gateway(void *ctx, const struct ikm_cfg_gateway *g)
 {
     struct tl_db *t = ctx;
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_gw;
     sqlite3_bind_int64(st, 1, t->source_id);
@@ -1344,7 +749,7 @@ static int sink_cfg_gateway(void *ctx, const struct ikm_cfg_gateway *g)
 static int sink_cfg_tunnel(void *ctx, const struct ikm_cfg_tunnel *c)
 {
     struct tl_db *t = ctx;
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_tn;
     sqlite3_bind_int64(st, 1, t->source_id);
@@ -1373,7 +778,7 @@ static void bind_flow_head(struct tl_db *t, sqlite3_stmt *st, const struct ikm_e
 static int sink_esp_count(void *ctx, const struct ikm_esp_count *c)
 {
     struct tl_db *t = ctx;
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_esp;
     bind_flow_head(t, st, c);
@@ -1392,7 +797,7 @@ static int sink_esp_count(void *ctx, const struct ikm_esp_count *c)
 static int sink_nat_keepalive(void *ctx, const struct ikm_esp_count *c)
 {
     struct tl_db *t = ctx;
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     sqlite3_stmt *st = t->ins_ka;
     bind_flow_head(t, st, c);
@@ -1447,6 +852,7 @@ int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const c
     t->source_path = strdup(path);
     t->device = device ? strdup(device) : NULL;
     t->diag_out = diag_out;
+    rw_source(t->rw, 0, t->device, diag_out);
     t->unparsed_stored = t->diag_printed = 0;
     t->ev_first = t->ev_last = t->msg_first = t->msg_last = 0;
     t->cap_own = -1;
@@ -1473,12 +879,13 @@ int tl_source_begin(struct tl_db *t, const char *path, const char *kind, const c
     if (r != SQLITE_DONE)
         return -1;
     t->source_id = sqlite3_last_insert_rowid(t->db);
+    rw_source(t->rw, t->source_id, t->device, diag_out);
     return 0;
 }
 
 void tl_source_zone(struct tl_db *t, int64_t source_id, char *tz, size_t tzsz, char *src, size_t srcsz)
 {
-    cap_sync(t);
+    tl_sync(t);
     tz[0] = src[0] = '\0';
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db, "SELECT tz, tz_source FROM sources WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
@@ -1506,7 +913,7 @@ void tl_after_bulk_update(struct tl_db *t)
 
 int tl_source_origin(struct tl_db *t, const char *bundle, const char *member)
 {
-    cap_sync(t);
+    tl_sync(t);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db, "UPDATE sources SET bundle = ?, member = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -1521,7 +928,7 @@ int tl_source_origin(struct tl_db *t, const char *bundle, const char *member)
 int tl_inventory_add(struct tl_db *t, const char *bundle, const char *member, int64_t bytes, const char *kind,
                      const char *status, const char *detail, int64_t source_id)
 {
-    if (cap_sync(t) < 0)
+    if (tl_sync(t) < 0)
         return -1;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db,
@@ -1587,7 +994,7 @@ void tl_max_ids(struct tl_db *t, int64_t *source_id, int64_t *inventory_id)
 int tl_bundle_hostname(struct tl_db *t, const char *bundle, int64_t after_source, int64_t after_inventory,
                        char *device, size_t devsz)
 {
-    cap_sync(t);
+    tl_sync(t);
     device[0] = '\0';
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(t->db,
@@ -1667,7 +1074,7 @@ int tl_name_bundle_device(struct tl_db *t, const char *bundle, int64_t after_sou
 
 void tl_source_abort(struct tl_db *t)
 {
-    cap_end(t);
+    rows_end(t);
     if (t->in_tx)
         sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
     t->in_tx = 0;
@@ -1731,8 +1138,8 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
         int redo = 0;
         int r = ikm_log_pairer_finish(t->lpairer, &redo);
         if (r == 0)
-            r = cap_sync(t);
-        cap_end(t); /* the writer has stored all; the pairer is freed */
+            r = tl_sync(t);
+        rows_end(t); /* the writer has stored all; the pairer is freed */
         if (r < 0) {
             snprintf(err, errsz, "database: the log's rows could not be stored");
             goto fail;
@@ -1748,8 +1155,8 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
         int overflow = 0;
         int r = ikm_capture_pairer_finish(t->pairer, &overflow);
         if (r == 0)
-            r = cap_sync(t);
-        cap_end(t);
+            r = tl_sync(t);
+        rows_end(t);
         if (r < 0) {
             snprintf(err, errsz, "database: the capture's rows could not be stored");
             goto fail;

@@ -179,8 +179,17 @@ END_TEST
 
 /* ---- pairing ---------------------------------------------------------------------------- */
 
+static void add_peer_msg(struct ikm_sink *s, const char *peer, int64_t line, double t_s, enum ikm_dir dir,
+                         int64_t len, int is_resp, int64_t msg_id);
+
 static void add_msg(struct ikm_sink *s, int64_t line, double t_s, enum ikm_dir dir, int64_t len, int is_resp,
                     int64_t msg_id)
+{
+    add_peer_msg(s, "10.0.0.2", line, t_s, dir, len, is_resp, msg_id);
+}
+
+static void add_peer_msg(struct ikm_sink *s, const char *peer, int64_t line, double t_s, enum ikm_dir dir,
+                         int64_t len, int is_resp, int64_t msg_id)
 {
     struct ikm_ike_msg m;
     ikm_ike_msg_init(&m, IKM_ORIGIN_LOG);
@@ -191,9 +200,9 @@ static void add_msg(struct ikm_sink *s, int64_t line, double t_s, enum ikm_dir d
     m.length = len;
     if (dir == IKM_DIR_SENT) {
         strcpy(m.src_ip, "10.0.0.1");
-        strcpy(m.dst_ip, "10.0.0.2");
+        snprintf(m.dst_ip, sizeof m.dst_ip, "%s", peer);
     } else {
-        strcpy(m.src_ip, "10.0.0.2");
+        snprintf(m.src_ip, sizeof m.src_ip, "%s", peer);
         strcpy(m.dst_ip, "10.0.0.1");
         m.is_response = is_resp;
         m.msg_id = msg_id;
@@ -250,6 +259,49 @@ START_TEST(pairing_log_messages)
     ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=9"), 1);
     ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=9 AND response_us IS NULL"), 1);
     ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=11 AND response_us IS NULL"), 1);
+}
+END_TEST
+
+/* Requests to three peers answered in another order: the log pairer holds each request until
+ * its response, so rows reach the writer out of id order, between runs stored by SQLite's
+ * next id; a second log continues the ids. Every row keeps the id of its line and every
+ * exchange names its own request and response. */
+START_TEST(log_rows_out_of_id_order)
+{
+    const char *path = tu_path("order.db");
+    struct tl_db *t = open_new(path);
+    static const char *const peer[3] = {"10.0.0.2", "10.0.0.3", "10.0.0.4"};
+    static const int answer_order[3] = {2, 0, 1};
+    char err[512];
+    for (int src = 0; src < 2; src++) {
+        ck_assert_int_eq(tl_source_begin(t, src ? "b.log" : "a.log", "ikemgr-log", NULL, NULL), 0);
+        struct ikm_sink s = tl_source_sink(t);
+        int64_t line = 0;
+        for (int round = 0; round < 200; round++) {
+            double at = 100.0 + round * 5.0;
+            for (int p = 0; p < 3; p++)
+                add_peer_msg(&s, peer[p], ++line, at + p * 0.001, IKM_DIR_SENT, 76, -1, -1);
+            for (int i = 0; i < 3; i++)
+                add_peer_msg(&s, peer[answer_order[i]], ++line, at + 0.01 + i * 0.001, IKM_DIR_RECV, 76, 1, round);
+        }
+        struct ikm_source_stats st = stats_for(line, 0);
+        struct tl_source_result res;
+        ck_assert_int_eq(tl_source_end(t, &st, src ? "orderhash-b" : "orderhash-a", &res, err, sizeof err),
+                         TL_END_STORED);
+    }
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages"), 2400);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages m WHERE m.id - (SELECT min(id) FROM "
+                                      "ike_messages n WHERE n.source_id = m.source_id) <> m.frame_or_line - 1"),
+                     0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT max(id) - min(id) FROM ike_messages"), 2399);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchanges"), 1200);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchanges x JOIN ike_messages q ON q.id = x.request_id"
+                                      " JOIN ike_messages r ON r.id = x.response_id WHERE q.dir = 'sent' AND"
+                                      " r.dir = 'recv' AND r.src_ip = q.dst_ip AND r.source_id = q.source_id AND"
+                                      " r.frame_or_line > q.frame_or_line AND r.frame_or_line <= q.frame_or_line + 5"
+                                      " AND q.msg_id = r.msg_id"),
+                     1200);
 }
 END_TEST
 
@@ -548,6 +600,7 @@ Suite *timeline_suite(void)
     tcase_add_test(t, refuses_other_versions_and_foreign_dbs);
     tcase_add_test(t, tz_resolution);
     tcase_add_test(t, pairing_log_messages);
+    tcase_add_test(t, log_rows_out_of_id_order);
     tcase_add_test(t, pairing_across_rotations);
     tcase_add_test(t, pairing_captures);
     tcase_add_test(t, pairing_review_cases);

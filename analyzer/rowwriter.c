@@ -1,0 +1,729 @@
+/*
+ * rowwriter.c — the timeline's high-volume rows (see rowwriter.h).
+ *
+ * Captures: a million packets are a million rows, and SQLite's inserts took two thirds of the
+ * time of reading a capture. So the rows are stored by a writer thread while the parser
+ * decodes the next packets, handed over in batches through a ring. Logs: a 1 GiB debug
+ * ikemgr.log is ~4 M message rows, their inserts as much again as parsing the lines
+ * (callgrind); they go through the same thread.
+ *
+ * Per row, SQLite's own work bounds the thread, so what it is asked is kept small: only the
+ * columns a row fills, consecutive rows of one insert 16 to a statement, and a parameter that
+ * already holds its value is not bound again.
+ */
+#include "rowwriter.h"
+
+#include "dbexec.h"
+#include "textsafe.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CAP_BATCH 512 /* rows handed to the writer thread at once (0.3 MiB) */
+#define CAP_PREFETCH 4 /* rows ahead the writer fetches */
+#define CAP_ROW_HOT 320 /* the bytes of a row cap_store reads (all but the payload text) */
+#define CAP_BATCHES 8 /* a queue deep enough that neither thread waits for the other's wake-up
+                       * when the machine is busy (each wake-up can take a time slice) */
+
+/* The inserts that store the rows. The first RS_RUNS also have a RUN_ROWS-row form. */
+enum row_stmt {
+    RS_CAP,      /* a captured message: only the columns a capture fills */
+    RS_XCH,      /* a capture's exchange */
+    RS_LMSG,     /* a logged message as ikemgr's lines give it (log_row_narrow), with its id */
+    RS_LMSG_APP, /* the same, its id the table's next (SQLite's own: no search for its place) */
+    RS_LXCH,     /* a log's exchange, with its id */
+    RS_LXCH_APP, /* the same, its id the table's next */
+    RS_RUNS,
+    RS_LOG_WIDE = RS_RUNS, /* a logged message with more (every column) */
+    RS_BUMP,               /* one more retransmit on a log exchange */
+    RS_COUNT
+};
+#define RUN_ROWS 16
+static const int row_params[RS_COUNT] = {29, 5, 23, 22, 6, 5, 35, 1};
+
+static const char *const row_sql[RS_COUNT] = {
+        /* RS_CAP: a million a capture, so only the columns a capture fills, and the
+         * constants as literals (every bound value costs on every row) */
+        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
+        "length,natt,retransmit_of,next_payload,length_mismatch,notify_error,ke_group,frag_num,frag_total,"
+        "liveness,payloads) "
+        "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* RS_XCH */
+        "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
+        "VALUES('pcap',?,?,?,?,?)",
+        /* RS_LMSG: 4 M rows for a 1 GiB debug log, and the writer thread that stores them
+         * bounds its ingest, so only the columns such a line fills are bound; ids given by
+         * the log pairer (a request is stored once answered) */
+        "INSERT INTO ike_messages(id,source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,version,exch_type,is_response,msg_id,expected_msg_id,length,natt,"
+        "copies,gw_id,tn_id,retransmit_of) "
+        "VALUES(?,?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* RS_LMSG_APP: the pairer's ids are the table's next for all but a few held
+         * requests, and an explicit id costs a search of the table per row (a sixth of the
+         * writer's time, callgrind); SQLite's next id is checked against the pairer's */
+        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,version,exch_type,is_response,msg_id,expected_msg_id,length,natt,"
+        "copies,gw_id,tn_id,retransmit_of) "
+        "VALUES(?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* RS_LXCH */
+        "INSERT INTO exchanges(id, origin, request_id, response_id, rtt_us, retransmits, initiator) "
+        "VALUES(?,'log',?,?,?,?,?)",
+        /* RS_LXCH_APP */
+        "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
+        "VALUES('log',?,?,?,?,?)",
+        /* RS_LOG_WIDE: a logged message with what only a richer line gives */
+        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
+        "expected_msg_id,length,natt,copies,gw_id,tn_id,next_payload,length_mismatch,notify_error,"
+        "ke_group,frag_num,frag_total,liveness,payloads,id,retransmit_of) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* RS_BUMP */
+        "UPDATE exchanges SET retransmits = retransmits + 1 WHERE id = ?",
+};
+
+/* What a writer insert's parameter holds (see "binding" below). */
+enum bound_kind { BOUND_UNKNOWN, BOUND_NULL, BOUND_INT, BOUND_STATIC };
+struct bound {
+    int64_t v; /* the integer, or the text's address */
+    int kind;
+};
+struct binder {
+    sqlite3_stmt *st;
+    struct bound *b; /* per parameter, 1-based */
+};
+
+/* A ring of batches: the parser's thread fills batch[(head + queued) % CAP_BATCHES] while
+ * the writer stores the `queued` ones from head on. */
+struct rw_thread {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t to_writer, to_parser;
+    struct rw_row *batch[CAP_BATCHES];
+    size_t count[CAP_BATCHES];
+    size_t head, queued; /* under mu */
+    struct rw_row *fill; /* the parser's batch; only the parser's thread touches it */
+    size_t nfill;
+    int stop;
+    double cpu_s; /* the thread's CPU time, set when it ends */
+    int failed; /* a row could not be stored: errmsg says why */
+    char errmsg[256];
+    struct ikm_textbuf tb;
+    struct row_writer *w;
+};
+
+struct row_writer {
+    sqlite3 *db;
+    sqlite3_stmt *ins_row[RS_COUNT]; /* one row per insert */
+    sqlite3_stmt *ins_run[RS_RUNS];  /* RUN_ROWS rows per insert */
+    struct bound *bound_row[RS_COUNT], *bound_run[RS_RUNS]; /* what their parameters hold */
+    int64_t source_id;
+    const char *device; /* borrowed (rw_source) */
+    int64_t msg_max, x_max; /* the largest ids of ike_messages and exchanges, rows queued included */
+    FILE *diag_out;
+    struct rw_thread *th; /* NULL: rows stored in place */
+    struct ikm_textbuf tb; /* for rows stored in place */
+    double cpu_s;          /* of the threads that ended */
+};
+
+/* ---- the inserts ---------------------------------------------------------------------------- */
+
+/* "INSERT OR FAIL ... VALUES(tuple)" with the tuple repeated `rows` times; NULL without
+ * memory. OR FAIL: a many-row insert that may abort halfway needs a statement journal (a
+ * savepoint per statement, every page it touches copied: more than the rows' own cost);
+ * one that stops where it fails does not, and a failed row fails the whole source anyway. */
+static char *insert_rows_sql(const char *one, int rows)
+{
+    const char *v = strstr(one, "VALUES");
+    if (strncmp(one, "INSERT ", 7) != 0 || !v)
+        return NULL;
+    v += 6;
+    size_t head = (size_t)(v - one) - 7, tuple = strlen(v);
+    char *sql = malloc(15 + head + (size_t)rows * (tuple + 1) + 1);
+    if (!sql)
+        return NULL;
+    memcpy(sql, "INSERT OR FAIL ", 15);
+    memcpy(sql + 15, one + 7, head);
+    char *o = sql + 15 + head;
+    for (int i = 0; i < rows; i++) {
+        if (i)
+            *o++ = ',';
+        memcpy(o, v, tuple);
+        o += tuple;
+    }
+    *o = '\0';
+    return sql;
+}
+
+struct row_writer *rw_open(sqlite3 *db, char *err, size_t errsz)
+{
+    struct row_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    w->db = db;
+    for (int i = 0; i < RS_COUNT + RS_RUNS; i++) {
+        sqlite3_stmt **st = i < RS_COUNT ? &w->ins_row[i] : &w->ins_run[i - RS_COUNT];
+        struct bound **b = i < RS_COUNT ? &w->bound_row[i] : &w->bound_run[i - RS_COUNT];
+        char *runsql = i < RS_COUNT ? NULL : insert_rows_sql(row_sql[i - RS_COUNT], RUN_ROWS);
+        const char *q = i < RS_COUNT ? row_sql[i] : runsql;
+        int rc = q ? sqlite3_prepare_v3(db, q, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) : SQLITE_NOMEM;
+        free(runsql);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errsz, "database: %s", q ? sqlite3_errmsg(db) : "out of memory");
+            rw_close(w);
+            return NULL;
+        }
+        if (!(*b = calloc((size_t)sqlite3_bind_parameter_count(*st) + 1, sizeof **b))) {
+            snprintf(err, errsz, "out of memory");
+            rw_close(w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+static int64_t max_id(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1; /* unknown: no row is taken for the table's next */
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return v;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+void rw_source(struct row_writer *w, int64_t source_id, const char *device, FILE *diag_out)
+{
+    w->source_id = source_id;
+    w->device = device;
+    w->diag_out = diag_out;
+    /* no thread runs between sources: the connection is this thread's */
+    w->msg_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM ike_messages");
+    w->x_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM exchanges");
+}
+
+double rw_cpu_s(const struct row_writer *w)
+{
+    return w->cpu_s;
+}
+
+int rw_running(const struct row_writer *w)
+{
+    return w->th != NULL;
+}
+
+/* 16 lowercase hex digits: one per capture message, so not through printf */
+static void hex16(uint64_t v, char out[17])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = digits[v & 15];
+    out[16] = '\0';
+}
+
+/* ---- binding ---------------------------------------------------------------------------------
+ * Binding was a third of the writer thread's time, and consecutive rows repeat most of their
+ * columns (ports, version, exchange type, flags, the NULLs of what a capture lacks), so each
+ * writer insert remembers what its parameters hold and a value equal to it is not bound again
+ * (SQLite keeps bindings across resets). Texts in row memory are always bound: the row they
+ * point into is reused; texts that stay put while a source is read (literals, the device
+ * name) are compared by address. */
+
+static void put_null(struct binder *x, int i)
+{
+    if (x->b[i].kind == BOUND_NULL)
+        return;
+    sqlite3_bind_null(x->st, i);
+    x->b[i].kind = BOUND_NULL;
+}
+
+static void put_int(struct binder *x, int i, int64_t v)
+{
+    if (x->b[i].kind == BOUND_INT && x->b[i].v == v)
+        return;
+    sqlite3_bind_int64(x->st, i, v);
+    x->b[i] = (struct bound){v, BOUND_INT};
+}
+
+static void put_opt_int(struct binder *x, int i, int64_t v)
+{
+    if (v < 0)
+        put_null(x, i);
+    else
+        put_int(x, i, v);
+}
+
+/* A NUL-terminated text that stays where it is until the source ends; NULL or "" is NULL. */
+static void put_static(struct binder *x, int i, const char *s)
+{
+    if (!s || !*s) {
+        put_null(x, i);
+        return;
+    }
+    if (x->b[i].kind == BOUND_STATIC && x->b[i].v == (int64_t)(intptr_t)s)
+        return;
+    sqlite3_bind_text(x->st, i, s, -1, SQLITE_STATIC);
+    x->b[i] = (struct bound){(int64_t)(intptr_t)s, BOUND_STATIC};
+}
+
+/* A text in row memory (alive until the step): bound every time. */
+static void put_row_text(struct binder *x, int i, const char *s, int n)
+{
+    sqlite3_bind_text(x->st, i, s, n, SQLITE_STATIC);
+    x->b[i].kind = BOUND_UNKNOWN;
+}
+
+static void put_ip(struct binder *x, int i, const char *ip)
+{
+    if (ip[0])
+        put_row_text(x, i, ip, -1);
+    else
+        put_null(x, i);
+}
+
+static void put_payloads(struct binder *x, int i, const struct ikm_ike_msg *m, struct ikm_textbuf *tb)
+{
+    if (!m->payloads[0]) {
+        put_null(x, i);
+        return;
+    }
+    ikm_db_bind_text(x->st, i, m->payloads, strnlen(m->payloads, sizeof m->payloads), tb);
+    x->b[i].kind = BOUND_UNKNOWN;
+}
+
+static const char *dir_name(enum ikm_dir d)
+{
+    return d == IKM_DIR_SENT ? "sent" : d == IKM_DIR_RECV ? "recv" : NULL;
+}
+
+/* The columns every message row starts with, from parameter `at`: unit, UTC and local time,
+ * zone state, device, direction, addresses and ports (10 parameters). */
+static void bind_msg_where(struct binder *x, int at, const struct row_writer *rw, const struct ikm_ike_msg *m)
+{
+    put_int(x, at, m->unit);
+    put_int(x, at + 1, m->t.utc_us);
+    put_int(x, at + 2, m->t.local_us);
+    put_static(x, at + 3, ikm_tz_state_name(m->t.state));
+    put_static(x, at + 4, rw->device);
+    put_static(x, at + 5, dir_name(m->dir));
+    put_ip(x, at + 6, m->src_ip);
+    put_opt_int(x, at + 7, m->src_port);
+    put_ip(x, at + 8, m->dst_ip);
+    put_opt_int(x, at + 9, m->dst_port);
+}
+
+/* The columns a capture row and a wide log row share, in the same order in both inserts, from
+ * parameter `at`: bind_msg_where's, then SPIs, version, exchange type, flags, response flag,
+ * message id (17 parameters). */
+static void bind_msg_head(struct binder *x, int at, const struct row_writer *rw, const struct ikm_ike_msg *m,
+                          char spi[2][17])
+{
+    bind_msg_where(x, at, rw, m);
+    if (m->has_spi) {
+        hex16(m->ispi, spi[0]);
+        hex16(m->rspi, spi[1]);
+        put_row_text(x, at + 10, spi[0], 16);
+        put_row_text(x, at + 11, spi[1], 16);
+    } else {
+        put_null(x, at + 10);
+        put_null(x, at + 11);
+    }
+    put_opt_int(x, at + 12, m->version);
+    put_opt_int(x, at + 13, m->exch_type);
+    put_opt_int(x, at + 14, m->flags);
+    put_opt_int(x, at + 15, m->is_response);
+    put_opt_int(x, at + 16, m->msg_id);
+}
+
+/* Nothing set that only captures (or a richer log) give: ins_lmsg stores it whole. */
+static int log_row_narrow(const struct ikm_ike_msg *m)
+{
+    return !m->has_spi && m->flags < 0 && m->next_payload < 0 && m->notify_error < 0 && m->ke_group < 0 &&
+           m->frag_num < 0 && m->frag_total < 0 && m->liveness < 0 && !m->payloads[0];
+}
+
+/* Which of the row inserts stores r; the first four also exist as RUN_ROWS-row inserts. */
+static enum row_stmt row_stmt_of(const struct rw_row *r)
+{
+    switch (r->kind) {
+    case CAP_MSG:
+        return RS_CAP;
+    case CAP_XCH:
+        return RS_XCH;
+    case LOG_XCH:
+        return RS_LXCH;
+    case LOG_MSG:
+        return log_row_narrow(&r->m) ? RS_LMSG : RS_LOG_WIDE;
+    case LOG_BUMP:
+        break;
+    }
+    return RS_BUMP;
+}
+
+/* row_stmt_of, with a logged row whose id is its table's next taken as such; called once per
+ * row in the order rows are stored (it follows the tables' largest ids). */
+static enum row_stmt row_stmt_next(struct row_writer *w, const struct rw_row *r)
+{
+    enum row_stmt k = row_stmt_of(r);
+    int64_t *max = NULL, id = 0;
+    switch (k) {
+    case RS_CAP:
+    case RS_LMSG:
+    case RS_LOG_WIDE:
+        max = &w->msg_max;
+        id = r->id;
+        break;
+    case RS_LXCH:
+        max = &w->x_max;
+        id = r->x.id;
+        break;
+    case RS_XCH: /* SQLite gives it the next id */
+        if (w->x_max >= 0)
+            w->x_max++;
+        return k;
+    default:
+        return k;
+    }
+    if (*max >= 0 && id == *max + 1)
+        k = k == RS_LMSG ? RS_LMSG_APP : k == RS_LXCH ? RS_LXCH_APP : k;
+    if (*max >= 0 && id > *max)
+        *max = id;
+    return k;
+}
+
+static void bind_exchange(struct binder *x, int at, const struct ikm_exchange *e)
+{
+    put_int(x, at, e->request_id);
+    put_opt_int(x, at + 1, e->response_id > 0 ? e->response_id : -1);
+    put_opt_int(x, at + 2, e->rtt_us);
+    put_int(x, at + 3, e->retransmits);
+    put_static(x, at + 4, e->initiator);
+}
+
+/* Binds row r's values to parameters at.. of its insert (one tuple of a run insert). */
+static void bind_row(struct row_writer *rw, struct binder *x, int at, const struct rw_row *r, enum row_stmt k,
+                     struct ikm_textbuf *tb, char spi[2][17])
+{
+    const struct ikm_ike_msg *m = &r->m;
+    int64_t retransmit_of = r->retransmit_of > 0 ? r->retransmit_of : -1;
+    switch (k) {
+    case RS_LMSG: /* its id, then what the _APP insert has */
+        put_int(x, at, r->id);
+        bind_row(rw, x, at + 1, r, RS_LMSG_APP, tb, spi);
+        return;
+    case RS_LMSG_APP:
+        put_int(x, at, rw->source_id);
+        bind_msg_where(x, at + 1, rw, m);
+        put_opt_int(x, at + 11, m->version);
+        put_opt_int(x, at + 12, m->exch_type);
+        put_opt_int(x, at + 13, m->is_response);
+        put_opt_int(x, at + 14, m->msg_id);
+        put_opt_int(x, at + 15, m->expected_msg_id);
+        put_opt_int(x, at + 16, m->length);
+        put_opt_int(x, at + 17, m->natt);
+        put_opt_int(x, at + 18, m->copies);
+        put_opt_int(x, at + 19, m->gw_id);
+        put_opt_int(x, at + 20, m->tn_id);
+        put_opt_int(x, at + 21, retransmit_of);
+        return;
+    case RS_LOG_WIDE: /* never in a run */
+        put_int(x, 1, rw->source_id);
+        put_static(x, 2, "log");
+        bind_msg_head(x, 3, rw, m, spi);
+        put_opt_int(x, 20, m->expected_msg_id);
+        put_opt_int(x, 21, m->length);
+        put_opt_int(x, 22, m->natt);
+        put_opt_int(x, 23, m->copies);
+        put_opt_int(x, 24, m->gw_id);
+        put_opt_int(x, 25, m->tn_id);
+        put_opt_int(x, 26, m->next_payload);
+        put_null(x, 27); /* length_mismatch: captures only */
+        put_opt_int(x, 28, m->notify_error);
+        put_opt_int(x, 29, m->ke_group);
+        put_opt_int(x, 30, m->frag_num);
+        put_opt_int(x, 31, m->frag_total);
+        put_opt_int(x, 32, m->liveness);
+        put_payloads(x, 33, m, tb);
+        put_int(x, 34, r->id);
+        put_opt_int(x, 35, retransmit_of);
+        return;
+    case RS_LXCH: /* its id, then what a capture's exchange has */
+        put_int(x, at, r->x.id);
+        bind_exchange(x, at + 1, &r->x);
+        return;
+    case RS_XCH:
+    case RS_LXCH_APP:
+        bind_exchange(x, at, &r->x);
+        return;
+    case RS_BUMP:
+    case RS_COUNT:
+        put_int(x, at, r->id);
+        return;
+    case RS_CAP:
+        put_int(x, at, rw->source_id);
+        bind_msg_head(x, at + 1, rw, m, spi);
+        put_opt_int(x, at + 18, m->length);
+        put_opt_int(x, at + 19, m->natt);
+        put_opt_int(x, at + 20, retransmit_of);
+        put_opt_int(x, at + 21, m->next_payload);
+        put_int(x, at + 22, m->length_mismatch);
+        put_opt_int(x, at + 23, m->notify_error);
+        put_opt_int(x, at + 24, m->ke_group);
+        put_opt_int(x, at + 25, m->frag_num);
+        put_opt_int(x, at + 26, m->frag_total);
+        put_opt_int(x, at + 27, m->liveness);
+        put_payloads(x, at + 28, m, tb);
+        return;
+    }
+}
+
+/* Stores n rows that share an insert (n == 1, or RUN_ROWS through the run insert, which
+ * opens the table once for them all: per-statement work was a tenth of the writer's time).
+ * The writer thread's and the in-place path. Returns 0, or -1 with SQLite's message in
+ * errmsg. */
+static int cap_store(struct row_writer *rw, const struct rw_row *const *rows, size_t n, enum row_stmt k,
+                     struct ikm_textbuf *tb, char *errmsg, size_t errsz)
+{
+    struct binder x = n == 1 ? (struct binder){rw->ins_row[k], rw->bound_row[k]}
+                             : (struct binder){rw->ins_run[k], rw->bound_run[k]};
+    sqlite3_stmt *st = x.st;
+    char spi[RUN_ROWS][2][17]; /* alive until the step: bound SQLITE_STATIC */
+    for (size_t i = 0, at = 1; i < n; i++, at += row_params[k])
+        bind_row(rw, &x, (int)at, rows[i], k, tb, spi[i]);
+    /* every parameter is bound above: no clearing */
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(errmsg, errsz, "%s", sqlite3_errmsg(rw->db));
+        return -1;
+    }
+    int64_t want = k == RS_LXCH_APP ? rows[n - 1]->x.id : rows[n - 1]->id;
+    if ((k == RS_CAP || k == RS_LMSG_APP || k == RS_LXCH_APP) && sqlite3_last_insert_rowid(rw->db) != want) {
+        /* cannot happen inside the source's own transaction; never pair against wrong ids */
+        snprintf(errmsg, errsz, "row stored as %lld, paired as %lld", (long long)sqlite3_last_insert_rowid(rw->db),
+                 (long long)want);
+        return -1;
+    }
+    return 0;
+}
+
+static int cap_row_is_exchange(const struct rw_row *r)
+{
+    return r->kind == CAP_XCH || r->kind == LOG_XCH || r->kind == LOG_BUMP;
+}
+
+/* Stores a batch's rows of one pass (messages, or exchanges) in order, consecutive rows of
+ * the same insert RUN_ROWS at a time. */
+static int cap_store_pass(struct row_writer *rw, const struct rw_row *rows, size_t n, int pass, struct ikm_textbuf *tb,
+                          char *errmsg, size_t errsz)
+{
+    const struct rw_row *run[RUN_ROWS];
+    enum row_stmt krun = RS_COUNT; /* the insert of the rows in run */
+    size_t nrun = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* the rows were written on the parser's core: fetch the next ones' lines ahead
+         * (waiting for them was a sixth of this thread's time, perf annotate) */
+        if (pass == 0 && i + CAP_PREFETCH < n)
+            for (size_t b = 0; b < CAP_ROW_HOT; b += 64)
+                __builtin_prefetch((const char *)&rows[i + CAP_PREFETCH] + b);
+        if (cap_row_is_exchange(&rows[i]) != pass)
+            continue;
+        enum row_stmt k = row_stmt_next(rw, &rows[i]);
+        if (nrun && krun != k) {
+            for (size_t j = 0; j < nrun; j++)
+                if (cap_store(rw, &run[j], 1, krun, tb, errmsg, errsz) < 0)
+                    return -1;
+            nrun = 0;
+        }
+        krun = k;
+        run[nrun++] = &rows[i];
+        if (k >= RS_RUNS || nrun == RUN_ROWS) {
+            if (cap_store(rw, run, nrun, k, tb, errmsg, errsz) < 0)
+                return -1;
+            nrun = 0;
+        }
+    }
+    for (size_t j = 0; j < nrun; j++)
+        if (cap_store(rw, &run[j], 1, krun, tb, errmsg, errsz) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- the thread ------------------------------------------------------------------------------ */
+
+static void *writer_main(void *arg)
+{
+    struct rw_thread *th = arg;
+    pthread_mutex_lock(&th->mu);
+    for (;;) {
+        while (!th->queued && !th->stop)
+            pthread_cond_wait(&th->to_writer, &th->mu);
+        if (!th->queued)
+            break; /* stop, and nothing left */
+        struct rw_row *rows = th->batch[th->head];
+        size_t n = th->count[th->head];
+        int failed = th->failed;
+        pthread_mutex_unlock(&th->mu);
+        char msg[sizeof th->errmsg] = "";
+        /* messages first, then the batch's exchanges and retransmit counts in their order:
+         * alternating between the two tables' inserts cost a quarter more than grouping
+         * them (their pages and statements evict each other). Nothing orders a message
+         * after an exchange: message ids are assigned by the parser, exchange rows only
+         * name them. */
+        for (int pass = 0; pass < 2 && !failed; pass++)
+            failed = cap_store_pass(th->w, rows, n, pass, &th->tb, msg, sizeof msg) < 0;
+        pthread_mutex_lock(&th->mu);
+        if (failed && !th->failed) {
+            th->failed = 1;
+            memcpy(th->errmsg, msg, sizeof msg);
+        }
+        th->head = (th->head + 1) % CAP_BATCHES;
+        th->queued--;
+        pthread_cond_signal(&th->to_parser);
+    }
+    pthread_mutex_unlock(&th->mu);
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+        th->cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
+    return NULL;
+}
+
+static void thread_free(struct rw_thread *th)
+{
+    for (int i = 0; i < CAP_BATCHES; i++)
+        free(th->batch[i]);
+    ikm_textbuf_free(&th->tb);
+    free(th);
+}
+
+void rw_start(struct row_writer *w)
+{
+    if (w->th)
+        return;
+    struct rw_thread *th = calloc(1, sizeof *th);
+    if (!th)
+        return;
+    th->w = w;
+    for (int i = 0; i < CAP_BATCHES; i++)
+        if (!(th->batch[i] = malloc(CAP_BATCH * sizeof *th->batch[i]))) {
+            thread_free(th);
+            return;
+        }
+    th->fill = th->batch[0];
+    int inited = 0; /* mutex, then the two condition variables, then the thread */
+    if (pthread_mutex_init(&th->mu, NULL) == 0 && ++inited && pthread_cond_init(&th->to_writer, NULL) == 0 &&
+        ++inited && pthread_cond_init(&th->to_parser, NULL) == 0 && ++inited &&
+        pthread_create(&th->thread, NULL, writer_main, th) == 0) {
+        w->th = th;
+        return;
+    }
+    if (inited > 2)
+        pthread_cond_destroy(&th->to_parser);
+    if (inited > 1)
+        pthread_cond_destroy(&th->to_writer);
+    if (inited > 0)
+        pthread_mutex_destroy(&th->mu);
+    thread_free(th);
+}
+
+/* Queues the batch being filled (waiting while every batch is queued) and takes the next one;
+ * with wait, also waits until everything queued is stored. -1 when the writer failed
+ * (reported once). */
+static int handoff(struct row_writer *w, int wait)
+{
+    struct rw_thread *th = w->th;
+    pthread_mutex_lock(&th->mu);
+    if (!th->failed && th->nfill) {
+        th->count[(th->head + th->queued) % CAP_BATCHES] = th->nfill;
+        th->queued++;
+        pthread_cond_signal(&th->to_writer);
+        while (th->queued == CAP_BATCHES)
+            pthread_cond_wait(&th->to_parser, &th->mu);
+        th->fill = th->batch[(th->head + th->queued) % CAP_BATCHES];
+        th->nfill = 0;
+    }
+    while (wait && th->queued)
+        pthread_cond_wait(&th->to_parser, &th->mu);
+    int failed = th->failed;
+    if (failed == 1) {
+        th->failed = 2; /* reported */
+        if (w->diag_out)
+            fprintf(w->diag_out, "ikemortem: database: %s\n", th->errmsg);
+    }
+    pthread_mutex_unlock(&th->mu);
+    return failed ? -1 : 0;
+}
+
+int rw_sync(struct row_writer *w)
+{
+    return w->th ? handoff(w, 1) : 0;
+}
+
+void rw_stop(struct row_writer *w)
+{
+    struct rw_thread *th = w->th;
+    if (!th)
+        return;
+    rw_sync(w);
+    pthread_mutex_lock(&th->mu);
+    th->stop = 1;
+    pthread_cond_signal(&th->to_writer);
+    pthread_mutex_unlock(&th->mu);
+    pthread_join(th->thread, NULL);
+    w->cpu_s += th->cpu_s;
+    pthread_cond_destroy(&th->to_writer);
+    pthread_cond_destroy(&th->to_parser);
+    pthread_mutex_destroy(&th->mu);
+    thread_free(th);
+    w->th = NULL;
+}
+
+struct rw_row *rw_slot(struct row_writer *w, struct rw_row *local)
+{
+    struct rw_thread *th = w->th;
+    if (!th)
+        return local;
+    if (th->nfill == CAP_BATCH && handoff(w, 0) < 0)
+        return NULL;
+    return &th->fill[th->nfill];
+}
+
+int rw_commit(struct row_writer *w, struct rw_row *r)
+{
+    if (w->th) {
+        w->th->nfill++;
+        return 0;
+    }
+    char msg[256];
+    const struct rw_row *one = r;
+    if (cap_store(w, &one, 1, row_stmt_next(w, r), &w->tb, msg, sizeof msg) < 0) {
+        if (w->diag_out)
+            fprintf(w->diag_out, "ikemortem: database: %s\n", msg);
+        return -1;
+    }
+    return 0;
+}
+
+void rw_close(struct row_writer *w)
+{
+    if (!w)
+        return;
+    rw_stop(w);
+    for (int i = 0; i < RS_COUNT; i++) {
+        sqlite3_finalize(w->ins_row[i]);
+        free(w->bound_row[i]);
+    }
+    for (int i = 0; i < RS_RUNS; i++) {
+        sqlite3_finalize(w->ins_run[i]);
+        free(w->bound_run[i]);
+    }
+    ikm_textbuf_free(&w->tb);
+    free(w);
+}

@@ -325,6 +325,7 @@ struct ikemgr_file {
     const struct ikemgr_catalog *cat;
     pcre2_match_data *md, *md2;
     struct pk_out out; /* sink, stats, failure, diagnostics, offset state */
+    struct pk_ts_cache tsc;
 
     enum rec_state rec;
     int64_t rec_line;
@@ -615,36 +616,45 @@ static size_t read_endpoints(const char *p, size_t n, size_t i, struct prefix *p
 static int parse_prefix(struct ikemgr_file *f, const char *p, size_t n, struct prefix *px,
                         const char **why)
 {
-    struct ikm_tm tm;
-    size_t used;
-    enum ikm_ts_result r = ikm_parse_datetime(p, n, "-:", " T", &tm, &used, why);
-    if (r == IKM_TS_NONE)
-        return 0;
-    if (r == IKM_TS_INVALID)
-        return -1;
+    struct ikm_time t;
+    size_t i, ts_len = pk_time_cached(&f->out, &f->tsc, p, n, &t);
+    if (ts_len) {
+        i = skip_spaces(p, n, ts_len);
+    } else {
+        struct ikm_tm tm;
+        size_t used;
+        enum ikm_ts_result r = ikm_parse_datetime(p, n, "-:", " T", &tm, &used, why);
+        if (r == IKM_TS_NONE)
+            return 0;
+        if (r == IKM_TS_INVALID)
+            return -1;
+        ts_len = used;
+        i = skip_spaces(p, n, used);
+        int off = 0, has_off = 0;
+        size_t ou = 0;
+        int o = ikm_parse_utc_offset(p + i, n - i, &off, &ou);
+        /* an offset is a token of its own: "Z" only glued to the time, and either form
+         * followed by the end, a space or "[" — "2016-03-01 14:32:20 Zombie SA" has none */
+        if (o != 0 && ((p[i] == 'Z' && i != used) ||
+                       (i + ou < n && p[i + ou] != ' ' && p[i + ou] != '\t' && p[i + ou] != '[')))
+            o = 0;
+        if (o < 0) {
+            *why = "invalid timestamp: UTC offset out of range";
+            return -1;
+        }
+        if (o > 0) {
+            has_off = 1;
+            ts_len = i + ou;
+            i = skip_spaces(p, n, i + ou);
+        }
+        pk_time_from_tm(&f->out, &tm, has_off, off, p, ts_len, &t);
+        if (has_off)
+            pk_time_remember(&f->tsc, p, ts_len, &t);
+    }
     memset(px, 0, sizeof *px);
     px->gw_id = px->tn_id = -1;
     px->lport = px->rport = -1;
-    size_t ts_len = used;
-    size_t i = skip_spaces(p, n, used);
-    int off = 0, has_off = 0;
-    size_t ou = 0;
-    int o = ikm_parse_utc_offset(p + i, n - i, &off, &ou);
-    /* an offset is a token of its own: "Z" only glued to the time, and either form followed
-     * by the end, a space or "[" — "2016-03-01 14:32:20 Zombie SA" has no offset */
-    if (o != 0 && ((p[i] == 'Z' && i != used) ||
-                   (i + ou < n && p[i + ou] != ' ' && p[i + ou] != '\t' && p[i + ou] != '[')))
-        o = 0;
-    if (o < 0) {
-        *why = "invalid timestamp: UTC offset out of range";
-        return -1;
-    }
-    if (o > 0) {
-        has_off = 1;
-        ts_len = i + ou;
-        i = skip_spaces(p, n, i + ou);
-    }
-    pk_time_from_tm(&f->out, &tm, has_off, off, p, ts_len, &px->t);
+    px->t = t;
     if (i < n && p[i] == '[' && i + 1 < n && is_digit(p[i + 1])) {
         const char *close = memchr(p + i, ']', n - i < 32 ? n - i : 32);
         if (close) {

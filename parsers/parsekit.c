@@ -120,10 +120,10 @@ void pk_note_time(struct pk_out *o, const struct ikm_time *t)
     note_time(o, t);
 }
 
-void pk_time_from_tm(struct pk_out *o, const struct ikm_tm *tm, int has_off, int off_min, const char *text,
-                     size_t text_len, struct ikm_time *t)
+static void time_from_local(struct pk_out *o, int64_t local_us, int has_off, int off_min, const char *text,
+                            size_t text_len, struct ikm_time *t)
 {
-    t->local_us = ikm_tm_to_us(tm);
+    t->local_us = local_us;
     t->text = text;
     t->text_len = text_len;
     if (has_off) {
@@ -140,6 +140,66 @@ void pk_time_from_tm(struct pk_out *o, const struct ikm_tm *tm, int has_off, int
     }
     t->utc_us = t->local_us - (int64_t)t->offset_min * 60 * 1000000;
     note_time(o, t);
+}
+
+void pk_time_from_tm(struct pk_out *o, const struct ikm_tm *tm, int has_off, int off_min, const char *text,
+                     size_t text_len, struct ikm_time *t)
+{
+    time_from_local(o, ikm_tm_to_us(tm), has_off, off_min, text, text_len, t);
+}
+
+#define TS_FRAC_AT 20 /* "YYYY-MM-DD HH:MM:SS." */
+
+size_t pk_time_cached(struct pk_out *o, const struct pk_ts_cache *c, const char *p, size_t n, struct ikm_time *t)
+{
+    size_t l = c->len;
+    if (l == 0 || n < l || (n > l && p[l] != ' ' && p[l] != '\t' && p[l] != '['))
+        return 0;
+    int64_t local_us = c->local_us;
+    if (c->frac_len == 0) {
+        if (memcmp(p, c->text, l) != 0)
+            return 0;
+    } else {
+        size_t end = TS_FRAC_AT + c->frac_len;
+        if (memcmp(p, c->text, TS_FRAC_AT) != 0 || memcmp(p + end, c->text + end, l - end) != 0)
+            return 0;
+        int64_t frac = 0;
+        for (size_t i = TS_FRAC_AT; i < end; i++) {
+            if (p[i] < '0' || p[i] > '9')
+                return 0;
+            frac = frac * 10 + (p[i] - '0');
+        }
+        for (size_t i = c->frac_len; i < 6; i++)
+            frac *= 10;
+        local_us = c->sec_us + frac;
+    }
+    time_from_local(o, local_us, 1, c->off_min, p, l, t);
+    return l;
+}
+
+void pk_time_remember(struct pk_ts_cache *c, const char *p, size_t ts_len, const struct ikm_time *t)
+{
+    c->len = 0;
+    if (t->state != IKM_TZ_LINE || ts_len == 0 || ts_len > sizeof c->text)
+        return;
+    memcpy(c->text, p, ts_len);
+    c->len = ts_len;
+    c->local_us = t->local_us;
+    c->off_min = t->offset_min;
+    /* the fraction's digits, when the text has the usual shape: one parse serves a second */
+    size_t f = 0;
+    while (TS_FRAC_AT + f < ts_len && p[TS_FRAC_AT + f] >= '0' && p[TS_FRAC_AT + f] <= '9')
+        f++;
+    c->frac_len = ts_len > TS_FRAC_AT && p[TS_FRAC_AT - 1] == '.' && f >= 1 && f <= 6 &&
+                          TS_FRAC_AT + f < ts_len
+                      ? f
+                      : 0;
+    int64_t frac = 0;
+    for (size_t i = 0; i < c->frac_len; i++)
+        frac = frac * 10 + (p[TS_FRAC_AT + i] - '0');
+    for (size_t i = c->frac_len; i < 6 && c->frac_len; i++)
+        frac *= 10;
+    c->sec_us = t->local_us - frac;
 }
 
 void pk_event(struct pk_out *o, const struct ikm_event *ev)

@@ -113,6 +113,24 @@ static inline size_t pk_leading_nuls(const char *p, size_t n)
  * pk_note_time does. text (the timestamp as written) is borrowed. */
 void pk_time_from_tm(struct pk_out *o, const struct ikm_tm *tm, int has_off, int off_min, const char *text,
                      size_t text_len, struct ikm_time *t);
+/* The last timestamp with its own UTC offset a parser read, as written, and what it gave: a
+ * debug log's lines come in bursts under one timestamp, and parsing it was a fifth of
+ * classifying a line (callgrind). */
+struct pk_ts_cache {
+    char text[48];
+    size_t len; /* 0: empty */
+    int64_t local_us;
+    int off_min;
+    size_t frac_len; /* digits of "YYYY-MM-DD HH:MM:SS.fff" after the dot (1..6), else 0 */
+    int64_t sec_us;  /* local_us without them */
+};
+/* When line p..n starts with the cached text (its fraction of a second may differ in value,
+ * not in length) followed by its end, a blank or '[' (the delimiters after an offset), fills
+ * t as pk_time_from_tm would (text pointing into p) and returns the text's length; 0
+ * otherwise. */
+size_t pk_time_cached(struct pk_out *o, const struct pk_ts_cache *c, const char *p, size_t n, struct ikm_time *t);
+/* Keeps t (from pk_time_from_tm with an offset) and its text p..ts_len for the next lines. */
+void pk_time_remember(struct pk_ts_cache *c, const char *p, size_t ts_len, const struct ikm_time *t);
 /* Widens the source's device-local time range to t, and takes the first line offset seen
  * (has_offset, first_offset_min) when t is IKM_TZ_LINE. */
 void pk_note_time(struct pk_out *o, const struct ikm_time *t);

@@ -248,6 +248,48 @@ START_TEST(offsetless_line_after_offset_uses_file_offset)
 }
 END_TEST
 
+/* Lines under one timestamp reuse its parse (pk_ts_cache): a new fraction of the same second,
+ * a fraction of another length, another offset, more than six digits, a '[' glued to the
+ * offset — each line keeps its own time and text. Expected values: Python datetime. */
+START_TEST(timestamps_of_a_burst)
+{
+    struct memsink ms = {0};
+#define DPD "DPD down, rekey vpn tunnel <t>, SA state ESTABLISHED\n"
+    ms_parse_ikemgr(&ms, S("2019-03-06 17:26:28.000 -0800 [INFO]: " DPD
+                           "2019-03-06 17:26:28.123 -0800 [INFO]: " DPD
+                           "2019-03-06 17:26:28.5 -0800 [INFO]: " DPD
+                           "2019-03-06 17:26:28.7 -0800 [INFO]: " DPD
+                           "2019-03-06 17:26:28.700 -0700 [INFO]: " DPD
+                           "2019-03-06 17:26:28.700123456 -0700 [INFO]: " DPD
+                           "2019-03-06 17:26:28.700123457 -0700 [INFO]: " DPD
+                           "2019-03-06 17:26:29.001 -0700 [INFO]: " DPD
+                           "2019-03-06 17:26:29.002 -0700[1-2] [INFO]: " DPD
+                           "2019-03-06 17:26:29.0020 -0700 [INFO]: " DPD),
+                    0);
+#undef DPD
+    static const int64_t want_us[] = {
+        1551921988000000LL, 1551921988123000LL, 1551921988500000LL, 1551921988700000LL, 1551918388700000LL,
+        1551918388700123LL, 1551918388700123LL, 1551918389001000LL, 1551918389002000LL, 1551918389002000LL,
+    };
+    static const char *const want_text[] = {
+        "2019-03-06 17:26:28.000 -0800",       "2019-03-06 17:26:28.123 -0800",
+        "2019-03-06 17:26:28.5 -0800",         "2019-03-06 17:26:28.7 -0800",
+        "2019-03-06 17:26:28.700 -0700",       "2019-03-06 17:26:28.700123456 -0700",
+        "2019-03-06 17:26:28.700123457 -0700", "2019-03-06 17:26:29.001 -0700",
+        "2019-03-06 17:26:29.002 -0700",       "2019-03-06 17:26:29.0020 -0700",
+    };
+    ck_assert_uint_eq(ms.n_ev, 10);
+    for (size_t i = 0; i < 10; i++) {
+        ck_assert_msg(ms.ev[i].utc_us == want_us[i], "line %zu: %lld", i + 1, (long long)ms.ev[i].utc_us);
+        ck_assert_str_eq(ms.ev[i].ts_text, want_text[i]);
+        ck_assert_int_eq(ms.ev[i].state, IKM_TZ_LINE);
+        ck_assert_int_eq(ms.ev[i].offset_min, i < 4 ? -480 : -420);
+    }
+    ck_assert_str_eq(ms_attr(&ms.ev[8], "pid_tid"), "1-2");
+    memsink_free(&ms);
+}
+END_TEST
+
 /* family F: ikemgr-ng (formats.md §1.2); the message text was elided in the source */
 START_TEST(family_f_ikemgr_ng)
 {
@@ -680,6 +722,7 @@ Suite *ikemgr_suite(void)
     tcase_add_test(t, family_b_prime_srcloc);
     tcase_add_test(t, families_c_and_d);
     tcase_add_test(t, offsetless_line_after_offset_uses_file_offset);
+    tcase_add_test(t, timestamps_of_a_burst);
     tcase_add_test(t, family_f_ikemgr_ng);
     tcase_add_test(t, level_tokens);
     tcase_add_test(t, section_1_8_descriptions);

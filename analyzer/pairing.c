@@ -63,6 +63,18 @@
 
 /* ---- pairing state ------------------------------------------------------------------------ */
 
+/* The slots of the peers a log's messages went to, direct-mapped by their addresses: building
+ * a message's two keys and looking them up was half of pairing it (callgrind). An entry stands
+ * while the local address recorded for its remote stays the same. */
+#define PEER_MEMO 256
+struct peer_memo {
+    char device[128];
+    char local[ADDR_MAX]; /* as the message gave it ("": the receiver was not logged) */
+    char remote[ADDR_MAX];
+    size_t slot;
+    int used;
+};
+
 /* A log row held back by the log pairer until what pairing derives for it is known. */
 struct held_row {
     int64_t id, retransmit_of;
@@ -117,6 +129,7 @@ struct pair_ctx {
     size_t slot_size, nslots, slots_cap;
     struct ikm_strmap local_addrs; /* device '\x1f' ip of the device's own addresses */
     struct ikm_strmap last_local;  /* log pass: device '\x1f' remote -> index into locals */
+    struct peer_memo memo[PEER_MEMO];
     char (*locals)[ADDR_MAX];
     size_t nlocals;
     struct ikm_strmap addr_ids;    /* every address seen -> index into addrs */
@@ -302,8 +315,15 @@ static const char *dev_name(const struct pair_ctx *c, uint32_t id)
     return id && id <= c->ndevs ? c->devs[id - 1] : NULL;
 }
 
+static void memo_clear(struct pair_ctx *c)
+{
+    for (int i = 0; i < PEER_MEMO; i++)
+        c->memo[i].used = 0;
+}
+
 static void reset_slots(struct pair_ctx *c, size_t slot_size)
 {
+    memo_clear(c);
     ikm_strmap_free(&c->keys);
     free(c->slots);
     c->slots = NULL;
@@ -612,13 +632,46 @@ static const char *log_local(struct pair_ctx *c, const struct msg *m, int sent)
             c->locals[c->nlocals][0] = '\0'; /* a new slot: compared below before it is set */
             c->nlocals++;
         }
-        if (i >= 0 && strcmp(c->locals[i], local) != 0)
+        if (i >= 0 && strcmp(c->locals[i], local) != 0) {
             snprintf(c->locals[i], ADDR_MAX, "%s", local);
+            memo_clear(c); /* a message that did not log its receiver may now go elsewhere */
+        }
         return local;
     }
     int added;
     int64_t i = ikm_strmap_has(&c->last_local, key) ? ikm_strmap_get(&c->last_local, key, 0, &added) : -1;
     return i >= 0 ? c->locals[i] : "";
+}
+
+static struct peer_memo *memo_entry(struct pair_ctx *c, const char *local, const char *remote)
+{
+    uint32_t h = 2166136261u;
+    for (const char *q = remote; *q; q++)
+        h = (h ^ (unsigned char)*q) * 16777619u;
+    for (const char *q = local; *q; q++)
+        h = (h ^ (unsigned char)*q) * 16777619u;
+    return &c->memo[h % PEER_MEMO];
+}
+
+/* The slot of (device, local, remote) when the memo has it, else NULL. */
+static void *memo_get(struct pair_ctx *c, const char *device, const char *local, const char *remote)
+{
+    const struct peer_memo *e = memo_entry(c, local, remote);
+    if (e->used && strcmp(e->remote, remote) == 0 && strcmp(e->local, local) == 0 && strcmp(e->device, device) == 0)
+        return (char *)c->slots + e->slot * c->slot_size;
+    return NULL;
+}
+
+static void memo_put(struct pair_ctx *c, const char *device, const char *local, const char *remote, void *slot)
+{
+    if (strlen(device) >= sizeof c->memo[0].device || strlen(local) >= ADDR_MAX || strlen(remote) >= ADDR_MAX)
+        return;
+    struct peer_memo *e = memo_entry(c, local, remote);
+    strcpy(e->device, device);
+    strcpy(e->local, local);
+    strcpy(e->remote, remote);
+    e->slot = (size_t)((char *)slot - (char *)c->slots) / c->slot_size;
+    e->used = 1;
 }
 
 static int on_log_message(struct pair_ctx *c, const struct msg *m)
@@ -629,11 +682,17 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
     const char *remote = sent ? m->dst : m->src;
     if (!remote)
         return 0;
-    char key[2 * ADDR_MAX + 200];
-    make_key(key, sizeof key, m->device, log_local(c, m, sent), remote);
-    struct log_peer *p = slot_get(c, key);
-    if (!p)
-        return c->overflow ? 0 : -1;
+    const char *device = m->device ? m->device : "", *local = sent ? m->src : m->dst;
+    if (!local)
+        local = "";
+    struct log_peer *p = memo_get(c, device, local, remote);
+    if (!p) {
+        char key[2 * ADDR_MAX + 200];
+        make_key(key, sizeof key, m->device, log_local(c, m, sent), remote);
+        if (!(p = slot_get(c, key)))
+            return c->overflow ? 0 : -1;
+        memo_put(c, device, local, remote, p);
+    }
     if (sent) {
         /* our answer follows the peer's request closely; later, the request went unanswered */
         if (p->in.active && m->ts - p->in.last_us > PEER_ANSWER_US && close_pending(c, &p->in, "peer") < 0)

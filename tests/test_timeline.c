@@ -305,6 +305,51 @@ START_TEST(log_rows_out_of_id_order)
 }
 END_TEST
 
+/* The pairer remembers the peer slot of each (local, remote) it saw; a received message that
+ * did not log its receiver goes to the local address last used towards its sender, so when
+ * that changes the remembered slots must not be reused. */
+START_TEST(log_receiver_follows_the_local_address_last_used)
+{
+    const char *path = tu_path("memo.db");
+    struct tl_db *t = open_new(path);
+    ck_assert_int_eq(tl_source_begin(t, "m.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    static const char *const local[2] = {"10.0.0.1", "10.0.0.9"};
+    for (int k = 0; k < 2; k++) {
+        struct ikm_ike_msg m;
+        ikm_ike_msg_init(&m, IKM_ORIGIN_LOG);
+        m.unit = 2 * k + 1;
+        m.t.utc_us = m.t.local_us = (100 + 10 * k) * 1000000LL;
+        m.t.state = IKM_TZ_LINE;
+        m.dir = IKM_DIR_SENT;
+        m.length = 76;
+        strcpy(m.src_ip, local[k]);
+        strcpy(m.dst_ip, "10.0.0.2");
+        ck_assert_int_eq(s.ike_message(s.ctx, &m), 0);
+        ikm_ike_msg_init(&m, IKM_ORIGIN_LOG); /* "76 bytes message received from 10.0.0.2" */
+        m.unit = 2 * k + 2;
+        m.t.utc_us = m.t.local_us = (100 + 10 * k) * 1000000LL + 2000;
+        m.t.state = IKM_TZ_LINE;
+        m.dir = IKM_DIR_RECV;
+        m.length = 76;
+        strcpy(m.src_ip, "10.0.0.2");
+        m.is_response = 1;
+        m.msg_id = k + 1;
+        m.exch_type = 37;
+        ck_assert_int_eq(s.ike_message(s.ctx, &m), 0);
+    }
+    struct ikm_source_stats st = stats_for(4, 0);
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_end(t, &st, "memohash", &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchanges WHERE response_id IS NOT NULL"), 2);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT msg_id FROM ike_messages WHERE frame_or_line = 1"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT msg_id FROM ike_messages WHERE frame_or_line = 3"), 2);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT rtt_us FROM exchange_detail WHERE request_unit = 3"), 2000);
+}
+END_TEST
+
 /* A request at the end of one rotation answered at the start of the next; the sources are
  * given newest first, as a user would list them. */
 START_TEST(pairing_across_rotations)
@@ -601,6 +646,7 @@ Suite *timeline_suite(void)
     tcase_add_test(t, tz_resolution);
     tcase_add_test(t, pairing_log_messages);
     tcase_add_test(t, log_rows_out_of_id_order);
+    tcase_add_test(t, log_receiver_follows_the_local_address_last_used);
     tcase_add_test(t, pairing_across_rotations);
     tcase_add_test(t, pairing_captures);
     tcase_add_test(t, pairing_review_cases);

@@ -22,10 +22,10 @@
 #include <string.h>
 #include <time.h>
 
-#define CAP_BATCH 512 /* rows handed to the writer thread at once (0.3 MiB) */
-#define CAP_PREFETCH 4 /* rows ahead the writer fetches */
-#define CAP_ROW_HOT 320 /* the bytes of a row cap_store reads (all but the payload text) */
-#define CAP_BATCHES 8 /* a queue deep enough that neither thread waits for the other's wake-up
+#define BATCH_ROWS 512 /* rows handed to the writer thread at once (0.3 MiB) */
+#define PREFETCH_ROWS 4 /* rows ahead the writer fetches */
+#define ROW_HOT_BYTES 320 /* the bytes of a row store_rows reads (all but the payload text) */
+#define RING_BATCHES 8 /* a queue deep enough that neither thread waits for the other's wake-up
                        * when the machine is busy (each wake-up can take a time slice) */
 
 /* The inserts that store the rows. The first RS_RUNS also have a RUN_ROWS-row form. */
@@ -96,14 +96,14 @@ struct binder {
     struct bound *b; /* per parameter, 1-based */
 };
 
-/* A ring of batches: the parser's thread fills batch[(head + queued) % CAP_BATCHES] while
+/* A ring of batches: the parser's thread fills batch[(head + queued) % RING_BATCHES] while
  * the writer stores the `queued` ones from head on. */
 struct rw_thread {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t to_writer, to_parser;
-    struct rw_row *batch[CAP_BATCHES];
-    size_t count[CAP_BATCHES];
+    struct rw_row *batch[RING_BATCHES];
+    size_t count[RING_BATCHES];
     size_t head, queued; /* under mu */
     struct rw_row *fill; /* the parser's batch; only the parser's thread touches it */
     size_t nfill;
@@ -488,7 +488,7 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
  * opens the table once for them all: per-statement work was a tenth of the writer's time).
  * The writer thread's and the in-place path. Returns 0, or -1 with SQLite's message in
  * errmsg. */
-static int cap_store(struct row_writer *rw, const struct rw_row *const *rows, size_t n, enum row_stmt k,
+static int store_rows(struct row_writer *rw, const struct rw_row *const *rows, size_t n, enum row_stmt k,
                      struct ikm_textbuf *tb, char *errmsg, size_t errsz)
 {
     struct binder x = n == 1 ? (struct binder){rw->ins_row[k], rw->bound_row[k]}
@@ -514,14 +514,14 @@ static int cap_store(struct row_writer *rw, const struct rw_row *const *rows, si
     return 0;
 }
 
-static int cap_row_is_exchange(const struct rw_row *r)
+static int row_is_exchange(const struct rw_row *r)
 {
     return r->kind == CAP_XCH || r->kind == LOG_XCH || r->kind == LOG_BUMP;
 }
 
 /* Stores a batch's rows of one pass (messages, or exchanges) in order, consecutive rows of
  * the same insert RUN_ROWS at a time. */
-static int cap_store_pass(struct row_writer *rw, const struct rw_row *rows, size_t n, int pass, struct ikm_textbuf *tb,
+static int store_pass(struct row_writer *rw, const struct rw_row *rows, size_t n, int pass, struct ikm_textbuf *tb,
                           char *errmsg, size_t errsz)
 {
     const struct rw_row *run[RUN_ROWS];
@@ -530,28 +530,28 @@ static int cap_store_pass(struct row_writer *rw, const struct rw_row *rows, size
     for (size_t i = 0; i < n; i++) {
         /* the rows were written on the parser's core: fetch the next ones' lines ahead
          * (waiting for them was a sixth of this thread's time, perf annotate) */
-        if (pass == 0 && i + CAP_PREFETCH < n)
-            for (size_t b = 0; b < CAP_ROW_HOT; b += 64)
-                __builtin_prefetch((const char *)&rows[i + CAP_PREFETCH] + b);
-        if (cap_row_is_exchange(&rows[i]) != pass)
+        if (pass == 0 && i + PREFETCH_ROWS < n)
+            for (size_t b = 0; b < ROW_HOT_BYTES; b += 64)
+                __builtin_prefetch((const char *)&rows[i + PREFETCH_ROWS] + b);
+        if (row_is_exchange(&rows[i]) != pass)
             continue;
         enum row_stmt k = row_stmt_next(rw, &rows[i]);
         if (nrun && krun != k) {
             for (size_t j = 0; j < nrun; j++)
-                if (cap_store(rw, &run[j], 1, krun, tb, errmsg, errsz) < 0)
+                if (store_rows(rw, &run[j], 1, krun, tb, errmsg, errsz) < 0)
                     return -1;
             nrun = 0;
         }
         krun = k;
         run[nrun++] = &rows[i];
         if (k >= RS_RUNS || nrun == RUN_ROWS) {
-            if (cap_store(rw, run, nrun, k, tb, errmsg, errsz) < 0)
+            if (store_rows(rw, run, nrun, k, tb, errmsg, errsz) < 0)
                 return -1;
             nrun = 0;
         }
     }
     for (size_t j = 0; j < nrun; j++)
-        if (cap_store(rw, &run[j], 1, krun, tb, errmsg, errsz) < 0)
+        if (store_rows(rw, &run[j], 1, krun, tb, errmsg, errsz) < 0)
             return -1;
     return 0;
 }
@@ -578,13 +578,13 @@ static void *writer_main(void *arg)
          * after an exchange: message ids are assigned by the parser, exchange rows only
          * name them. */
         for (int pass = 0; pass < 2 && !failed; pass++)
-            failed = cap_store_pass(th->w, rows, n, pass, &th->tb, msg, sizeof msg) < 0;
+            failed = store_pass(th->w, rows, n, pass, &th->tb, msg, sizeof msg) < 0;
         pthread_mutex_lock(&th->mu);
         if (failed && !th->failed) {
             th->failed = 1;
             memcpy(th->errmsg, msg, sizeof msg);
         }
-        th->head = (th->head + 1) % CAP_BATCHES;
+        th->head = (th->head + 1) % RING_BATCHES;
         th->queued--;
         pthread_cond_signal(&th->to_parser);
     }
@@ -597,7 +597,7 @@ static void *writer_main(void *arg)
 
 static void thread_free(struct rw_thread *th)
 {
-    for (int i = 0; i < CAP_BATCHES; i++)
+    for (int i = 0; i < RING_BATCHES; i++)
         free(th->batch[i]);
     ikm_textbuf_free(&th->tb);
     free(th);
@@ -611,8 +611,8 @@ void rw_start(struct row_writer *w)
     if (!th)
         return;
     th->w = w;
-    for (int i = 0; i < CAP_BATCHES; i++)
-        if (!(th->batch[i] = malloc(CAP_BATCH * sizeof *th->batch[i]))) {
+    for (int i = 0; i < RING_BATCHES; i++)
+        if (!(th->batch[i] = malloc(BATCH_ROWS * sizeof *th->batch[i]))) {
             thread_free(th);
             return;
         }
@@ -641,12 +641,12 @@ static int handoff(struct row_writer *w, int wait)
     struct rw_thread *th = w->th;
     pthread_mutex_lock(&th->mu);
     if (!th->failed && th->nfill) {
-        th->count[(th->head + th->queued) % CAP_BATCHES] = th->nfill;
+        th->count[(th->head + th->queued) % RING_BATCHES] = th->nfill;
         th->queued++;
         pthread_cond_signal(&th->to_writer);
-        while (th->queued == CAP_BATCHES)
+        while (th->queued == RING_BATCHES)
             pthread_cond_wait(&th->to_parser, &th->mu);
-        th->fill = th->batch[(th->head + th->queued) % CAP_BATCHES];
+        th->fill = th->batch[(th->head + th->queued) % RING_BATCHES];
         th->nfill = 0;
     }
     while (wait && th->queued)
@@ -690,7 +690,7 @@ struct rw_row *rw_slot(struct row_writer *w, struct rw_row *local)
     struct rw_thread *th = w->th;
     if (!th)
         return local;
-    if (th->nfill == CAP_BATCH && handoff(w, 0) < 0)
+    if (th->nfill == BATCH_ROWS && handoff(w, 0) < 0)
         return NULL;
     return &th->fill[th->nfill];
 }
@@ -703,7 +703,7 @@ int rw_commit(struct row_writer *w, struct rw_row *r)
     }
     char msg[256];
     const struct rw_row *one = r;
-    if (cap_store(w, &one, 1, row_stmt_next(w, r), &w->tb, msg, sizeof msg) < 0) {
+    if (store_rows(w, &one, 1, row_stmt_next(w, r), &w->tb, msg, sizeof msg) < 0) {
         if (w->diag_out)
             fprintf(w->diag_out, "ikemortem: database: %s\n", msg);
         return -1;

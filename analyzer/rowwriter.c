@@ -86,7 +86,7 @@ static const char *const row_sql[RS_COUNT] = {
 };
 
 /* What a writer insert's parameter holds (see "binding" below). */
-enum bound_kind { BOUND_UNKNOWN, BOUND_NULL, BOUND_INT, BOUND_STATIC };
+enum bound_kind { BOUND_UNKNOWN = 0, BOUND_NULL, BOUND_INT, BOUND_STATIC };
 struct bound {
     int64_t v; /* the integer, or the text's address */
     int kind;
@@ -204,6 +204,14 @@ void rw_source(struct row_writer *w, int64_t source_id, const char *device, FILE
     w->source_id = source_id;
     w->device = device;
     w->diag_out = diag_out;
+    /* the device name of the last source may have been freed and its memory given to this
+     * one's: an address compared equal would keep the old name's length (SQLite measures a
+     * text when it is bound), so every parameter is bound afresh */
+    for (int i = 0; i < RS_COUNT + RS_RUNS; i++) {
+        sqlite3_stmt *st = i < RS_COUNT ? w->ins_row[i] : w->ins_run[i - RS_COUNT];
+        struct bound *b = i < RS_COUNT ? w->bound_row[i] : w->bound_run[i - RS_COUNT];
+        memset(b, 0, ((size_t)sqlite3_bind_parameter_count(st) + 1) * sizeof *b); /* BOUND_UNKNOWN */
+    }
     /* no thread runs between sources: the connection is this thread's */
     w->msg_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM ike_messages");
     w->x_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM exchanges");
@@ -234,7 +242,7 @@ static void hex16(uint64_t v, char out[17])
  * writer insert remembers what its parameters hold and a value equal to it is not bound again
  * (SQLite keeps bindings across resets). Texts in row memory are always bound: the row they
  * point into is reused; texts that stay put while a source is read (literals, the device
- * name) are compared by address. */
+ * name) are compared by address, and rw_source forgets every parameter. */
 
 static void put_null(struct binder *x, int i)
 {

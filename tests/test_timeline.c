@@ -4,6 +4,7 @@
  * resolution, text escaping, and request/response pairing with retransmits.
  */
 #include "../analyzer/pairing.h"
+#include "../analyzer/rowwriter.h"
 #include "../analyzer/timeline.h"
 #include "../analyzer/zone.h"
 #include "testutil.h"
@@ -350,6 +351,39 @@ START_TEST(log_receiver_follows_the_local_address_last_used)
 }
 END_TEST
 
+/* A source's device name may take the memory the last one's had (freed, then allocated
+ * again): the row writer must not keep the old name's binding, whose length SQLite measured
+ * when it was bound. The buffer stands for that memory. */
+START_TEST(row_writer_rebinds_a_device_name_at_the_same_address)
+{
+    const char *path = tu_path("rebind.db");
+    struct tl_db *t = open_new(path);
+    char err[512];
+    struct row_writer *w = rw_open(tl_sqlite(t), err, sizeof err);
+    ck_assert_msg(w != NULL, "%s", err);
+    char device[32];
+    static const char *const names[2] = {"west-bbbbbbbbbb", "east-aaaaaa"};
+    for (int k = 0; k < 2; k++) {
+        strcpy(device, names[k]);
+        rw_source(w, k + 1, device, NULL);
+        struct rw_row local, *r = rw_slot(w, &local);
+        ck_assert_ptr_eq(r, &local); /* no thread: stored in place */
+        memset(r, 0, sizeof *r);
+        r->kind = LOG_MSG;
+        r->id = k + 1;
+        ikm_ike_msg_init(&r->m, IKM_ORIGIN_LOG);
+        r->m.unit = k + 1;
+        r->m.t.state = IKM_TZ_LINE;
+        r->m.dir = IKM_DIR_SENT;
+        ck_assert_int_eq(rw_commit(w, r), 0);
+    }
+    rw_close(w);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages WHERE id = 1 AND device = 'west-bbbbbbbbbb'"), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages WHERE id = 2 AND device = 'east-aaaaaa'"), 1);
+}
+END_TEST
+
 /* A request at the end of one rotation answered at the start of the next; the sources are
  * given newest first, as a user would list them. */
 START_TEST(pairing_across_rotations)
@@ -647,6 +681,7 @@ Suite *timeline_suite(void)
     tcase_add_test(t, pairing_log_messages);
     tcase_add_test(t, log_rows_out_of_id_order);
     tcase_add_test(t, log_receiver_follows_the_local_address_last_used);
+    tcase_add_test(t, row_writer_rebinds_a_device_name_at_the_same_address);
     tcase_add_test(t, pairing_across_rotations);
     tcase_add_test(t, pairing_captures);
     tcase_add_test(t, pairing_review_cases);

@@ -180,17 +180,19 @@ END_TEST
 
 /* ---- pairing ---------------------------------------------------------------------------- */
 
-static void add_peer_msg(struct ikm_sink *s, const char *peer, int64_t line, double t_s, enum ikm_dir dir,
-                         int64_t len, int is_resp, int64_t msg_id);
+static void add_peer_msg(struct ikm_sink *s, const char *local, const char *peer, int64_t line, double t_s,
+                         enum ikm_dir dir, int64_t len, int is_resp, int64_t msg_id);
 
 static void add_msg(struct ikm_sink *s, int64_t line, double t_s, enum ikm_dir dir, int64_t len, int is_resp,
                     int64_t msg_id)
 {
-    add_peer_msg(s, "10.0.0.2", line, t_s, dir, len, is_resp, msg_id);
+    add_peer_msg(s, "10.0.0.1", "10.0.0.2", line, t_s, dir, len, is_resp, msg_id);
 }
 
-static void add_peer_msg(struct ikm_sink *s, const char *peer, int64_t line, double t_s, enum ikm_dir dir,
-                         int64_t len, int is_resp, int64_t msg_id)
+/* local: our end of the message; NULL for a received message that logs no receiver ("76 bytes
+ * message received from PEER"). */
+static void add_peer_msg(struct ikm_sink *s, const char *local, const char *peer, int64_t line, double t_s,
+                         enum ikm_dir dir, int64_t len, int is_resp, int64_t msg_id)
 {
     struct ikm_ike_msg m;
     ikm_ike_msg_init(&m, IKM_ORIGIN_LOG);
@@ -200,11 +202,12 @@ static void add_peer_msg(struct ikm_sink *s, const char *peer, int64_t line, dou
     m.dir = dir;
     m.length = len;
     if (dir == IKM_DIR_SENT) {
-        strcpy(m.src_ip, "10.0.0.1");
+        snprintf(m.src_ip, sizeof m.src_ip, "%s", local);
         snprintf(m.dst_ip, sizeof m.dst_ip, "%s", peer);
     } else {
         snprintf(m.src_ip, sizeof m.src_ip, "%s", peer);
-        strcpy(m.dst_ip, "10.0.0.1");
+        if (local)
+            snprintf(m.dst_ip, sizeof m.dst_ip, "%s", local);
         m.is_response = is_resp;
         m.msg_id = msg_id;
         m.exch_type = 37;
@@ -281,9 +284,9 @@ START_TEST(log_rows_out_of_id_order)
         for (int round = 0; round < 200; round++) {
             double at = 100.0 + round * 5.0;
             for (int p = 0; p < 3; p++)
-                add_peer_msg(&s, peer[p], ++line, at + p * 0.001, IKM_DIR_SENT, 76, -1, -1);
+                add_peer_msg(&s, "10.0.0.1", peer[p], ++line, at + p * 0.001, IKM_DIR_SENT, 76, -1, -1);
             for (int i = 0; i < 3; i++)
-                add_peer_msg(&s, peer[answer_order[i]], ++line, at + 0.01 + i * 0.001, IKM_DIR_RECV, 76, 1, round);
+                add_peer_msg(&s, "10.0.0.1", peer[answer_order[i]], ++line, at + 0.01 + i * 0.001, IKM_DIR_RECV, 76, 1, round);
         }
         struct ikm_source_stats st = stats_for(line, 0);
         struct tl_source_result res;
@@ -317,27 +320,8 @@ START_TEST(log_receiver_follows_the_local_address_last_used)
     struct ikm_sink s = tl_source_sink(t);
     static const char *const local[2] = {"10.0.0.1", "10.0.0.9"};
     for (int k = 0; k < 2; k++) {
-        struct ikm_ike_msg m;
-        ikm_ike_msg_init(&m, IKM_ORIGIN_LOG);
-        m.unit = 2 * k + 1;
-        m.t.utc_us = m.t.local_us = (100 + 10 * k) * 1000000LL;
-        m.t.state = IKM_TZ_LINE;
-        m.dir = IKM_DIR_SENT;
-        m.length = 76;
-        strcpy(m.src_ip, local[k]);
-        strcpy(m.dst_ip, "10.0.0.2");
-        ck_assert_int_eq(s.ike_message(s.ctx, &m), 0);
-        ikm_ike_msg_init(&m, IKM_ORIGIN_LOG); /* "76 bytes message received from 10.0.0.2" */
-        m.unit = 2 * k + 2;
-        m.t.utc_us = m.t.local_us = (100 + 10 * k) * 1000000LL + 2000;
-        m.t.state = IKM_TZ_LINE;
-        m.dir = IKM_DIR_RECV;
-        m.length = 76;
-        strcpy(m.src_ip, "10.0.0.2");
-        m.is_response = 1;
-        m.msg_id = k + 1;
-        m.exch_type = 37;
-        ck_assert_int_eq(s.ike_message(s.ctx, &m), 0);
+        add_peer_msg(&s, local[k], "10.0.0.2", 2 * k + 1, 100.0 + 10 * k, IKM_DIR_SENT, 76, -1, -1);
+        add_peer_msg(&s, NULL, "10.0.0.2", 2 * k + 2, 100.002 + 10 * k, IKM_DIR_RECV, 76, 1, k + 1);
     }
     struct ikm_source_stats st = stats_for(4, 0);
     char err[512];

@@ -30,7 +30,8 @@
 
 /* The inserts that store the rows. The first RS_RUNS also have a RUN_ROWS-row form. */
 enum row_stmt {
-    RS_CAP,      /* a captured message: only the columns a capture fills */
+    RS_CAP,        /* a captured message: only the columns a capture fills */
+    RS_CAP_NARROW, /* the same without what only a retransmit, an error or a fragment has */
     RS_XCH,      /* a capture's exchange */
     RS_LMSG,     /* a logged message as ikemgr's lines give it (log_row_narrow), with its id */
     RS_LMSG_APP, /* the same, its id the table's next (SQLite's own: no search for its place) */
@@ -42,7 +43,7 @@ enum row_stmt {
     RS_COUNT
 };
 #define RUN_ROWS 16
-static const int row_params[RS_COUNT] = {29, 5, 23, 22, 6, 5, 35, 1};
+static const int row_params[RS_COUNT] = {29, 25, 5, 23, 22, 6, 5, 35, 1};
 
 static const char *const row_sql[RS_COUNT] = {
         /* RS_CAP: a million a capture, so only the columns a capture fills, and the
@@ -52,6 +53,12 @@ static const char *const row_sql[RS_COUNT] = {
         "length,natt,retransmit_of,next_payload,length_mismatch,notify_error,ke_group,frag_num,frag_total,"
         "liveness,payloads) "
         "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* RS_CAP_NARROW: what most captured messages are (every column costs on every row,
+         * even a NULL); chosen for a whole run of rows (store_rows) */
+        "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
+        "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
+        "length,natt,next_payload,length_mismatch,ke_group,liveness,payloads) "
+        "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         /* RS_XCH */
         "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
         "VALUES('pcap',?,?,?,?,?)",
@@ -86,10 +93,12 @@ static const char *const row_sql[RS_COUNT] = {
 };
 
 /* What a writer insert's parameter holds (see "binding" below). */
-enum bound_kind { BOUND_UNKNOWN = 0, BOUND_NULL, BOUND_INT, BOUND_STATIC };
+enum bound_kind { BOUND_UNKNOWN = 0, BOUND_NULL, BOUND_INT, BOUND_STATIC, BOUND_SLOT };
+#define TEXT_SLOT 48 /* an IPv6 address's text (45) fits, and an SPI's 16 hex digits */
 struct bound {
-    int64_t v; /* the integer, or the text's address */
+    int64_t v; /* the integer, the text's address, or (BOUND_SLOT) the length bound */
     int kind;
+    char slot[TEXT_SLOT]; /* BOUND_SLOT: the text SQLite reads, bound at this address */
 };
 struct binder {
     sqlite3_stmt *st;
@@ -240,11 +249,14 @@ static void hex16(uint64_t v, char out[17])
  * Binding was a third of the writer thread's time, and consecutive rows repeat most of their
  * columns (ports, version, exchange type, flags, the NULLs of what a capture lacks), so each
  * writer insert remembers what its parameters hold and a value equal to it is not bound again
- * (SQLite keeps bindings across resets). Texts in row memory are always bound: the row they
- * point into is reused; texts that stay put while a source is read (literals, the device
- * name) are compared by address, and rw_source forgets every parameter. */
+ * (SQLite keeps bindings across resets). Texts that stay put while a source is read (literals,
+ * the device name) are compared by address, and rw_source forgets every parameter. A text in
+ * row memory (addresses, SPIs, the payload chain) is copied into its parameter's own slot,
+ * which stays bound (SQLITE_STATIC: SQLite reads it when the statement steps, not when it is
+ * bound): only a text of another length is bound again, since SQLite keeps the length it was
+ * given. Binding those texts anew every row was a tenth of the thread (callgrind). */
 
-static void put_null(struct binder *x, int i)
+static inline void put_null(struct binder *x, int i)
 {
     if (x->b[i].kind == BOUND_NULL)
         return;
@@ -252,15 +264,16 @@ static void put_null(struct binder *x, int i)
     x->b[i].kind = BOUND_NULL;
 }
 
-static void put_int(struct binder *x, int i, int64_t v)
+static inline void put_int(struct binder *x, int i, int64_t v)
 {
     if (x->b[i].kind == BOUND_INT && x->b[i].v == v)
         return;
     sqlite3_bind_int64(x->st, i, v);
-    x->b[i] = (struct bound){v, BOUND_INT};
+    x->b[i].v = v;
+    x->b[i].kind = BOUND_INT;
 }
 
-static void put_opt_int(struct binder *x, int i, int64_t v)
+static inline void put_opt_int(struct binder *x, int i, int64_t v)
 {
     if (v < 0)
         put_null(x, i);
@@ -278,20 +291,37 @@ static void put_static(struct binder *x, int i, const char *s)
     if (x->b[i].kind == BOUND_STATIC && x->b[i].v == (int64_t)(intptr_t)s)
         return;
     sqlite3_bind_text(x->st, i, s, -1, SQLITE_STATIC);
-    x->b[i] = (struct bound){(int64_t)(intptr_t)s, BOUND_STATIC};
+    x->b[i].v = (int64_t)(intptr_t)s;
+    x->b[i].kind = BOUND_STATIC;
 }
 
-/* A text in row memory (alive until the step): bound every time. */
-static void put_row_text(struct binder *x, int i, const char *s, int n)
+/* The slot of parameter i, bound to hold n bytes; the caller writes them before the step. */
+static char *text_slot(struct binder *x, int i, size_t n)
 {
-    sqlite3_bind_text(x->st, i, s, n, SQLITE_STATIC);
+    struct bound *b = &x->b[i];
+    if (b->kind != BOUND_SLOT || b->v != (int64_t)n) {
+        sqlite3_bind_text(x->st, i, b->slot, (int)n, SQLITE_STATIC);
+        b->kind = BOUND_SLOT;
+        b->v = (int64_t)n;
+    }
+    return b->slot;
+}
+
+/* A text in row memory (alive until the step, then reused). */
+static void put_row_text(struct binder *x, int i, const char *s, size_t n)
+{
+    if (n <= TEXT_SLOT) {
+        memcpy(text_slot(x, i, n), s, n);
+        return;
+    }
+    sqlite3_bind_text(x->st, i, s, (int)n, SQLITE_STATIC);
     x->b[i].kind = BOUND_UNKNOWN;
 }
 
 static void put_ip(struct binder *x, int i, const char *ip)
 {
     if (ip[0])
-        put_row_text(x, i, ip, -1);
+        put_row_text(x, i, ip, strlen(ip));
     else
         put_null(x, i);
 }
@@ -302,7 +332,12 @@ static void put_payloads(struct binder *x, int i, const struct ikm_ike_msg *m, s
         put_null(x, i);
         return;
     }
-    ikm_db_bind_text(x->st, i, m->payloads, strnlen(m->payloads, sizeof m->payloads), tb);
+    size_t n = strnlen(m->payloads, sizeof m->payloads);
+    if (ikm_text_is_clean(m->payloads, n)) {
+        put_row_text(x, i, m->payloads, n);
+        return;
+    }
+    ikm_db_bind_text(x->st, i, m->payloads, n, tb); /* its safe copy */
     x->b[i].kind = BOUND_UNKNOWN;
 }
 
@@ -330,15 +365,12 @@ static void bind_msg_where(struct binder *x, int at, const struct row_writer *rw
 /* The columns a capture row and a wide log row share, in the same order in both inserts, from
  * parameter `at`: bind_msg_where's, then SPIs, version, exchange type, flags, response flag,
  * message id (17 parameters). */
-static void bind_msg_head(struct binder *x, int at, const struct row_writer *rw, const struct ikm_ike_msg *m,
-                          char spi[2][17])
+static void bind_msg_head(struct binder *x, int at, const struct row_writer *rw, const struct ikm_ike_msg *m)
 {
     bind_msg_where(x, at, rw, m);
     if (m->has_spi) {
-        hex16(m->ispi, spi[0]);
-        hex16(m->rspi, spi[1]);
-        put_row_text(x, at + 10, spi[0], 16);
-        put_row_text(x, at + 11, spi[1], 16);
+        hex16(m->ispi, text_slot(x, at + 10, 16));
+        hex16(m->rspi, text_slot(x, at + 11, 16));
     } else {
         put_null(x, at + 10);
         put_null(x, at + 11);
@@ -357,7 +389,19 @@ static int log_row_narrow(const struct ikm_ike_msg *m)
            m->frag_num < 0 && m->frag_total < 0 && m->liveness < 0 && !m->payloads[0];
 }
 
-/* Which of the row inserts stores r; the first four also exist as RUN_ROWS-row inserts. */
+/* Whether none of the captured rows has what RS_CAP_NARROW leaves out. */
+static int cap_rows_narrow(const struct rw_row *const *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct ikm_ike_msg *m = &rows[i]->m;
+        if (rows[i]->retransmit_of > 0 || m->notify_error >= 0 || m->frag_num >= 0 || m->frag_total >= 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Which of the row inserts stores r (RS_CAP may become RS_CAP_NARROW when stored); the first
+ * RS_RUNS also exist as RUN_ROWS-row inserts. */
 static enum row_stmt row_stmt_of(const struct rw_row *r)
 {
     switch (r->kind) {
@@ -417,14 +461,14 @@ static void bind_exchange(struct binder *x, int at, const struct ikm_exchange *e
 
 /* Binds row r's values to parameters at.. of its insert (one tuple of a run insert). */
 static void bind_row(struct row_writer *rw, struct binder *x, int at, const struct rw_row *r, enum row_stmt k,
-                     struct ikm_textbuf *tb, char spi[2][17])
+                     struct ikm_textbuf *tb)
 {
     const struct ikm_ike_msg *m = &r->m;
     int64_t retransmit_of = r->retransmit_of > 0 ? r->retransmit_of : -1;
     switch (k) {
     case RS_LMSG: /* its id, then what the _APP insert has */
         put_int(x, at, r->id);
-        bind_row(rw, x, at + 1, r, RS_LMSG_APP, tb, spi);
+        bind_row(rw, x, at + 1, r, RS_LMSG_APP, tb);
         return;
     case RS_LMSG_APP:
         put_int(x, at, rw->source_id);
@@ -444,7 +488,7 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
     case RS_LOG_WIDE: /* never in a run */
         put_int(x, 1, rw->source_id);
         put_static(x, 2, "log");
-        bind_msg_head(x, 3, rw, m, spi);
+        bind_msg_head(x, 3, rw, m);
         put_opt_int(x, 20, m->expected_msg_id);
         put_opt_int(x, 21, m->length);
         put_opt_int(x, 22, m->natt);
@@ -474,9 +518,20 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
     case RS_COUNT:
         put_int(x, at, r->id);
         return;
+    case RS_CAP_NARROW:
+        put_int(x, at, rw->source_id);
+        bind_msg_head(x, at + 1, rw, m);
+        put_opt_int(x, at + 18, m->length);
+        put_opt_int(x, at + 19, m->natt);
+        put_opt_int(x, at + 20, m->next_payload);
+        put_int(x, at + 21, m->length_mismatch);
+        put_opt_int(x, at + 22, m->ke_group);
+        put_opt_int(x, at + 23, m->liveness);
+        put_payloads(x, at + 24, m, tb);
+        return;
     case RS_CAP:
         put_int(x, at, rw->source_id);
-        bind_msg_head(x, at + 1, rw, m, spi);
+        bind_msg_head(x, at + 1, rw, m);
         put_opt_int(x, at + 18, m->length);
         put_opt_int(x, at + 19, m->natt);
         put_opt_int(x, at + 20, retransmit_of);
@@ -499,12 +554,13 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
 static int store_rows(struct row_writer *rw, const struct rw_row *const *rows, size_t n, enum row_stmt k,
                      struct ikm_textbuf *tb, char *errmsg, size_t errsz)
 {
+    if (k == RS_CAP && cap_rows_narrow(rows, n))
+        k = RS_CAP_NARROW;
     struct binder x = n == 1 ? (struct binder){rw->ins_row[k], rw->bound_row[k]}
                              : (struct binder){rw->ins_run[k], rw->bound_run[k]};
     sqlite3_stmt *st = x.st;
-    char spi[RUN_ROWS][2][17]; /* alive until the step: bound SQLITE_STATIC */
     for (size_t i = 0, at = 1; i < n; i++, at += row_params[k])
-        bind_row(rw, &x, (int)at, rows[i], k, tb, spi[i]);
+        bind_row(rw, &x, (int)at, rows[i], k, tb);
     /* every parameter is bound above: no clearing */
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -513,7 +569,8 @@ static int store_rows(struct row_writer *rw, const struct rw_row *const *rows, s
         return -1;
     }
     int64_t want = k == RS_LXCH_APP ? rows[n - 1]->x.id : rows[n - 1]->id;
-    if ((k == RS_CAP || k == RS_LMSG_APP || k == RS_LXCH_APP) && sqlite3_last_insert_rowid(rw->db) != want) {
+    if ((k == RS_CAP || k == RS_CAP_NARROW || k == RS_LMSG_APP || k == RS_LXCH_APP) &&
+        sqlite3_last_insert_rowid(rw->db) != want) {
         /* cannot happen inside the source's own transaction; never pair against wrong ids */
         snprintf(errmsg, errsz, "row stored as %lld, paired as %lld", (long long)sqlite3_last_insert_rowid(rw->db),
                  (long long)want);

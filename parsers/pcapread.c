@@ -35,6 +35,7 @@
 #include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -996,6 +997,9 @@ int pcapread_parse_stream_counts(struct ikm_stream s, const struct ikm_sink *sin
     /* libpcap freads each record's header and data: a larger buffer than stdio's 8 KiB means
      * fewer trips down to the stream (archive, decompression) per packet */
     setvbuf(fp, NULL, _IOFBF, PCAPREAD_STREAM_BUF);
+    /* only this thread reads it: without this, every fread takes and drops the stream's lock
+     * (atomic instructions, two reads per packet; a tenth of the thread's time, perf) */
+    __fsetlocking(fp, FSETLOCKING_BYCALLER);
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     int rc = 0;
     /* microsecond precision: libpcap scales nanosecond files (rounding down) */

@@ -539,6 +539,88 @@ START_TEST(pairing_review_cases)
 }
 END_TEST
 
+/* The writer stores a capture's rows 16 to a statement, through the insert of what most rows
+ * have when none in the run has a retransmit, an error Notify or a fragment, and keeps texts
+ * in slots bound once per length. Runs of rows 1-16, 17-32, ...: one with none of the three,
+ * then one with each alone; addresses of three lengths taking turns in each parameter, a
+ * payload chain longer than a slot and one with bytes to escape: every column as given. */
+START_TEST(capture_rows_of_every_shape)
+{
+    const char *path = tu_path("pcap-shapes.db");
+    static const char *const addr[3] = {"10.0.0.1", "192.168.100.200", "2001:db8::1"};
+    static const char long_chain[] = "SA KE Ni N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP) "
+                                     "N(IKEV2_FRAGMENTATION_SUPPORTED) V(NAT-T)";
+    enum { FRAMES = 70 };
+    struct tl_db *t = open_new(path);
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_begin(t, "ikemgr.pcap", "pcap", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    char want[FRAMES * 400] = "", row[512];
+    for (int i = 1; i <= FRAMES; i++) {
+        struct ikm_ike_msg m;
+        ikm_ike_msg_init(&m, IKM_ORIGIN_PCAP);
+        m.unit = i;
+        m.t.utc_us = m.t.local_us = 1700000000000000LL + i * 1000;
+        m.t.state = IKM_TZ_LINE;
+        int k = i == 55 ? 54 : i; /* frame 55 resends frame 54's request */
+        const char *src = addr[k % 3], *dst = addr[(k + 1 + k / 7) % 3];
+        strcpy(m.src_ip, src);
+        strcpy(m.dst_ip, dst);
+        m.src_port = m.dst_port = k % 2 ? 500 : 4500;
+        m.has_spi = 1;
+        m.ispi = 0x1000 + (uint64_t)k;
+        m.rspi = k % 4 ? 0x2000 + (uint64_t)k : 0;
+        m.version = 2;
+        m.exch_type = 37;
+        m.is_response = 0;
+        m.msg_id = k;
+        m.length = 76 + k; /* a retransmit repeats the bytes */
+        m.next_payload = 46;
+        m.notify_error = i == 17 ? 14 : -1;
+        m.frag_num = i == 36 ? 1 : -1;
+        m.frag_total = i == 36 ? 2 : -1;
+        m.ke_group = i % 7 ? -1 : 19;
+        m.liveness = i % 2 ? 70 : -1;
+        const char *chain = i == 25 ? long_chain : i == 26 ? "V(\xff\xfe)" : i % 5 == 0 ? "" : i % 2 ? "SK" : "SA KE";
+        snprintf(m.payloads, sizeof m.payloads, "%s", chain);
+        ck_assert_int_eq(s.ike_message(s.ctx, &m), 0);
+        char ke[16] = "-", lv[16] = "-";
+        if (m.ke_group >= 0)
+            snprintf(ke, sizeof ke, "%d", m.ke_group);
+        if (m.liveness >= 0)
+            snprintf(lv, sizeof lv, "%d", m.liveness);
+        snprintf(row, sizeof row, "%d|%s|%s|%d|%016llx|%016llx|%d|%s|%s|%s|%s|%s|%s|%d;", i, src, dst, m.src_port,
+                 (unsigned long long)m.ispi, (unsigned long long)m.rspi, 76 + k, m.notify_error >= 0 ? "14" : "-",
+                 i == 36 ? "1" : "-", i == 36 ? "2" : "-", ke, lv,
+                 i == 26 ? "V(\\xFF\\xFE)" : chain[0] ? chain : "-", i == 55);
+        strcat(want, row);
+    }
+    struct ikm_source_stats st = stats_for(FRAMES, 0);
+    ck_assert_int_eq(tl_source_end(t, &st, "pcap", &res, err, sizeof err), TL_END_STORED);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    char *got = tu_sql_text(path, "SELECT group_concat(r, '') FROM (SELECT frame_or_line || '|' || src_ip || '|' || dst_ip"
+                                  " || '|' || src_port || '|' || ispi || '|' || rspi || '|' || length || '|' ||"
+                                  " COALESCE(notify_error, '-') || '|' || COALESCE(frag_num, '-') || '|' ||"
+                                  " COALESCE(frag_total, '-') || '|' || COALESCE(ke_group, '-') || '|' ||"
+                                  " COALESCE(liveness, '-') || '|' || COALESCE(payloads, '-') || '|' ||"
+                                  " (retransmit_of IS NOT NULL) || ';' AS r FROM ike_messages ORDER BY id)");
+    /* row by row, so that a failure names the row (and fits Check's message) */
+    char *gs = got, *ws = want;
+    for (int i = 1; i <= FRAMES; i++) {
+        char *ge = strchr(gs, ';'), *we = strchr(ws, ';');
+        ck_assert_msg(ge && we, "frame %d: missing", i);
+        *ge = *we = '\0';
+        ck_assert_str_eq(gs, ws);
+        gs = ge + 1;
+        ws = we + 1;
+    }
+    ck_assert_str_eq(gs, "");
+    free(got);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages WHERE id <> frame_or_line"), 0);
+}
+END_TEST
+
 /* A digest of the capture exchanges, by frame numbers: what pairing decided. */
 static char *capture_pairs(const char *path)
 {
@@ -668,6 +750,7 @@ Suite *timeline_suite(void)
     tcase_add_test(t, row_writer_rebinds_a_device_name_at_the_same_address);
     tcase_add_test(t, pairing_across_rotations);
     tcase_add_test(t, pairing_captures);
+    tcase_add_test(t, capture_rows_of_every_shape);
     tcase_add_test(t, pairing_review_cases);
     tcase_add_test(t, pairing_captures_while_stored);
     tcase_add_test(t, duplicate_capture_keeps_one_set_of_exchanges);

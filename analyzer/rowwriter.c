@@ -98,11 +98,14 @@ enum bound_kind { BOUND_UNKNOWN = 0, BOUND_NULL, BOUND_INT, BOUND_STATIC, BOUND_
 struct bound {
     int64_t v; /* the integer, the text's address, or (BOUND_SLOT) the length bound */
     int kind;
-    char slot[TEXT_SLOT]; /* BOUND_SLOT: the text SQLite reads, bound at this address */
 };
+typedef char text_slot_t[TEXT_SLOT];
+/* An insert's parameters, 1-based: what each holds, and the slot (BOUND_SLOT) whose text
+ * SQLite reads, bound at its address. Apart, so that what every row reads stays dense. */
 struct binder {
     sqlite3_stmt *st;
-    struct bound *b; /* per parameter, 1-based */
+    struct bound *b;
+    text_slot_t *slot;
 };
 
 /* A ring of batches: the parser's thread fills batch[(head + queued) % RING_BATCHES] while
@@ -128,7 +131,7 @@ struct row_writer {
     sqlite3 *db;
     sqlite3_stmt *ins_row[RS_COUNT]; /* one row per insert */
     sqlite3_stmt *ins_run[RS_RUNS];  /* RUN_ROWS rows per insert */
-    struct bound *bound_row[RS_COUNT], *bound_run[RS_RUNS]; /* what their parameters hold */
+    struct binder bind_row[RS_COUNT], bind_run[RS_RUNS]; /* their parameters (one allocation each) */
     int64_t source_id;
     const char *device; /* borrowed (rw_source) */
     int64_t msg_max, x_max; /* the largest ids of ike_messages and exchanges, rows queued included */
@@ -177,7 +180,7 @@ struct row_writer *rw_open(sqlite3 *db, char *err, size_t errsz)
     w->db = db;
     for (int i = 0; i < RS_COUNT + RS_RUNS; i++) {
         sqlite3_stmt **st = i < RS_COUNT ? &w->ins_row[i] : &w->ins_run[i - RS_COUNT];
-        struct bound **b = i < RS_COUNT ? &w->bound_row[i] : &w->bound_run[i - RS_COUNT];
+        struct binder *x = i < RS_COUNT ? &w->bind_row[i] : &w->bind_run[i - RS_COUNT];
         char *runsql = i < RS_COUNT ? NULL : insert_rows_sql(row_sql[i - RS_COUNT], RUN_ROWS);
         const char *q = i < RS_COUNT ? row_sql[i] : runsql;
         int rc = q ? sqlite3_prepare_v3(db, q, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) : SQLITE_NOMEM;
@@ -187,11 +190,14 @@ struct row_writer *rw_open(sqlite3 *db, char *err, size_t errsz)
             rw_close(w);
             return NULL;
         }
-        if (!(*b = calloc((size_t)sqlite3_bind_parameter_count(*st) + 1, sizeof **b))) {
+        size_t n = (size_t)sqlite3_bind_parameter_count(*st) + 1;
+        x->st = *st;
+        if (!(x->b = calloc(n, sizeof *x->b + sizeof *x->slot))) {
             snprintf(err, errsz, "out of memory");
             rw_close(w);
             return NULL;
         }
+        x->slot = (text_slot_t *)(x->b + n);
     }
     return w;
 }
@@ -217,9 +223,8 @@ void rw_source(struct row_writer *w, int64_t source_id, const char *device, FILE
      * one's: an address compared equal would keep the old name's length (SQLite measures a
      * text when it is bound), so every parameter is bound afresh */
     for (int i = 0; i < RS_COUNT + RS_RUNS; i++) {
-        sqlite3_stmt *st = i < RS_COUNT ? w->ins_row[i] : w->ins_run[i - RS_COUNT];
-        struct bound *b = i < RS_COUNT ? w->bound_row[i] : w->bound_run[i - RS_COUNT];
-        memset(b, 0, ((size_t)sqlite3_bind_parameter_count(st) + 1) * sizeof *b); /* BOUND_UNKNOWN */
+        struct binder *x = i < RS_COUNT ? &w->bind_row[i] : &w->bind_run[i - RS_COUNT];
+        memset(x->b, 0, ((size_t)sqlite3_bind_parameter_count(x->st) + 1) * sizeof *x->b); /* BOUND_UNKNOWN */
     }
     /* no thread runs between sources: the connection is this thread's */
     w->msg_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM ike_messages");
@@ -300,11 +305,11 @@ static char *text_slot(struct binder *x, int i, size_t n)
 {
     struct bound *b = &x->b[i];
     if (b->kind != BOUND_SLOT || b->v != (int64_t)n) {
-        sqlite3_bind_text(x->st, i, b->slot, (int)n, SQLITE_STATIC);
+        sqlite3_bind_text(x->st, i, x->slot[i], (int)n, SQLITE_STATIC);
         b->kind = BOUND_SLOT;
         b->v = (int64_t)n;
     }
-    return b->slot;
+    return x->slot[i];
 }
 
 /* A text in row memory (alive until the step, then reused). */
@@ -556,8 +561,7 @@ static int store_rows(struct row_writer *rw, const struct rw_row *const *rows, s
 {
     if (k == RS_CAP && cap_rows_narrow(rows, n))
         k = RS_CAP_NARROW;
-    struct binder x = n == 1 ? (struct binder){rw->ins_row[k], rw->bound_row[k]}
-                             : (struct binder){rw->ins_run[k], rw->bound_run[k]};
+    struct binder x = n == 1 ? rw->bind_row[k] : rw->bind_run[k];
     sqlite3_stmt *st = x.st;
     for (size_t i = 0, at = 1; i < n; i++, at += row_params[k])
         bind_row(rw, &x, (int)at, rows[i], k, tb);
@@ -783,11 +787,11 @@ void rw_close(struct row_writer *w)
     rw_stop(w);
     for (int i = 0; i < RS_COUNT; i++) {
         sqlite3_finalize(w->ins_row[i]);
-        free(w->bound_row[i]);
+        free(w->bind_row[i].b);
     }
     for (int i = 0; i < RS_RUNS; i++) {
         sqlite3_finalize(w->ins_run[i]);
-        free(w->bound_run[i]);
+        free(w->bind_run[i].b);
     }
     ikm_textbuf_free(&w->tb);
     free(w);

@@ -55,6 +55,11 @@ for i in $(seq "$RUNS"); do
     "$BUILD/ikemortem" ingest -v --db "$OUT/pcap.db" "$FILE" > /dev/null 2> "$OUT/ingest-v.out"
     wall="$wall $(( $(now_ns) - t0 ))"
     reading="$reading $(awk '/^time: reading inputs/ { printf "%.0f", $4 * 1e9 }' "$OUT/ingest-v.out")"
+    # per round: the reading phase and its two threads' CPU (the parser's is the phase's CPU
+    # less the writer's), to tell which one bounded it
+    round=$(awk '/^time: reading inputs/ { w = $4; c = $7 } /row writer thread/ { t = $(NF - 1) }
+                 END { printf "reading %.3f s, parser thread %.3f s CPU, writer thread %.3f s CPU", w, c - t, t }' \
+                "$OUT/ingest-v.out")
     p=$(awk '/peak memory/ { m = $(NF - 1) } END { print m + 0 }' "$OUT/ingest-v.out")
     [ "$p" -gt "$peak" ] && peak=$p
     if [ $have_tshark = 1 ]; then
@@ -63,7 +68,9 @@ for i in $(seq "$RUNS"); do
             -e udp.srcport -e udp.dstport -e isakmp.ispi -e isakmp.rspi -e isakmp.version \
             -e isakmp.exchangetype -e isakmp.flags -e isakmp.messageid -e isakmp.length > /dev/null 2>&1
         tsh="$tsh $(( $(now_ns) - t0 ))"
+        round="$round; tshark $(awk -v ns="${tsh##* }" 'BEGIN { printf "%.2f", ns / 1e9 }') s"
     fi
+    echo "round $i: $round"
 done
 median() { for t in "$@"; do echo "$t"; done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 best() { for t in "$@"; do echo "$t"; done | sort -n | head -1; }

@@ -29,7 +29,7 @@ CFLAGS_TEST    := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fsanitize=addr
                   -fno-sanitize-recover=undefined
 
 PARSER_SRC   := $(sort $(wildcard parsers/*.c))
-ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/timeline.c analyzer/rowwriter.c \
+ANALYZER_LIB := analyzer/textsafe.c analyzer/tz.c analyzer/input.c analyzer/hasher.c analyzer/timeline.c analyzer/rowwriter.c \
                 analyzer/strmap.c analyzer/pairing.c analyzer/zone.c analyzer/kinds.c analyzer/walk.c \
                 analyzer/rotation.c analyzer/artifacts.c analyzer/dbexec.c analyzer/cmd_ingest.c \
                 analyzer/incidents.c analyzer/evidence.c analyzer/analyze.c analyzer/report.c \
@@ -157,7 +157,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # the archive walker's fuzz target needs the input layer too
-FUZZ_SRC     := $(PARSER_SRC) analyzer/input.c analyzer/walk.c analyzer/strmap.c analyzer/textsafe.c \
+FUZZ_SRC     := $(PARSER_SRC) analyzer/input.c analyzer/hasher.c analyzer/walk.c analyzer/strmap.c analyzer/textsafe.c \
                 analyzer/redact.c analyzer/incidents.c analyzer/tz.c analyzer/dbexec.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(HEADERS)

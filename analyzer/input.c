@@ -8,11 +8,12 @@
  */
 #include "input.h"
 
+#include "hasher.h"
+
 #include <archive.h>
 #include <zlib.h>
 #include <archive_entry.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,7 +117,7 @@ static int gunzip_fill(struct ikm_input *in)
         g->ended = 1;
         return 0;
     }
-    EVP_DigestUpdate(in->md, g->in_buf, (size_t)n);
+    ikm_hasher_update(in->hs, g->in_buf, (size_t)n);
     in->raw_bytes += n;
     g->z.next_in = g->in_buf;
     g->z.avail_in = (uInt)n;
@@ -180,7 +181,15 @@ static la_ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
     }
     if (in->raw_error)
         return 0;
-    ssize_t n = in->src.read(in->src.ctx, in->raw, sizeof in->raw);
+    /* read into the hasher's buffer, which its thread hashes while this one goes on */
+    unsigned char *block = ikm_hasher_buffer(in->hs);
+    if (!block) {
+        in->raw_error = 1;
+        snprintf(in->raw_err, sizeof in->raw_err, "the data ends early: out of memory");
+        return 0;
+    }
+    ssize_t n = in->src.read(in->src.ctx, block, HASHER_BUF);
+    ikm_hasher_add(in->hs, n > 0 ? (size_t)n : 0);
     if (n < 0) {
         /* the stored bytes end early (a member cut by a truncated archive, a read error): to
          * libarchive that is the end, so that format detection and decompression still serve
@@ -192,7 +201,6 @@ static la_ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
         return 0;
     }
     if (n > 0) {
-        EVP_DigestUpdate(in->md, in->raw, (size_t)n);
         in->raw_bytes += n;
         if (in->capturing) {
             if (in->replay_len + (size_t)n > IKM_REPLAY_MAX) {
@@ -205,14 +213,14 @@ static la_ssize_t raw_read_cb(struct archive *a, void *ctx, const void **buf)
                     in->replay_lost = 1;
                 } else {
                     in->replay = nr;
-                    memcpy(in->replay + in->replay_len, in->raw, (size_t)n);
+                    memcpy(in->replay + in->replay_len, block, (size_t)n);
                     in->replay_len += (size_t)n;
                     in->replay_pos = in->replay_len; /* consumed now; served again only on a restart */
                 }
             }
         }
     }
-    *buf = in->raw;
+    *buf = block;
     return n;
 }
 
@@ -357,8 +365,7 @@ int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archiv
 {
     memset(in, 0, sizeof *in);
     in->src = src;
-    in->md = EVP_MD_CTX_new();
-    if (!in->md || EVP_DigestInit_ex(in->md, EVP_sha256(), NULL) != 1) {
+    if (!(in->hs = ikm_hasher_new())) {
         snprintf(in->err, sizeof in->err, "cannot start SHA-256");
         return -1;
     }
@@ -393,7 +400,7 @@ int ikm_input_open(struct ikm_input *in, struct ikm_stream src, int allow_archiv
         ssize_t n;
         while (in->capturing && !replay_has_data(in) &&
                (n = in->src.read(in->src.ctx, in->raw, sizeof in->raw)) > 0) {
-            EVP_DigestUpdate(in->md, in->raw, (size_t)n);
+            ikm_hasher_update(in->hs, in->raw, (size_t)n);
             in->raw_bytes += n;
             if (in->replay_len + (size_t)n > IKM_REPLAY_MAX) {
                 in->replay_lost = 1;
@@ -491,13 +498,12 @@ int ikm_input_sha256(struct ikm_input *in, char hex[65])
             in->raw_error = 1;
             break;
         }
-        EVP_DigestUpdate(in->md, in->raw, (size_t)n);
+        ikm_hasher_update(in->hs, in->raw, (size_t)n);
         in->raw_bytes += n;
     }
-    unsigned char dg[EVP_MAX_MD_SIZE];
-    unsigned int dl = 0;
-    EVP_DigestFinal_ex(in->md, dg, &dl);
-    for (unsigned i = 0; i < dl && i < 32; i++)
+    unsigned char dg[32];
+    ikm_hasher_final(in->hs, dg);
+    for (unsigned i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", dg[i]);
     hex[64] = '\0';
     return in->raw_error ? -1 : 0;
@@ -565,8 +571,7 @@ void ikm_input_close(struct ikm_input *in)
     if (in->ar)
         archive_read_free(in->ar);
     gunzip_free(in);
-    if (in->md)
-        EVP_MD_CTX_free(in->md);
+    ikm_hasher_free(in->hs);
     free(in->peek);
     free(in->replay);
     memset(in, 0, sizeof *in);

@@ -29,13 +29,13 @@
 
 struct archive;
 struct archive_entry;
-struct evp_md_ctx_st;
+struct ikm_hasher;
 struct ikm_gunzip;
 
 struct ikm_input {
     struct ikm_stream src;
     struct archive *ar;
-    struct evp_md_ctx_st *md;
+    struct ikm_hasher *hs;    /* the SHA-256 of the stored bytes */
     int64_t raw_bytes;        /* stored bytes read so far */
     int raw_error;
     char raw_err[256]; /* why the stored bytes ended early */

@@ -55,10 +55,10 @@ for i in $(seq "$RUNS"); do
     "$BUILD/ikemortem" ingest -v --db "$OUT/pcap.db" "$FILE" > /dev/null 2> "$OUT/ingest-v.out"
     wall="$wall $(( $(now_ns) - t0 ))"
     reading="$reading $(awk '/^time: reading inputs/ { printf "%.0f", $4 * 1e9 }' "$OUT/ingest-v.out")"
-    # per round: the reading phase and its two threads' CPU (the parser's is the phase's CPU
-    # less the writer's), to tell which one bounded it
+    # per round: the reading phase, the row writer thread's CPU and the rest of the phase's
+    # CPU (the parser thread and, past 4 MiB, the hasher's), to tell what bounded it
     round=$(awk '/^time: reading inputs/ { w = $4; c = $7 } /row writer thread/ { t = $(NF - 1) }
-                 END { printf "reading %.3f s, parser thread %.3f s CPU, writer thread %.3f s CPU", w, c - t, t }' \
+                 END { printf "reading %.3f s, parser + hasher %.3f s CPU, writer %.3f s CPU", w, c - t, t }' \
                 "$OUT/ingest-v.out")
     p=$(awk '/peak memory/ { m = $(NF - 1) } END { print m + 0 }' "$OUT/ingest-v.out")
     [ "$p" -gt "$peak" ] && peak=$p

@@ -6,6 +6,7 @@
  */
 #include "artifacts.h"
 #include "cli.h"
+#include "hasher.h"
 #include "ingest.h"
 #include "input.h"
 #include "kinds.h"
@@ -467,8 +468,10 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
     }
     ikm_parsers_free(&parsers);
     phase(o, "reading inputs", &t, &cpu);
-    if (o->verbose)
+    if (o->verbose) {
         fprintf(stderr, "time:   of it the row writer thread      cpu %7.3f s\n", tl_writer_cpu_s(db));
+        fprintf(stderr, "time:   of it SHA-256 on hasher threads  cpu %7.3f s\n", ikm_hasher_threads_cpu_s());
+    }
     /* Derived state covers the whole database, so it is rebuilt whenever this run committed
      * anything — also after a later input failed, or the committed sources would stay
      * unresolved for good (a rerun skips them as already stored). */

@@ -11,7 +11,12 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
+
+static _Atomic int64_t threads_cpu_ns; /* of the hasher threads that ended */
 
 struct ikm_hasher {
     EVP_MD_CTX *md;
@@ -48,7 +53,15 @@ static void *hasher_main(void *arg)
         pthread_cond_signal(&h->done);
     }
     pthread_mutex_unlock(&h->mu);
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+        atomic_fetch_add(&threads_cpu_ns, (int64_t)cpu.tv_sec * 1000000000 + cpu.tv_nsec);
     return NULL;
+}
+
+double ikm_hasher_threads_cpu_s(void)
+{
+    return (double)atomic_load(&threads_cpu_ns) / 1e9;
 }
 
 struct ikm_hasher *ikm_hasher_new(void)

@@ -35,5 +35,7 @@ void ikm_hasher_update(struct ikm_hasher *h, const void *data, size_t n);
 /* The digest of everything added; no more bytes may be added after it. */
 void ikm_hasher_final(struct ikm_hasher *h, unsigned char digest[32]);
 void ikm_hasher_free(struct ikm_hasher *h);
+/* The CPU seconds of every hasher thread that has ended in this process (for `ingest -v`). */
+double ikm_hasher_threads_cpu_s(void);
 
 #endif

@@ -9,8 +9,11 @@
  */
 #include "hasher.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +41,13 @@ struct ikm_hasher {
 static void *hasher_main(void *arg)
 {
     struct ikm_hasher *h = arg;
+    /* below the parser and the row writer (Linux gives each thread its own nice value): when
+     * they keep both cores busy, hashing waits for one to pause rather than slowing the one
+     * that bounds the reading; the reader waits for it only when every buffer is queued */
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid());
+    if (errno == 0 && nice_now < 19)
+        setpriority(PRIO_PROCESS, (id_t)gettid(), nice_now + 10 > 19 ? 19 : nice_now + 10);
     pthread_mutex_lock(&h->mu);
     for (;;) {
         while (!h->queued && !h->stop)

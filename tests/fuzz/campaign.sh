@@ -41,13 +41,17 @@ while :; do
         have=$(spent "$t")
         [ "$have" -ge "$want" ] && continue
         progressed=1
+        # the last slice of a target only as long as it lacks (a niced run's wall time is at
+        # least its CPU time), so that the campaign's end is not a slice of overshoot
+        run_for=$slice
+        [ $((want - have + 30)) -lt "$run_for" ] && run_for=$((want - have + 30))
         make -C "$repo" --no-print-directory BUILD="$build" "$build/fuzz/fuzz_$t" >/dev/null || exit 1
         mkdir -p "$build/fuzz/corpus_$t"
         log=$build/fuzz/campaign_$t.log
         before=$(ls "$build/fuzz" | grep -cE "^(crash|timeout|oom|leak)_${t}_" || true)
         # /usr/bin/time's %U/%S are the child's own CPU seconds, which is what the campaign counts
         /usr/bin/time -f '%U %S' -o "$build/fuzz/time_$t" \
-            nice -n "$nicelevel" "$build/fuzz/fuzz_$t" -max_total_time="$slice" -max_len=8192 \
+            nice -n "$nicelevel" "$build/fuzz/fuzz_$t" -max_total_time="$run_for" -max_len=8192 \
             -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$build/fuzz/crash_${t}_" \
             "$build/fuzz/corpus_$t" "$repo/tests/fuzz/corpus/$t" >"$log" 2>&1
         rc=$?

@@ -5,19 +5,19 @@
  * GiB) and a quarter on a capture (0.2 s per 1 M packets), and reading a log is bound by that
  * thread. A small input is hashed in place: the thread starts once an input has passed
  * HASHER_THREAD_FROM bytes (hasher.h), so that a bundle of small files does not start one per
- * file.
+ * file. The thread runs below the parser and the row writer (hasher_main).
  */
 #include "hasher.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static _Atomic int64_t threads_cpu_ns; /* of the hasher threads that ended */
 

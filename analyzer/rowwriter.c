@@ -32,11 +32,11 @@
 enum row_stmt {
     RS_CAP,        /* a captured message: only the columns a capture fills */
     RS_CAP_NARROW, /* the same without what only a retransmit, an error or a fragment has */
-    RS_XCH,      /* a capture's exchange */
-    RS_LMSG,     /* a logged message as ikemgr's lines give it (log_row_narrow), with its id */
-    RS_LMSG_APP, /* the same, its id the table's next (SQLite's own: no search for its place) */
-    RS_LXCH,     /* a log's exchange, with its id */
-    RS_LXCH_APP, /* the same, its id the table's next */
+    RS_XCH,        /* a capture's exchange */
+    RS_LMSG,       /* a logged message as ikemgr's lines give it (log_row_narrow), with its id */
+    RS_LMSG_APP,   /* the same, its id the table's next (SQLite's own: no search for its place) */
+    RS_LXCH,       /* a log's exchange, with its id */
+    RS_LXCH_APP,   /* the same, its id the table's next */
     RS_RUNS,
     RS_LOG_WIDE = RS_RUNS, /* a logged message with more (every column) */
     RS_BUMP,               /* one more retransmit on a log exchange */

@@ -47,11 +47,12 @@ static const int row_params[RS_COUNT] = {29, 25, 5, 23, 22, 6, 5, 35, 1};
 
 static const char *const row_sql[RS_COUNT] = {
         /* RS_CAP: a million a capture, so only the columns a capture fills, and the
-         * constants as literals (every bound value costs on every row) */
+         * constants as literals (every bound value costs on every row); RS_CAP_NARROW's
+         * columns, then what only some rows have */
         "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
         "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
-        "length,natt,retransmit_of,next_payload,length_mismatch,notify_error,ke_group,frag_num,frag_total,"
-        "liveness,payloads) "
+        "length,natt,next_payload,length_mismatch,ke_group,liveness,payloads,"
+        "retransmit_of,notify_error,frag_num,frag_total) "
         "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         /* RS_CAP_NARROW: what most captured messages are (every column costs on every row,
          * even a NULL); chosen for a whole run of rows (store_rows) */
@@ -534,20 +535,12 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
         put_opt_int(x, at + 23, m->liveness);
         put_payloads(x, at + 24, m, tb);
         return;
-    case RS_CAP:
-        put_int(x, at, rw->source_id);
-        bind_msg_head(x, at + 1, rw, m);
-        put_opt_int(x, at + 18, m->length);
-        put_opt_int(x, at + 19, m->natt);
-        put_opt_int(x, at + 20, retransmit_of);
-        put_opt_int(x, at + 21, m->next_payload);
-        put_int(x, at + 22, m->length_mismatch);
-        put_opt_int(x, at + 23, m->notify_error);
-        put_opt_int(x, at + 24, m->ke_group);
-        put_opt_int(x, at + 25, m->frag_num);
-        put_opt_int(x, at + 26, m->frag_total);
-        put_opt_int(x, at + 27, m->liveness);
-        put_payloads(x, at + 28, m, tb);
+    case RS_CAP: /* the narrow insert's, then four more */
+        bind_row(rw, x, at, r, RS_CAP_NARROW, tb);
+        put_opt_int(x, at + 25, retransmit_of);
+        put_opt_int(x, at + 26, m->notify_error);
+        put_opt_int(x, at + 27, m->frag_num);
+        put_opt_int(x, at + 28, m->frag_total);
         return;
     }
 }

@@ -14,14 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng_state;
-
-static uint8_t next_byte(void)
+/* n pseudo-random bytes (xorshift from seed), malloc'd */
+static unsigned char *random_bytes(size_t n, uint64_t seed)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint8_t)(rng_state >> 24);
+    unsigned char *p = malloc(n);
+    ck_assert_ptr_nonnull(p);
+    for (size_t i = 0; i < n; i++) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        p[i] = (unsigned char)(seed >> 24);
+    }
+    return p;
 }
 
 static void one_shot(const unsigned char *data, size_t n, unsigned char out[32])
@@ -37,11 +41,7 @@ static void one_shot(const unsigned char *data, size_t n, unsigned char out[32])
 START_TEST(thread_digest_equals_one_pass)
 {
     enum { TOTAL = 11 << 20 };
-    unsigned char *all = malloc(TOTAL);
-    ck_assert_ptr_nonnull(all);
-    rng_state = 0x9e3779b97f4a7c15ULL;
-    for (size_t i = 0; i < TOTAL; i++)
-        all[i] = next_byte();
+    unsigned char *all = random_bytes(TOTAL, 0x9e3779b97f4a7c15ULL);
     struct ikm_hasher *h = ikm_hasher_new();
     ck_assert_ptr_nonnull(h);
     size_t at = 0, step = 0;
@@ -86,11 +86,7 @@ END_TEST
 START_TEST(input_digest_after_an_early_stop)
 {
     enum { TOTAL = 9 << 20 };
-    unsigned char *all = malloc(TOTAL);
-    ck_assert_ptr_nonnull(all);
-    rng_state = 0x2545f4914f6cdd1dULL;
-    for (size_t i = 0; i < TOTAL; i++)
-        all[i] = next_byte();
+    unsigned char *all = random_bytes(TOTAL, 0x2545f4914f6cdd1dULL);
     const char *path = tu_path("hasher-9m.bin");
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);

@@ -465,12 +465,17 @@ static void bind_exchange(struct binder *x, int at, const struct ikm_exchange *e
     put_static(x, at + 4, e->initiator);
 }
 
+/* A message row's retransmit_of column (-1: NULL); an exchange row does not set the field. */
+static int64_t retransmit_col(const struct rw_row *r)
+{
+    return r->retransmit_of > 0 ? r->retransmit_of : -1;
+}
+
 /* Binds row r's values to parameters at.. of its insert (one tuple of a run insert). */
 static void bind_row(struct row_writer *rw, struct binder *x, int at, const struct rw_row *r, enum row_stmt k,
                      struct ikm_textbuf *tb)
 {
     const struct ikm_ike_msg *m = &r->m;
-    int64_t retransmit_of = r->retransmit_of > 0 ? r->retransmit_of : -1;
     switch (k) {
     case RS_LMSG: /* its id, then what the _APP insert has */
         put_int(x, at, r->id);
@@ -489,7 +494,7 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
         put_opt_int(x, at + 18, m->copies);
         put_opt_int(x, at + 19, m->gw_id);
         put_opt_int(x, at + 20, m->tn_id);
-        put_opt_int(x, at + 21, retransmit_of);
+        put_opt_int(x, at + 21, retransmit_col(r));
         return;
     case RS_LOG_WIDE: /* never in a run */
         put_int(x, 1, rw->source_id);
@@ -510,7 +515,7 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
         put_opt_int(x, 32, m->liveness);
         put_payloads(x, 33, m, tb);
         put_int(x, 34, r->id);
-        put_opt_int(x, 35, retransmit_of);
+        put_opt_int(x, 35, retransmit_col(r));
         return;
     case RS_LXCH: /* its id, then what a capture's exchange has */
         put_int(x, at, r->x.id);
@@ -537,7 +542,7 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
         return;
     case RS_CAP: /* the narrow insert's, then four more */
         bind_row(rw, x, at, r, RS_CAP_NARROW, tb);
-        put_opt_int(x, at + 25, retransmit_of);
+        put_opt_int(x, at + 25, retransmit_col(r));
         put_opt_int(x, at + 26, m->notify_error);
         put_opt_int(x, at + 27, m->frag_num);
         put_opt_int(x, at + 28, m->frag_total);

@@ -130,9 +130,8 @@ struct rw_thread {
 
 struct row_writer {
     sqlite3 *db;
-    sqlite3_stmt *ins_row[RS_COUNT]; /* one row per insert */
-    sqlite3_stmt *ins_run[RS_RUNS];  /* RUN_ROWS rows per insert */
-    struct binder bind_row[RS_COUNT], bind_run[RS_RUNS]; /* their parameters (one allocation each) */
+    /* each insert with its parameters: one row per insert, and RUN_ROWS rows per insert */
+    struct binder bind_row[RS_COUNT], bind_run[RS_RUNS];
     int64_t source_id;
     const char *device; /* borrowed (rw_source) */
     int64_t msg_max, x_max; /* the largest ids of ike_messages and exchanges, rows queued included */
@@ -180,19 +179,17 @@ struct row_writer *rw_open(sqlite3 *db, char *err, size_t errsz)
     }
     w->db = db;
     for (int i = 0; i < RS_COUNT + RS_RUNS; i++) {
-        sqlite3_stmt **st = i < RS_COUNT ? &w->ins_row[i] : &w->ins_run[i - RS_COUNT];
         struct binder *x = i < RS_COUNT ? &w->bind_row[i] : &w->bind_run[i - RS_COUNT];
         char *runsql = i < RS_COUNT ? NULL : insert_rows_sql(row_sql[i - RS_COUNT], RUN_ROWS);
         const char *q = i < RS_COUNT ? row_sql[i] : runsql;
-        int rc = q ? sqlite3_prepare_v3(db, q, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) : SQLITE_NOMEM;
+        int rc = q ? sqlite3_prepare_v3(db, q, -1, SQLITE_PREPARE_PERSISTENT, &x->st, NULL) : SQLITE_NOMEM;
         free(runsql);
         if (rc != SQLITE_OK) {
             snprintf(err, errsz, "database: %s", q ? sqlite3_errmsg(db) : "out of memory");
             rw_close(w);
             return NULL;
         }
-        size_t n = (size_t)sqlite3_bind_parameter_count(*st) + 1;
-        x->st = *st;
+        size_t n = (size_t)sqlite3_bind_parameter_count(x->st) + 1;
         if (!(x->b = calloc(n, sizeof *x->b + sizeof *x->slot))) {
             snprintf(err, errsz, "out of memory");
             rw_close(w);
@@ -784,11 +781,11 @@ void rw_close(struct row_writer *w)
         return;
     rw_stop(w);
     for (int i = 0; i < RS_COUNT; i++) {
-        sqlite3_finalize(w->ins_row[i]);
+        sqlite3_finalize(w->bind_row[i].st);
         free(w->bind_row[i].b);
     }
     for (int i = 0; i < RS_RUNS; i++) {
-        sqlite3_finalize(w->ins_run[i]);
+        sqlite3_finalize(w->bind_run[i].st);
         free(w->bind_run[i].b);
     }
     ikm_textbuf_free(&w->tb);

@@ -62,6 +62,7 @@ struct incident {
 
 /* Anchor kinds, most telling first: the incident takes the kind of its highest-ranked anchor. */
 static const char *const anchor_kinds[] = {"dpd-down", "p1-fail", "p2-fail", "tunnel-down", "ike-sa-down"};
+#define ANCHOR_KINDS_SQL "'dpd-down','p1-fail','p2-fail','tunnel-down','ike-sa-down'"
 #define N_ANCHOR_KINDS (sizeof anchor_kinds / sizeof anchor_kinds[0])
 
 static int is_down_rank(int rank)
@@ -406,7 +407,7 @@ static int read_anchors(struct build *b, int64_t *nanchors)
     if (sqlite3_prepare_v2(b->db,
                            "SELECT id, ts_us, kind, device, gateway, tunnel, peer_ip,"
                            " lower(json_extract(attrs_json, '$.spi_i')) FROM events "
-                           "WHERE kind IN ('dpd-down','p1-fail','p2-fail','tunnel-down','ike-sa-down') "
+                           "WHERE kind IN (" ANCHOR_KINDS_SQL ") "
                            "ORDER BY ts_us, id",
                            -1, &st, NULL) != SQLITE_OK) {
         snprintf(b->err, b->errsz, "incidents: reading anchors: %s", sqlite3_errmsg(b->db));
@@ -707,6 +708,26 @@ out:
     return rc;
 }
 
+/* An anchor that names its SA only by SPIs finds its peer by them (peer_of_spi). The SPI index
+ * is built here, once such an anchor exists, instead of with every timeline (schema). */
+static int index_spis_if_asked(sqlite3 *db, char *err, size_t errsz)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM events WHERE kind IN (" ANCHOR_KINDS_SQL ") AND peer_ip IS NULL"
+                           " AND json_extract(attrs_json, '$.spi_i') IS NOT NULL LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "incidents: looking for anchors named by SPI: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    int asked = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (!asked)
+        return 0;
+    return ikm_db_execf(db, "incidents: indexing the SPIs", err, errsz,
+                        "CREATE INDEX IF NOT EXISTS ike_messages_spi ON ike_messages(ispi) WHERE ispi IS NOT NULL;");
+}
+
 int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, size_t errsz)
 {
     memset(st, 0, sizeof *st);
@@ -720,6 +741,8 @@ int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, s
                       * reads stay linear in the capture's size */
                      "CREATE INDEX IF NOT EXISTS esp_counts_flow ON esp_counts(src_ip, dst_ip, bucket_start_us);"
                      "CREATE INDEX IF NOT EXISTS esp_counts_dst ON esp_counts(dst_ip, bucket_start_us);") < 0)
+        return -1;
+    if (index_spis_if_asked(db, err, errsz) < 0)
         return -1;
     if (config_load(db, &b.cfg, err, errsz) < 0) {
         config_free(&b.cfg);

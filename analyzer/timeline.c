@@ -511,10 +511,7 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
 {
     if (!t->pairer) {
         int64_t next = 0;
-        char err[256];
-        /* a new timeline's SPI index is built after the bulk load, not row by row (schema) */
-        if ((t->tmp_path && exec(t, "DROP INDEX IF EXISTS ike_messages_spi", err, sizeof err) < 0) ||
-            pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
+        if (pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
             !(t->pairer = ikm_capture_pairer_new(cap_emit_exchange, t))) {
             if (t->diag_out)
                 fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));

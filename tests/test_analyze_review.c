@@ -99,6 +99,47 @@ START_TEST(peer_unreachable_needs_an_unanswered_run)
 }
 END_TEST
 
+/* ikemgr's IKEv1 "DPD: remote (ISAKMP-SA spi=I:R) seems to be dead" names no peer: the
+ * incident's peer is the other end of that SA's messages. The SPI index behind the lookup is
+ * not part of a new timeline (schema/timeline.sql); the analysis builds it once such an
+ * anchor exists. */
+static int has_spi_index(const char *path)
+{
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                            " AND name = 'ike_messages_spi'", -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+START_TEST(anchor_named_by_spi_finds_its_peer)
+{
+    const char *db = sample_db("review-spi-anchor.db");
+    ck_assert_int_eq(has_spi_index(db), 0);
+    /* the sample's other anchors name the peer: only the SPI-named one is left */
+    exec_sql(db, "DELETE FROM events WHERE kind IN ('dpd-down', 'ike-sa-down');"
+                 "UPDATE ike_messages SET ispi = 'a1b2c3d4e5f60718' WHERE id IN (1, 2, 3);"
+                 "INSERT INTO events(source_id, line, ts_us, ts_local_us, tz_state, ts_text, device, kind, msg,"
+                 " attrs_json) VALUES (1, 348, 1721064680005000, 1721039480005000, 'line',"
+                 " '2024-07-15 10:31:20.005 -0700', 'branch-fw', 'dpd-down',"
+                 " 'DPD: remote (ISAKMP-SA spi=A1B2C3D4E5F60718:9b1c2e3f4a5b6c7d) seems to be dead.',"
+                 " '{\"spi_i\":\"A1B2C3D4E5F60718\",\"spi_r\":\"9b1c2e3f4a5b6c7d\"}');");
+    json_t *j = analyze_db(db, NULL);
+    ck_assert_int_eq(json_array_size(json_object_get(j, "incidents")), 1);
+    json_t *inc = json_array_get(json_object_get(j, "incidents"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(inc, "kind")), "dpd-down");
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(inc, "peer")));
+    ck_assert_str_eq(json_string_value(json_object_get(inc, "peer")), "203.0.113.20");
+    ck_assert_int_eq(has_spi_index(db), 1);
+    json_decref(j);
+}
+END_TEST
+
 /* Both peers' bundles in one timeline: hq-fw's own capture shows the ESP it sent to
  * branch-fw. That ESP never reached branch-fw, yet one-way-loss, peer-unreachable and
  * peer_traffic count esp_counts by source address only, not by the incident's device. */
@@ -232,6 +273,7 @@ Suite *analyze_review_suite(void)
     TCase *e = tcase_create("review");
     tcase_set_timeout(e, 120);
     tcase_add_test(e, peer_unreachable_needs_an_unanswered_run);
+    tcase_add_test(e, anchor_named_by_spi_finds_its_peer);
     tcase_add_test(e, esp_of_another_device_is_not_received);
     tcase_add_test(e, streak_not_split_by_another_incident);
     tcase_add_test(e, absurd_interval_keeps_a_sane_window);

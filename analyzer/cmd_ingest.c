@@ -505,7 +505,7 @@ int ikm_ingest_run(const struct ikm_ingest_opts *o, int ninputs, char *const *in
             derived_ok = 0;
         }
         phase(o, "checklist", &t, &cpu);
-        if (ikm_pair_exchanges(tl_sqlite(db), &ps, err, sizeof err) < 0) {
+        if (ikm_pair_exchanges(tl_sqlite(db), o->quiet ? NULL : &ps, err, sizeof err) < 0) {
             fprintf(stderr, "ikemortem: %s\n", err);
             derived_ok = 0;
         } else if (!o->quiet) {

@@ -1084,8 +1084,27 @@ static const char *const copy_log_originals[] = {
     " AND ike_messages.retransmit_of = o.id AND ike_messages.origin = 'log'",
     NULL};
 
+static int count_exchanges(sqlite3 *db, struct ikm_pair_stats *stats)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, "SELECT count(*), count(response_id), COALESCE(sum(origin = 'log'), 0) FROM exchanges",
+                           -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        stats->exchanges = sqlite3_column_int64(q, 0);
+        stats->answered = sqlite3_column_int64(q, 1);
+        stats->log_exchanges = sqlite3_column_int64(q, 2);
+        stats->capture_exchanges = stats->exchanges - stats->log_exchanges;
+    }
+    return sqlite3_finalize(q) == SQLITE_OK ? 0 : -1;
+}
+
 int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz)
 {
+    struct ikm_pair_stats uncounted;
+    int totals = stats != NULL;
+    if (!stats)
+        stats = &uncounted;
     struct pair_ctx c = {.db = db, .stats = stats};
     int rc = -1;
     memset(stats, 0, sizeof *stats);
@@ -1189,17 +1208,8 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
         per_source(db, "origin = 'log' AND scan", copy_log_originals, err, errsz) < 0 ||
         exec(db, "DROP TABLE temp.pair_update; DROP TABLE temp.pair_local; DROP TABLE temp.pair_src;", err, errsz) < 0)
         goto out;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT count(*), count(response_id), COALESCE(sum(origin = 'log'), 0) FROM exchanges",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (totals && count_exchanges(db, stats) < 0)
         goto dberr_if_unset;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        stats->exchanges = sqlite3_column_int64(q, 0);
-        stats->answered = sqlite3_column_int64(q, 1);
-        stats->log_exchanges = sqlite3_column_int64(q, 2);
-        stats->capture_exchanges = stats->exchanges - stats->log_exchanges;
-    }
-    sqlite3_finalize(q);
     if (exec(db, "COMMIT", err, errsz) < 0)
         goto out;
     stats->keys_overflow = c.overflow;

@@ -22,7 +22,9 @@ struct ikm_pair_stats {
 };
 
 /* Rebuilds the exchanges of the whole database (log and capture origin) in one transaction.
- * Returns 0, or -1 with a message in err (the database is left as it was). */
+ * stats: the totals of the exchanges table after it, or NULL not to count them (a scan of
+ * every exchange: a fifth of a second for a 1 GiB log's). Returns 0, or -1 with a message in
+ * err (the database is left as it was). */
 int ikm_pair_exchanges(struct sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz);
 
 /* An exchange as pairing derives it (a row of `exchanges`). */

@@ -131,13 +131,45 @@ static enum rank device_zone(sqlite3 *db, const char *device, struct ikm_tz *tz,
 }
 
 
+/* The message table's time index is kept as rows are stored (schema/timeline.sql): moving
+ * the times of a source's messages costs a delete and an insert in it per row, where building
+ * it again costs a sort of all of them. A source of at least a quarter of the table (and more
+ * than a few rows) drops it for the moves; it is built once after them, from the text it had
+ * (*ts_index_sql holds that text while it is dropped). */
+#define ZONE_REINDEX_MIN_ROWS 1000
+static int drop_time_index_for(sqlite3 *db, const struct src_row *src, char **ts_index_sql, char *err, size_t errsz)
+{
+    int64_t moved = src->msg_first ? src->msg_last - src->msg_first + 1 : 0;
+    if (*ts_index_sql || moved < ZONE_REINDEX_MIN_ROWS)
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ike_messages_ts'),"
+                           " (SELECT max(id) FROM ike_messages)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "time zone: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    int oom = 0;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) && moved * 4 >= sqlite3_column_int64(st, 1))
+        oom = !(*ts_index_sql = strdup((const char *)sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    if (oom) {
+        snprintf(err, errsz, "time zone: out of memory");
+        return -1;
+    }
+    return *ts_index_sql ? ikm_db_execf(db, "time zone", err, errsz, "DROP INDEX ike_messages_ts") : 0;
+}
+
 /* Re-resolves a source's offset-less rows with the zone ikm_zone_to_utc() reads (set by the
  * caller; the function is registered once per resolve, since it cannot be replaced while
  * statements run). Rows of a source are one id range per table. */
 static int apply_zone(sqlite3 *db, const struct src_row *src, const char *row_state, const char *tz_name,
-                      const char *tz_source, char *err, size_t errsz)
+                      const char *tz_source, char **ts_index_sql, char *err, size_t errsz)
 {
     static const char *const tables[] = {"events", "ike_messages"};
+    if (drop_time_index_for(db, src, ts_index_sql, err, errsz) < 0)
+        return -1;
     const int64_t first[] = {src->ev_first, src->msg_first}, last[] = {src->ev_last, src->msg_last};
     for (size_t i = 0; i < 2; i++)
         if (first[i] &&
@@ -255,7 +287,7 @@ static char **distinct_devices(sqlite3 *db, size_t *n)
 
 /* One device: its sources' offset-less rows take the best zone known. */
 static int resolve_device(sqlite3 *db, const char *device, const struct ikm_tz *cli_tz, struct ikm_tz *active,
-                          FILE *out, struct ikm_zone_stats *zs, char *err, size_t errsz)
+                          FILE *out, struct ikm_zone_stats *zs, char **ts_index_sql, char *err, size_t errsz)
 {
     struct ikm_tz zone;
     enum rank zr = device_zone(db, device, &zone, out, zs);
@@ -294,7 +326,7 @@ static int resolve_device(sqlite3 *db, const char *device, const struct ikm_tz *
         }
         if (cur == rank_of(src_name) && strcmp(s->tz, active->name) == 0)
             continue;
-        rc = apply_zone(db, s, row_state, active->name, src_name, err, errsz);
+        rc = apply_zone(db, s, row_state, active->name, src_name, ts_index_sql, err, errsz);
         if (rc == 0)
             zs->sources_resolved++;
     }
@@ -318,11 +350,15 @@ int ikm_zone_resolve(sqlite3 *db, const struct ikm_tz *cli_tz, FILE *out, struct
     }
     size_t nd = 0;
     char **devs = rc == 0 ? distinct_devices(db, &nd) : NULL;
+    char *ts_index_sql = NULL;
     for (size_t i = 0; i < nd && rc == 0; i++)
-        rc = resolve_device(db, devs[i], cli_tz, &active, out, zs, err, errsz);
+        rc = resolve_device(db, devs[i], cli_tz, &active, out, zs, &ts_index_sql, err, errsz);
     for (size_t i = 0; i < nd; i++)
         free(devs[i]);
     free(devs);
+    if (rc == 0 && ts_index_sql)
+        rc = ikm_db_execf(db, "time zone: indexing the times", err, errsz, "%s", ts_index_sql);
+    free(ts_index_sql);
     if (rc == 0)
         rc = ikm_db_execf(db, "time zone", err, errsz, "COMMIT");
     if (rc < 0)

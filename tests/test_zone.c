@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -176,6 +177,99 @@ START_TEST(line_offsets_win_and_disagreement_warns)
 }
 END_TEST
 
+/* A log without offsets whose n messages are one second apart from `local0` on. */
+static void add_pending_messages(struct tl_db *t, const char *name, int64_t local0, int n)
+{
+    ck_assert_int_eq(tl_source_begin(t, name, "test", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    struct ikm_source_stats st;
+    ikm_source_stats_init(&st);
+    st.units = st.parsed = n;
+    for (int i = 0; i < n; i++) {
+        struct ikm_ike_msg m;
+        memset(&m, 0, sizeof m);
+        m.origin = IKM_ORIGIN_LOG;
+        m.unit = i + 1;
+        m.t.local_us = m.t.utc_us = local0 + (int64_t)i * 1000000;
+        m.t.state = IKM_TZ_PENDING;
+        m.t.text = "t";
+        m.t.text_len = 1;
+        m.dir = IKM_DIR_SENT;
+        snprintf(m.src_ip, sizeof m.src_ip, "198.51.100.10");
+        snprintf(m.dst_ip, sizeof m.dst_ip, "203.0.113.20");
+        m.src_port = m.dst_port = 500;
+        m.version = 2;
+        m.exch_type = 37;
+        m.msg_id = m.expected_msg_id = -1;
+        m.length = 80;
+        m.copies = 1;
+        m.gw_id = m.tn_id = -1;
+        m.notify_error = m.ke_group = m.frag_num = m.frag_total = m.liveness = -1;
+        ck_assert_int_eq(s.ike_message(s.ctx, &m), 0);
+        st.pending_rows++;
+    }
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_end(t, &st, name, &res, err, sizeof err), TL_END_STORED);
+}
+
+static int64_t db_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The time index is kept as messages are stored; a zone that moves most of them drops it for
+ * the move and builds it again. Read through the index before the close (which would build a
+ * missing one for a new timeline), and again in a timeline extended by a second log, where
+ * only the zone code builds it. */
+START_TEST(zone_moves_messages_and_their_time_index)
+{
+    const char *path = tu_path("zone-index.db");
+    struct tl_db *t = open_new(path);
+    const int64_t local0 = 1715655600000000LL; /* 2024-05-14 03:00:00 local */
+    const int64_t tokyo = 9LL * 3600 * 1000000;
+    add_pending_messages(t, "ikemgr.log", local0, 3000);
+    add_fact(t, "running-config.xml", "timezone", "Asia/Tokyo");
+    struct ikm_zone_stats zs;
+    resolve(t, &zs);
+    ck_assert_int_eq(zs.sources_resolved, 1);
+    sqlite3 *db = tl_sqlite(t);
+    ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ike_messages_ts'"), 1);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us BETWEEN %lld AND %lld",
+             (long long)(local0 - tokyo), (long long)(local0 - tokyo + 2999000000LL));
+    ck_assert_int_eq(db_int(db, sql), 3000);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us >= %lld",
+             (long long)local0);
+    ck_assert_int_eq(db_int(db, sql), 0);
+    char err[512];
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+
+    int created = 1;
+    t = tl_open(path, &created, err, sizeof err);
+    ck_assert_msg(t != NULL, "%s", err);
+    ck_assert_int_eq(created, 0);
+    const int64_t later = local0 + 86400LL * 1000000;
+    add_pending_messages(t, "ikemgr.log.1", later, 4000);
+    resolve(t, &zs);
+    db = tl_sqlite(t);
+    ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ike_messages_ts'"), 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us BETWEEN %lld AND %lld",
+             (long long)(later - tokyo), (long long)(later - tokyo + 3999000000LL));
+    ck_assert_int_eq(db_int(db, sql), 4000);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us >= %lld",
+             (long long)later);
+    ck_assert_int_eq(db_int(db, sql), 0);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages WHERE tz_state = 'zone'"), 7000);
+}
+END_TEST
+
 Suite *zone_suite(void);
 Suite *zone_suite(void)
 {
@@ -185,6 +279,7 @@ Suite *zone_suite(void)
     tcase_add_test(t, clock_abbreviation_and_trust_order);
     tcase_add_test(t, ambiguous_and_unknown_clock_zones_warn);
     tcase_add_test(t, line_offsets_win_and_disagreement_warns);
+    tcase_add_test(t, zone_moves_messages_and_their_time_index);
     suite_add_tcase(s, t);
     return s;
 }

@@ -255,7 +255,7 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
     if (run_bound(db, "the SA's messages", sql, c, err, errsz) < 0)
         return -1;
     if (run_bound(db, "exchanges",
-                  "INSERT INTO temp.inc_exch SELECT x.id, x.origin, q.id, x.response_id, q.ts_us, r.ts_us, x.rtt_us,"
+                  "INSERT INTO temp.inc_exch SELECT x.request_id, x.origin, q.id, x.response_id, q.ts_us, r.ts_us, x.rtt_us,"
                   " x.retransmits, COALESCE(q.msg_id, r.msg_id), COALESCE(q.exch_type, r.exch_type), q.length,"
                   " CASE WHEN x.initiator IS NOT NULL THEN x.initiator = 'local' ELSE q.dir = 'sent' END,"
                   " CASE WHEN q.origin = 'pcap' THEN COALESCE(q.liveness, 0) >= 50"
@@ -263,7 +263,7 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
                   "  WHEN COALESCE(q.exch_type, r.exch_type) IS NOT NULL THEN COALESCE(q.exch_type, r.exch_type) IN (37, 5)"
                   "  ELSE q.length IN (57, 60, 64, 72, 76, 80, 84, 88, 92, 96, 100) END,"
                   " q.source, q.unit, r.frame_or_line, q.ispi, q.rspi, r.notify_error, q.version"
-                  " FROM temp.inc_msgs q CROSS JOIN exchanges x ON x.request_id = q.id" /* by the request index */
+                  " FROM temp.inc_msgs q CROSS JOIN exchanges x ON x.request_id = q.id" /* the exchange's key */
                   " LEFT JOIN ike_messages r ON r.id = x.response_id",
                   c, err, errsz) < 0)
         return -1;

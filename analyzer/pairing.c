@@ -98,7 +98,6 @@ struct log_peer { /* per device, local and remote address */
     struct pending out, in;
     struct pending answered; /* the peer's last answered request, to recognise its resends */
     int reanswer;            /* the peer resent it: our next send answers it again */
-    int64_t answered_x;      /* log pairer: the exchange row of `answered` */
 };
 
 struct ike_sa { /* per device and initiator SPI */
@@ -149,11 +148,10 @@ struct pair_ctx {
     int (*emit)(void *ctx, const struct ikm_exchange *x); /* set: exchanges go there, not to ins_x */
     void *emit_ctx;
     /* a log being stored (ikm_log_pairer): rows go to emit_row once their derived values are
-     * known, exchanges get predicted ids from next_x */
+     * known */
     int log_sink;
     struct ikm_ike_msg *cur;    /* the message in hand (its derived values are set in place) */
     int cur_held;               /* ... kept back with our pending request */
-    int64_t next_x, last_x;     /* the next exchange row id; the one last emitted */
     size_t held_total;          /* rows held, all peers */
     int redo;                   /* something the sink could not pair alone: the whole pass must */
     const struct ikm_log_pairer_out *out;
@@ -405,16 +403,14 @@ static const char *initiator_of(struct pair_ctx *c, const char *device, const st
 static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t response_id, int64_t response_us,
                         const char *initiator)
 {
-    struct ikm_exchange x = {0, p->id, response_id > 0 ? response_id : 0, -1, p->retransmits, initiator};
+    struct ikm_exchange x = {p->id, response_id > 0 ? response_id : 0, -1, p->retransmits, initiator};
     /* a clock stepped back between the two lines: the pairing stands, the RTT does not */
     if (response_id > 0 && response_us >= p->last_us)
         x.rtt_us = response_us - p->last_us;
     c->stats->answered += response_id > 0;
     c->stats->exchanges++;
-    if (c->log_sink) {
-        x.id = c->last_x = c->next_x++;
+    if (c->log_sink)
         return c->out->exchange(c->out->ctx, &x);
-    }
     if (c->emit)
         return c->emit(c->emit_ctx, &x);
     sqlite3_stmt *st = c->ins_x;
@@ -708,7 +704,6 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
             if (put_exchange(c, &p->in, m->id, m->ts, "peer") < 0 ||
                 put_update(c, m->id, p->in.msg_id, p->in.exch_type, 1, 0, NULL) < 0)
                 return -1;
-            p->answered_x = c->last_x;
             return 0;
         }
         if (p->out.active && m->length == p->out.length && m->ts - p->out.last_us <= RETRANSMIT_GAP_US) {
@@ -754,7 +749,7 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
             p->reanswer = 1;
             if (c->log_sink) {
                 c->cur->exch_type = p->answered.exch_type, c->cur->is_response = 0;
-                if (c->out->bump(c->out->ctx, p->answered_x) < 0)
+                if (c->out->bump(c->out->ctx, p->answered.id) < 0)
                     return -1;
             } else {
                 sqlite3_stmt *st = c->bump_x;
@@ -1306,7 +1301,7 @@ struct ikm_log_pairer {
     struct ikm_log_pairer_out out;
 };
 
-struct ikm_log_pairer *ikm_log_pairer_new(const struct ikm_log_pairer_out *out, int64_t first_exchange_id)
+struct ikm_log_pairer *ikm_log_pairer_new(const struct ikm_log_pairer_out *out)
 {
     struct ikm_log_pairer *p = calloc(1, sizeof *p);
     if (!p)
@@ -1316,7 +1311,6 @@ struct ikm_log_pairer *ikm_log_pairer_new(const struct ikm_log_pairer_out *out, 
     p->c.origin = "log";
     p->c.log_sink = 1;
     p->c.out = &p->out;
-    p->c.next_x = first_exchange_id;
     reset_slots(&p->c, sizeof(struct log_peer));
     return p;
 }

@@ -29,7 +29,6 @@ int ikm_pair_exchanges(struct sqlite3 *db, struct ikm_pair_stats *stats, char *e
 
 /* An exchange as pairing derives it (a row of `exchanges`). */
 struct ikm_exchange {
-    int64_t id;          /* log pairer: the row id it is to be stored as (0 otherwise) */
     int64_t request_id;
     int64_t response_id; /* 0: unanswered */
     int64_t rtt_us;      /* -1: none (unanswered, or a clock stepped back) */
@@ -61,17 +60,16 @@ void ikm_capture_pairer_free(struct ikm_capture_pairer *p);
 /* Pairs one log source's messages as they are stored, in line order, as the whole-database
  * pass pairs a device that has that one log: a message becomes a row (through `row`) once
  * what pairing derives for it is known — our request and its copies wait for the response,
- * which gives them its message id — so no row is updated afterwards. Row and exchange ids
- * are assigned by the caller and the pairer (first_exchange_id on) and may reach `row` out of
- * order. */
+ * which gives them its message id — so no row is updated afterwards. Row ids are assigned by
+ * the caller and may reach `row` out of order; an exchange is named by its request's. */
 struct ikm_log_pairer;
 struct ikm_log_pairer_out {
     void *ctx;
     int (*row)(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of);
-    int (*exchange)(void *ctx, const struct ikm_exchange *x); /* x->id set */
-    int (*bump)(void *ctx, int64_t exchange_id);              /* one more retransmit */
+    int (*exchange)(void *ctx, const struct ikm_exchange *x);
+    int (*bump)(void *ctx, int64_t request_id); /* one more retransmit of that exchange */
 };
-struct ikm_log_pairer *ikm_log_pairer_new(const struct ikm_log_pairer_out *out, int64_t first_exchange_id);
+struct ikm_log_pairer *ikm_log_pairer_new(const struct ikm_log_pairer_out *out);
 /* Each returns 0, or -1 when an out callback failed or on no memory. */
 int ikm_log_pairer_add(struct ikm_log_pairer *p, int64_t id, const struct ikm_ike_msg *m);
 /* Closes what is still waiting and stores the rows held. *redo: the source must be paired by

@@ -64,7 +64,22 @@ static int64_t drop_messages(sqlite3 *db, const struct src *a, const struct src 
                  (long long)b->msg_first, (long long)b->msg_last, (long long)lo, (long long)hi,
                  (long long)a->msg_first, (long long)a->msg_last, (long long)lo, (long long)hi) < 0)
         return -1;
-    return sqlite3_changes64(db);
+    int64_t dropped = sqlite3_changes64(db);
+    /* Their exchanges were paired as the rows were stored: one whose request went is a copy
+     * of the kept source's and goes too (left, it would name a row id the next source is
+     * given); one that lost only its response is paired again, with the source (pair_redo). */
+    if (dropped > 0 &&
+        ikm_db_execf(db, "rotation overlap", err, errsz,
+                     "DELETE FROM exchanges WHERE request_id BETWEEN %lld AND %lld"
+                     " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchanges.request_id);"
+                     "CREATE TEMP TABLE IF NOT EXISTS pair_redo(source_id INTEGER PRIMARY KEY);"
+                     "INSERT OR IGNORE INTO temp.pair_redo SELECT %lld WHERE EXISTS (SELECT 1 FROM exchanges"
+                     " WHERE response_id BETWEEN %lld AND %lld"
+                     " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchanges.response_id));",
+                     (long long)b->msg_first, (long long)b->msg_last, (long long)b->id, (long long)b->msg_first,
+                     (long long)b->msg_last) < 0)
+        return -1;
+    return dropped;
 }
 
 int ikm_drop_rotation_overlaps(sqlite3 *db, int64_t *dropped, char *err, size_t errsz)

@@ -35,15 +35,14 @@ enum row_stmt {
     RS_XCH,        /* a capture's exchange */
     RS_LMSG,       /* a logged message as ikemgr's lines give it (log_row_narrow), with its id */
     RS_LMSG_APP,   /* the same, its id the table's next (SQLite's own: no search for its place) */
-    RS_LXCH,       /* a log's exchange, with its id */
-    RS_LXCH_APP,   /* the same, its id the table's next */
+    RS_LXCH,       /* a log's exchange */
     RS_RUNS,
     RS_LOG_WIDE = RS_RUNS, /* a logged message with more (every column) */
     RS_BUMP,               /* one more retransmit on a log exchange */
     RS_COUNT
 };
 #define RUN_ROWS 16
-static const int row_params[RS_COUNT] = {29, 25, 5, 23, 22, 6, 5, 35, 1};
+static const int row_params[RS_COUNT] = {29, 25, 5, 23, 22, 5, 35, 1};
 
 static const char *const row_sql[RS_COUNT] = {
         /* RS_CAP: a million a capture, so only the columns a capture fills, and the
@@ -60,7 +59,7 @@ static const char *const row_sql[RS_COUNT] = {
         "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
         "length,natt,next_payload,length_mismatch,ke_group,liveness,payloads) "
         "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        /* RS_XCH */
+        /* RS_XCH: keyed by its request (schema) */
         "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
         "VALUES('pcap',?,?,?,?,?)",
         /* RS_LMSG: 4 M rows for a 1 GiB debug log, and the writer thread that stores them
@@ -78,9 +77,6 @@ static const char *const row_sql[RS_COUNT] = {
         "copies,gw_id,tn_id,retransmit_of) "
         "VALUES(?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         /* RS_LXCH */
-        "INSERT INTO exchanges(id, origin, request_id, response_id, rtt_us, retransmits, initiator) "
-        "VALUES(?,'log',?,?,?,?,?)",
-        /* RS_LXCH_APP */
         "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
         "VALUES('log',?,?,?,?,?)",
         /* RS_LOG_WIDE: a logged message with what only a richer line gives */
@@ -90,7 +86,7 @@ static const char *const row_sql[RS_COUNT] = {
         "ke_group,frag_num,frag_total,liveness,payloads,id,retransmit_of) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         /* RS_BUMP */
-        "UPDATE exchanges SET retransmits = retransmits + 1 WHERE id = ?",
+        "UPDATE exchanges SET retransmits = retransmits + 1 WHERE request_id = ?",
 };
 
 /* What a writer insert's parameter holds (see "binding" below). */
@@ -134,7 +130,7 @@ struct row_writer {
     struct binder bind_row[RS_COUNT], bind_run[RS_RUNS];
     int64_t source_id;
     const char *device; /* borrowed (rw_source) */
-    int64_t msg_max, x_max; /* the largest ids of ike_messages and exchanges, rows queued included */
+    int64_t msg_max; /* the largest id of ike_messages, rows queued included */
     FILE *diag_out;
     struct rw_thread *th; /* NULL: rows stored in place */
     struct ikm_textbuf tb; /* for rows stored in place */
@@ -226,7 +222,6 @@ void rw_source(struct row_writer *w, int64_t source_id, const char *device, FILE
     }
     /* no thread runs between sources: the connection is this thread's */
     w->msg_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM ike_messages");
-    w->x_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM exchanges");
 }
 
 double rw_cpu_s(const struct row_writer *w)
@@ -435,19 +430,11 @@ static enum row_stmt row_stmt_next(struct row_writer *w, const struct rw_row *r)
         max = &w->msg_max;
         id = r->id;
         break;
-    case RS_LXCH:
-        max = &w->x_max;
-        id = r->x.id;
-        break;
-    case RS_XCH: /* SQLite gives it the next id */
-        if (w->x_max >= 0)
-            w->x_max++;
-        return k;
     default:
         return k;
     }
     if (*max >= 0 && id == *max + 1)
-        k = k == RS_LMSG ? RS_LMSG_APP : k == RS_LXCH ? RS_LXCH_APP : k;
+        k = k == RS_LMSG ? RS_LMSG_APP : k;
     if (*max >= 0 && id > *max)
         *max = id;
     return k;
@@ -514,12 +501,8 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
         put_int(x, 34, r->id);
         put_opt_int(x, 35, retransmit_col(r));
         return;
-    case RS_LXCH: /* its id, then what a capture's exchange has */
-        put_int(x, at, r->x.id);
-        bind_exchange(x, at + 1, &r->x);
-        return;
     case RS_XCH:
-    case RS_LXCH_APP:
+    case RS_LXCH:
         bind_exchange(x, at, &r->x);
         return;
     case RS_BUMP:
@@ -567,9 +550,8 @@ static int store_rows(struct row_writer *rw, const struct rw_row *const *rows, s
         snprintf(errmsg, errsz, "%s", sqlite3_errmsg(rw->db));
         return -1;
     }
-    int64_t want = k == RS_LXCH_APP ? rows[n - 1]->x.id : rows[n - 1]->id;
-    if ((k == RS_CAP || k == RS_CAP_NARROW || k == RS_LMSG_APP || k == RS_LXCH_APP) &&
-        sqlite3_last_insert_rowid(rw->db) != want) {
+    int64_t want = k == RS_XCH || k == RS_LXCH ? rows[n - 1]->x.request_id : rows[n - 1]->id;
+    if (k != RS_BUMP && sqlite3_last_insert_rowid(rw->db) != want) {
         /* cannot happen inside the source's own transaction; never pair against wrong ids */
         snprintf(errmsg, errsz, "row stored as %lld, paired as %lld", (long long)sqlite3_last_insert_rowid(rw->db),
                  (long long)want);

@@ -23,8 +23,8 @@ enum rw_kind {
     CAP_MSG,  /* a captured message, with its predicted row id */
     CAP_XCH,  /* a capture's exchange */
     LOG_MSG,  /* a logged message, with its id and derived values (ikm_log_pairer) */
-    LOG_XCH,  /* a log's exchange, with its id */
-    LOG_BUMP, /* one more retransmit on log exchange `id` */
+    LOG_XCH,  /* a log's exchange */
+    LOG_BUMP, /* one more retransmit on the exchange of request `id` */
 };
 
 /* A row waiting to be stored: a message (copied: the parser's record is borrowed) or an

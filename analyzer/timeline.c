@@ -592,13 +592,12 @@ static int log_bump_exchange(void *ctx, int64_t id)
 static int sink_log_message(struct tl_db *t, const struct ikm_ike_msg *m)
 {
     if (!t->lpairer) {
-        int64_t next = 0, next_x = 0;
+        int64_t next = 0;
         static const struct ikm_log_pairer_out out0 = {NULL, log_store_row, log_store_exchange, log_bump_exchange};
         struct ikm_log_pairer_out out = out0;
         out.ctx = t;
         if (pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
-            pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM exchanges", &next_x) < 0 ||
-            !(t->lpairer = ikm_log_pairer_new(&out, next_x))) {
+            !(t->lpairer = ikm_log_pairer_new(&out))) {
             if (t->diag_out)
                 fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
             return -1;

@@ -147,10 +147,12 @@ CREATE TABLE IF NOT EXISTS nat_keepalives (
 
 -- Requests paired with their responses (analyzer/pairing.c). rtt_us runs from the last
 -- copy of the request sent before the response; retransmits counts the extra copies.
+-- Keyed by the request (DESIGN.md's columns): a request is in one exchange, every lookup is by
+-- it, and a key that is the table's own costs no index (a second B-tree the writer thread kept
+-- up for every exchange: 8 % of its instructions for a debug log).
 CREATE TABLE IF NOT EXISTS exchanges (
-    id          INTEGER PRIMARY KEY,
+    request_id  INTEGER PRIMARY KEY REFERENCES ike_messages(id),
     origin      TEXT NOT NULL,
-    request_id  INTEGER NOT NULL REFERENCES ike_messages(id),
     response_id INTEGER REFERENCES ike_messages(id),
     rtt_us      INTEGER,
     retransmits INTEGER NOT NULL DEFAULT 0,
@@ -318,7 +320,7 @@ CREATE VIEW IF NOT EXISTS timeline AS
 
 -- Exchanges with both ends' times and addresses.
 CREATE VIEW IF NOT EXISTS exchange_detail AS
-    SELECT x.id, x.origin, x.initiator, q.ts_us AS request_us, r.ts_us AS response_us,
+    SELECT x.request_id, x.response_id, x.origin, x.initiator, q.ts_us AS request_us, r.ts_us AS response_us,
            x.rtt_us, x.retransmits, q.msg_id, q.exch_type, q.length,
            CASE q.dir WHEN 'sent' THEN q.dst_ip ELSE q.src_ip END AS peer_ip,
            q.device, q.source_id, q.frame_or_line AS request_unit, r.frame_or_line AS response_unit
@@ -334,14 +336,12 @@ CREATE VIEW IF NOT EXISTS exchange_detail AS
 -- A DB made before keeps the index it has and works.
 
 -- Kept as the rows are stored, not built after them: messages are stored in time order (a
--- capture's frames, a log's lines) and exchanges nearly in their requests' order, and SQLite
--- inserts an index key past the last one without a search. Built after the bulk load they cost
--- a sort of every key, on one core, after the reading: 1.08 s of a 1 GiB log's ingest and
--- 0.24 s of a 1 M-packet capture's; kept as the rows go in they cost the row writer thread,
--- which runs beside the parser, three quarters of that (callgrind, 20 MB of debug log). A
--- zone applied to a large source's times drops the time index and builds it again (zone.c).
+-- capture's frames, a log's lines), and SQLite inserts an index key past the last one without
+-- a search. Built after the bulk load it cost a sort of every key, on one core, after the
+-- reading: 0.8 s of a 1 GiB log's ingest; kept as the rows go in it costs the row writer
+-- thread, which runs beside the parser, less than that (callgrind, 20 MB of debug log). A zone
+-- applied to a large source's times drops it and builds it again (zone.c).
 CREATE INDEX IF NOT EXISTS ike_messages_ts ON ike_messages(ts_us);
-CREATE INDEX IF NOT EXISTS exchanges_request ON exchanges(request_id);
 
 -- @indexes: built after a fresh bulk load, kept up to date when a DB is extended. Few on
 -- ike_messages on purpose: rules read a peer's messages in an incident window, which the time

@@ -302,7 +302,7 @@ START_TEST(existing_db_and_rule_override)
     sqlite3_close(h);
     rc = tu_run(&out, &err, "analyze", db, NULL);
     ck_assert_int_eq(rc, 3);
-    assert_contains(err, "a timeline of schema version 1; this ikemortem reads version 3 (ingest the inputs again)");
+    assert_contains(err, "a timeline of schema version 1; this ikemortem reads version 4 (ingest the inputs again)");
     free(out);
     free(err);
 }

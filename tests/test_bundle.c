@@ -378,6 +378,13 @@ static void assert_tsf_ingested(const char *db, const char *bundle, const char *
     q_text_eq(db, "America/Los_Angeles config", "SELECT tz || ' ' || tz_source FROM sources WHERE member = %Q",
               M_SYSLOG);
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM diagnostics WHERE severity = 'error'"), 0);
+    /* the rotated log's copies of the current one's lines are dropped, and their exchanges with
+     * them: the two exchanges of the current log remain, and every exchange names rows that exist */
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM exchanges"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM exchanges x WHERE NOT EXISTS (SELECT 1 FROM ike_messages m"
+                               " WHERE m.id = x.request_id) OR (x.response_id IS NOT NULL AND NOT EXISTS"
+                               " (SELECT 1 FROM ike_messages m WHERE m.id = x.response_id))"),
+                     0);
 }
 
 /* ---- nothing written outside the test's temp dir ----------------------------------------------- */

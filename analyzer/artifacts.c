@@ -17,16 +17,14 @@ static const struct {
     const char *why; /* what the item is for, from the seed */
     const char *sql;
 } items[] = {
-    /* counted over each source's id range (a rowid range count reads no column): a full scan of
-     * the message table took a second on a 1 GiB debug log */
+    /* each source's count of its rows (sources.msg_rows): counting the rows themselves, even
+     * over the source's id range, read every page of the table (0.12 s for a 1 GiB debug log) */
     {"ike-pcap", "IKE packets (debug ike pcap on) show whether liveness requests leave and answers come back",
-     "SELECT n > 0, n || ' IKE messages from captures' FROM (SELECT COALESCE(SUM((SELECT count(*) FROM "
-     "ike_messages m WHERE m.id BETWEEN s.msg_first AND s.msg_last)), 0) AS n FROM sources s "
-     "WHERE s.kind = 'pcap' AND s.msg_first IS NOT NULL AND s.device IS ?1)"},
+     "SELECT n > 0, n || ' IKE messages from captures' FROM (SELECT COALESCE(SUM(s.msg_rows), 0) AS n FROM sources s "
+     "WHERE s.kind = 'pcap' AND s.device IS ?1)"},
     {"ikemgr-debug", "debug-level ikemgr lines show every request, response and message id",
-     "SELECT n > 0, n || ' IKE messages from ikemgr debug lines' FROM (SELECT COALESCE(SUM((SELECT count(*) FROM "
-     "ike_messages m WHERE m.id BETWEEN s.msg_first AND s.msg_last)), 0) AS n FROM sources s "
-     "WHERE s.kind <> 'pcap' AND s.msg_first IS NOT NULL AND s.device IS ?1)"},
+     "SELECT n > 0, n || ' IKE messages from ikemgr debug lines' FROM (SELECT COALESCE(SUM(s.msg_rows), 0) AS n "
+     "FROM sources s WHERE s.kind <> 'pcap' AND s.device IS ?1)"},
     {"system-log", "the system log names the drop (IKE SA is down determined by DPD) and phase 1/2 failures",
      "SELECT count(*) > 0, group_concat(path, ', ') FROM sources "
      "WHERE kind IN ('system-log-cli', 'panos-syslog') AND device IS ?1"},

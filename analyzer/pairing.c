@@ -1198,7 +1198,10 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
              " is_response = COALESCE(u.is_response, ike_messages.is_response),"
              " retransmit_of = u.retransmit_of,"
              " dir = COALESCE(u.dir, ike_messages.dir)"
-             " FROM temp.pair_update u WHERE ike_messages.id = u.id;",
+             " FROM temp.pair_update u WHERE ike_messages.id = u.id"
+             /* the updated rows' id range: without it SQLite, knowing neither table's size, may
+              * read every message for a handful of updates (or none: 0.13 s per GiB of log) */
+             " AND ike_messages.id BETWEEN (SELECT min(id) FROM temp.pair_update) AND (SELECT max(id) FROM temp.pair_update);",
              err, errsz) < 0 ||
         per_source(db, "origin = 'log' AND scan", copy_log_originals, err, errsz) < 0 ||
         exec(db, "DROP TABLE temp.pair_update; DROP TABLE temp.pair_local; DROP TABLE temp.pair_src;", err, errsz) < 0)

@@ -146,8 +146,10 @@ int ikm_drop_rotation_overlaps(sqlite3 *db, int64_t *dropped, char *err, size_t 
         }
         if (e + m > 0) {
             *dropped += e + m;
-            rc = ikm_db_execf(db, "rotation overlap", err, errsz, "UPDATE sources SET dup_rows = COALESCE(dup_rows, 0) + %lld WHERE id = %lld",
-                          (long long)(e + m), (long long)b->id);
+            rc = ikm_db_execf(db, "rotation overlap", err, errsz,
+                              "UPDATE sources SET dup_rows = COALESCE(dup_rows, 0) + %lld, msg_rows = msg_rows - %lld"
+                              " WHERE id = %lld",
+                              (long long)(e + m), (long long)m, (long long)b->id);
         }
     }
     if (rc == 0)

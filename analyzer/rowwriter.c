@@ -131,6 +131,7 @@ struct row_writer {
     int64_t source_id;
     const char *device; /* borrowed (rw_source) */
     int64_t msg_max; /* the largest id of ike_messages, rows queued included */
+    int64_t msg_rows; /* message rows stored since rw_source (the storing thread's) */
     FILE *diag_out;
     struct rw_thread *th; /* NULL: rows stored in place */
     struct ikm_textbuf tb; /* for rows stored in place */
@@ -222,6 +223,12 @@ void rw_source(struct row_writer *w, int64_t source_id, const char *device, FILE
     }
     /* no thread runs between sources: the connection is this thread's */
     w->msg_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM ike_messages");
+    w->msg_rows = 0;
+}
+
+int64_t rw_source_messages(const struct row_writer *w)
+{
+    return w->msg_rows;
 }
 
 double rw_cpu_s(const struct row_writer *w)
@@ -551,6 +558,8 @@ static int store_rows(struct row_writer *rw, const struct rw_row *const *rows, s
         return -1;
     }
     int64_t want = k == RS_XCH || k == RS_LXCH ? rows[n - 1]->x.request_id : rows[n - 1]->id;
+    if (k != RS_XCH && k != RS_LXCH && k != RS_BUMP)
+        rw->msg_rows += (int64_t)n;
     if (k != RS_BUMP && sqlite3_last_insert_rowid(rw->db) != want) {
         /* cannot happen inside the source's own transaction; never pair against wrong ids */
         snprintf(errmsg, errsz, "row stored as %lld, paired as %lld", (long long)sqlite3_last_insert_rowid(rw->db),

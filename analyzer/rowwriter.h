@@ -62,6 +62,9 @@ int rw_sync(struct row_writer *w);
 /* rw_sync, then ends the thread. */
 void rw_stop(struct row_writer *w);
 
+/* Message rows stored since rw_source (after rw_sync or rw_stop). */
+int64_t rw_source_messages(const struct row_writer *w);
+
 /* CPU seconds of the writer threads that ended (ingest -v). */
 double rw_cpu_s(const struct row_writer *w);
 

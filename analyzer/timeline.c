@@ -1202,7 +1202,8 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     if (sqlite3_prepare_v2(t->db,
                            "UPDATE sources SET sha256=?, bytes=?, units=?, parsed=?, unparsed=?, errors=?, "
                            "warnings=?, tz=?, tz_source=?, tz_assumed=?, first_local_us=?, last_local_us=?, "
-                           "ev_first=?, ev_last=?, msg_first=?, msg_last=?, own_addrs=?, addrs_listed=? WHERE id=?",
+                           "ev_first=?, ev_last=?, msg_first=?, msg_last=?, own_addrs=?, addrs_listed=?, msg_rows=? "
+                           "WHERE id=?",
                            -1, &u, NULL) != SQLITE_OK)
         goto dberr;
     sqlite3_bind_text(u, 1, sha256, -1, SQLITE_STATIC);
@@ -1227,7 +1228,9 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     if (t->cap_own >= 0)
         sqlite3_bind_int(u, 17, t->cap_own);
     sqlite3_bind_int(u, 18, !t->src_addrs_full);
-    sqlite3_bind_int64(u, 19, t->source_id);
+    if (t->msg_first && t->rw)
+        sqlite3_bind_int64(u, 19, rw_source_messages(t->rw));
+    sqlite3_bind_int64(u, 20, t->source_id);
     int r = sqlite3_step(u);
     sqlite3_finalize(u);
     if (r != SQLITE_DONE || store_source_addrs(t) < 0)

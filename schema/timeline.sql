@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS sources (
     ev_last       INTEGER,            -- transaction per source makes them contiguous)
     msg_first     INTEGER,
     msg_last      INTEGER,
+    msg_rows      INTEGER,            -- its ike_messages rows, as stored less what rotation
+                                      -- overlaps dropped (the checklist reads no message)
     dup_rows      INTEGER,            -- rows dropped as already held by an overlapping source
     own_addrs     INTEGER,            -- a capture: how many of its device's own addresses were known
                                       -- (and gave its messages' dir) when it was read

@@ -223,6 +223,20 @@ static int64_t db_int(sqlite3 *db, const char *sql)
     return v;
 }
 
+/* n messages one second apart from `local0` were moved to `utc0` on: the time index (which
+ * must exist) finds all of them there and none at their local times (past every moved one). */
+static void assert_moved_through_index(sqlite3 *db, int64_t local0, int64_t utc0, int n)
+{
+    ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ike_messages_ts'"), 1);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us BETWEEN %lld AND %lld",
+             (long long)utc0, (long long)(utc0 + (int64_t)(n - 1) * 1000000));
+    ck_assert_int_eq(db_int(db, sql), n);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us >= %lld",
+             (long long)local0);
+    ck_assert_int_eq(db_int(db, sql), 0);
+}
+
 /* The time index is kept as messages are stored; a zone that moves most of them drops it for
  * the move and builds it again. Read through the index before the close (which would build a
  * missing one for a new timeline), and again in a timeline extended by a second log, where
@@ -238,15 +252,7 @@ START_TEST(zone_moves_messages_and_their_time_index)
     struct ikm_zone_stats zs;
     resolve(t, &zs);
     ck_assert_int_eq(zs.sources_resolved, 1);
-    sqlite3 *db = tl_sqlite(t);
-    ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ike_messages_ts'"), 1);
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us BETWEEN %lld AND %lld",
-             (long long)(local0 - tokyo), (long long)(local0 - tokyo + 2999000000LL));
-    ck_assert_int_eq(db_int(db, sql), 3000);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us >= %lld",
-             (long long)local0);
-    ck_assert_int_eq(db_int(db, sql), 0);
+    assert_moved_through_index(tl_sqlite(t), local0, local0 - tokyo, 3000);
     char err[512];
     ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
 
@@ -257,14 +263,7 @@ START_TEST(zone_moves_messages_and_their_time_index)
     const int64_t later = local0 + 86400LL * 1000000;
     add_pending_messages(t, "ikemgr.log.1", later, 4000);
     resolve(t, &zs);
-    db = tl_sqlite(t);
-    ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ike_messages_ts'"), 1);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us BETWEEN %lld AND %lld",
-             (long long)(later - tokyo), (long long)(later - tokyo + 3999000000LL));
-    ck_assert_int_eq(db_int(db, sql), 4000);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM ike_messages INDEXED BY ike_messages_ts WHERE ts_us >= %lld",
-             (long long)later);
-    ck_assert_int_eq(db_int(db, sql), 0);
+    assert_moved_through_index(tl_sqlite(t), later, later - tokyo, 4000);
     ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
     ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages WHERE tz_state = 'zone'"), 7000);
 }

@@ -524,7 +524,7 @@ static int hold_cur(struct pair_ctx *c, struct pending *p)
     struct held_row *h = &p->held[p->nheld++];
     h->id = c->cur_id;
     h->retransmit_of = c->cur_retransmit_of;
-    h->m = *c->cur;
+    ikm_ike_msg_copy(&h->m, c->cur);
     c->held_total++;
     c->cur_held = 1;
     return 0;
@@ -1321,7 +1321,8 @@ struct ikm_log_pairer *ikm_log_pairer_new(const struct ikm_log_pairer_out *out)
 int ikm_log_pairer_add(struct ikm_log_pairer *p, int64_t id, const struct ikm_ike_msg *m)
 {
     struct pair_ctx *c = &p->c;
-    struct ikm_ike_msg cur = *m; /* borrowed from the parser: derived values go on a copy */
+    struct ikm_ike_msg cur; /* borrowed from the parser: derived values go on a copy */
+    ikm_ike_msg_copy(&cur, m);
     /* a time still to be resolved may move by the zone's DST rules: pair such a log again
      * once every time is final */
     if (m->t.state == IKM_TZ_PENDING)

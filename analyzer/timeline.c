@@ -539,7 +539,7 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
     r->kind = CAP_MSG;
     r->id = id;
     r->retransmit_of = retransmit_of;
-    r->m = *m;
+    ikm_ike_msg_copy(&r->m, m);
     if (dir)
         r->m.dir = dir[0] == 's' ? IKM_DIR_SENT : IKM_DIR_RECV;
     if (rw_commit(t->rw, r) < 0)
@@ -559,7 +559,7 @@ static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int
     r->kind = LOG_MSG;
     r->id = id;
     r->retransmit_of = retransmit_of;
-    r->m = *m;
+    ikm_ike_msg_copy(&r->m, m);
     return rw_commit(t->rw, r);
 }
 

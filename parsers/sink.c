@@ -6,6 +6,7 @@
 #include "sink.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <string.h>
 
 static const char *const event_kind_names[IKM_EV_COUNT] = {
@@ -91,6 +92,19 @@ void ikm_ike_msg_init(struct ikm_ike_msg *m, enum ikm_origin origin)
     m->copies = -1;
     m->gw_id = m->tn_id = -1;
     m->next_payload = m->notify_error = m->ke_group = m->frag_num = m->frag_total = m->liveness = -1;
+}
+
+/* the payload chain must stay the last member: what follows it would not be copied */
+_Static_assert(sizeof(struct ikm_ike_msg) - offsetof(struct ikm_ike_msg, payloads) -
+                   sizeof(((struct ikm_ike_msg *)0)->payloads) < 8,
+               "ikm_ike_msg_copy copies every member before payloads");
+
+void ikm_ike_msg_copy(struct ikm_ike_msg *dst, const struct ikm_ike_msg *src)
+{
+    memcpy(dst, src, offsetof(struct ikm_ike_msg, payloads));
+    size_t n = strnlen(src->payloads, sizeof src->payloads - 1);
+    memcpy(dst->payloads, src->payloads, n);
+    dst->payloads[n] = '\0';
 }
 
 void ikm_cfg_gateway_init(struct ikm_cfg_gateway *g)

@@ -293,6 +293,9 @@ int ikm_str_is(struct ikm_str s, const char *lit);
 /* 1 when p[0..n) is an IPv4 or IPv6 address as text (inet_pton's forms), else 0. */
 int ikm_ip_text(const char *p, size_t n);
 void ikm_ike_msg_init(struct ikm_ike_msg *m, enum ikm_origin origin);
+/* *dst = *src, but of the payload chain only its text: most messages have none (every logged
+ * one), and the copies of a message on its way to the writer were a tenth of a log's parser */
+void ikm_ike_msg_copy(struct ikm_ike_msg *dst, const struct ikm_ike_msg *src);
 /* Sets every optional integer to -1 and every string to absent. */
 void ikm_cfg_gateway_init(struct ikm_cfg_gateway *g);
 void ikm_cfg_tunnel_init(struct ikm_cfg_tunnel *t);

@@ -651,10 +651,16 @@ static int parse_prefix(struct ikemgr_file *f, const char *p, size_t n, struct p
         if (has_off)
             pk_time_remember(&f->tsc, p, ts_len, &t);
     }
-    memset(px, 0, sizeof *px);
-    px->gw_id = px->tn_id = -1;
-    px->lport = px->rport = -1;
+    /* member by member: zeroing the two address buffers too was a tenth of this function,
+     * once per line; they are read only up to their NUL (read_endpoint fills them) */
+    static const struct ikm_str none;
     px->t = t;
+    px->level = IKM_LVL_NONE;
+    px->level_raw = px->pidtid = px->srcloc = px->role_tag = px->msg = px->core = none;
+    px->gw_id = px->tn_id = -1;
+    px->has_ep = 0;
+    px->local[0] = px->remote[0] = '\0';
+    px->lport = px->rport = -1;
     if (i < n && p[i] == '[' && i + 1 < n && is_digit(p[i + 1])) {
         const char *close = memchr(p + i, ']', n - i < 32 ? n - i : 32);
         if (close) {

@@ -979,6 +979,15 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errsz)
     return ikm_db_execf(db, "pairing", err, errsz, "%s", sql);
 }
 
+/* The sources to pair again (ikm_pair_redo); temporary: a later run pairs what it reads. */
+#define PAIR_REDO_TABLE "CREATE TEMP TABLE IF NOT EXISTS pair_redo(source_id INTEGER PRIMARY KEY);"
+
+int ikm_pair_redo(sqlite3 *db, int64_t source_id, char *err, size_t errsz)
+{
+    return ikm_db_execf(db, "pairing", err, errsz, PAIR_REDO_TABLE "INSERT OR IGNORE INTO temp.pair_redo VALUES(%lld)",
+                        (long long)source_id);
+}
+
 static int exists(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *q;
@@ -1119,7 +1128,7 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
              /* a log was paired alone as it was stored (ikm_log_pairer); that stands for a
               * device that has that one log, unless the sink said otherwise or its times were
               * not the line's own (a zone applied later may shift them unevenly) */
-             "CREATE TEMP TABLE IF NOT EXISTS pair_redo(source_id INTEGER PRIMARY KEY);"
+             PAIR_REDO_TABLE
              "UPDATE temp.pair_src SET scan = 0 WHERE origin = 'log'"
              " AND id NOT IN (SELECT source_id FROM temp.pair_redo)"
              " AND (SELECT tz_source FROM sources WHERE sources.id = pair_src.id) = 'line' AND device NOT IN"

@@ -27,6 +27,10 @@ struct ikm_pair_stats {
  * err (the database is left as it was). */
 int ikm_pair_exchanges(struct sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz);
 
+/* Has ikm_pair_exchanges pair a source again, with the others of its device, although it was
+ * paired as it was stored (times moved, bounds overflowed, rows dropped). 0, or -1 with err. */
+int ikm_pair_redo(struct sqlite3 *db, int64_t source_id, char *err, size_t errsz);
+
 /* An exchange as pairing derives it (a row of `exchanges`). */
 struct ikm_exchange {
     int64_t request_id;

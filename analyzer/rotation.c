@@ -13,6 +13,7 @@
 #include "rotation.h"
 
 #include "dbexec.h"
+#include "pairing.h"
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -67,17 +68,27 @@ static int64_t drop_messages(sqlite3 *db, const struct src *a, const struct src 
     int64_t dropped = sqlite3_changes64(db);
     /* Their exchanges were paired as the rows were stored: one whose request went is a copy
      * of the kept source's and goes too (left, it would name a row id the next source is
-     * given); one that lost only its response is paired again, with the source (pair_redo). */
-    if (dropped > 0 &&
-        ikm_db_execf(db, "rotation overlap", err, errsz,
+     * given); one that lost only its response is paired again, with the source (ikm_pair_redo). */
+    if (dropped == 0)
+        return 0;
+    if (ikm_db_execf(db, "rotation overlap", err, errsz,
                      "DELETE FROM exchanges WHERE request_id BETWEEN %lld AND %lld"
-                     " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchanges.request_id);"
-                     "CREATE TEMP TABLE IF NOT EXISTS pair_redo(source_id INTEGER PRIMARY KEY);"
-                     "INSERT OR IGNORE INTO temp.pair_redo SELECT %lld WHERE EXISTS (SELECT 1 FROM exchanges"
-                     " WHERE response_id BETWEEN %lld AND %lld"
-                     " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchanges.response_id));",
-                     (long long)b->msg_first, (long long)b->msg_last, (long long)b->id, (long long)b->msg_first,
-                     (long long)b->msg_last) < 0)
+                     " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchanges.request_id)",
+                     (long long)b->msg_first, (long long)b->msg_last) < 0)
+        return -1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT EXISTS (SELECT 1 FROM exchanges WHERE response_id BETWEEN ?1 AND ?2"
+                           " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchanges.response_id))",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "rotation overlap: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, b->msg_first);
+    sqlite3_bind_int64(st, 2, b->msg_last);
+    int lost_response = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (lost_response && ikm_pair_redo(db, b->id, err, errsz) < 0)
         return -1;
     return dropped;
 }

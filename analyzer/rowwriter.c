@@ -424,26 +424,19 @@ static enum row_stmt row_stmt_of(const struct rw_row *r)
     return RS_BUMP;
 }
 
-/* row_stmt_of, with a logged row whose id is its table's next taken as such; called once per
- * row in the order rows are stored (it follows the tables' largest ids). */
+/* row_stmt_of, with a logged row whose id is the message table's next taken as such; called
+ * once per row in the order rows are stored (it follows the table's largest id). */
 static enum row_stmt row_stmt_next(struct row_writer *w, const struct rw_row *r)
 {
     enum row_stmt k = row_stmt_of(r);
-    int64_t *max = NULL, id = 0;
-    switch (k) {
-    case RS_CAP:
-    case RS_LMSG:
-    case RS_LOG_WIDE:
-        max = &w->msg_max;
-        id = r->id;
-        break;
-    default:
+    if (k != RS_CAP && k != RS_LMSG && k != RS_LOG_WIDE)
+        return k; /* an exchange or a retransmit count */
+    if (w->msg_max < 0)
         return k;
-    }
-    if (*max >= 0 && id == *max + 1)
-        k = k == RS_LMSG ? RS_LMSG_APP : k;
-    if (*max >= 0 && id > *max)
-        *max = id;
+    if (k == RS_LMSG && r->id == w->msg_max + 1)
+        k = RS_LMSG_APP;
+    if (r->id > w->msg_max)
+        w->msg_max = r->id;
     return k;
 }
 

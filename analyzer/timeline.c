@@ -1140,10 +1140,7 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
             snprintf(err, errsz, "database: the log's rows could not be stored");
             goto fail;
         }
-        if (redo && ikm_db_execf(t->db, "database", err, errsz,
-                                 "CREATE TEMP TABLE IF NOT EXISTS pair_redo(source_id INTEGER PRIMARY KEY);"
-                                 "INSERT OR IGNORE INTO temp.pair_redo VALUES(%lld)",
-                                 (long long)t->source_id) < 0)
+        if (redo && ikm_pair_redo(t->db, t->source_id, err, errsz) < 0)
             goto fail;
     }
     /* a capture's requests still waiting are unanswered; then its writer has stored all */

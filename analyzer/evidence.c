@@ -263,8 +263,11 @@ static int fill_tables(sqlite3 *db, const struct ikm_incident_ctx *c, char *err,
                   "  WHEN COALESCE(q.exch_type, r.exch_type) IS NOT NULL THEN COALESCE(q.exch_type, r.exch_type) IN (37, 5)"
                   "  ELSE q.length IN (57, 60, 64, 72, 76, 80, 84, 88, 92, 96, 100) END,"
                   " q.source, q.unit, r.frame_or_line, q.ispi, q.rspi, r.notify_error, q.version"
-                  " FROM temp.inc_msgs q CROSS JOIN exchanges x ON x.request_id = q.id" /* the exchange's key */
-                  " LEFT JOIN ike_messages r ON r.id = x.response_id",
+                  /* the exchange's key; the unary + because SQLite, flattening the view's
+                   * union into this join, would otherwise scan every message and look each up
+                   * in inc_msgs (CROSS JOIN no longer orders the flattened arms) */
+                  " FROM temp.inc_msgs q CROSS JOIN exchanges x ON x.request_id = +q.id"
+                  " LEFT JOIN ike_messages r ON r.id = x.response_id ORDER BY q.id",
                   c, err, errsz) < 0)
         return -1;
     /* IKEv1 DPD (RFC 3706): R-U-THERE and its ACK are two Informational exchanges, each with

@@ -1,7 +1,7 @@
 /*
- * pairing.c — derives the `exchanges` table: each IKE request matched with its response,
- * retransmits counted, unanswered requests kept with no response. One pass per origin over
- * the messages in time order; the table is rebuilt whole on every run.
+ * pairing.c — derives the `exchanges` (schema: exchange_rows, and our logged requests' own
+ * xch_* columns): each IKE request matched with its response, retransmits counted, unanswered
+ * requests kept with no response. One pass per origin over the messages in time order.
  *
  * Log origin. ikemgr's lines carry no SPIs and its send line no message id (DESIGN.md,
  * "exchanges"). Per device and remote address:
@@ -400,8 +400,9 @@ static const char *initiator_of(struct pair_ctx *c, const char *device, const st
     return NULL;
 }
 
-static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t response_id, int64_t response_us,
-                        const char *initiator)
+/* The exchange request p closed with (response_id 0: unanswered), counted. */
+static struct ikm_exchange make_exchange(struct pair_ctx *c, const struct pending *p, int64_t response_id,
+                                         int64_t response_us, const char *initiator)
 {
     struct ikm_exchange x = {p->id, response_id > 0 ? response_id : 0, -1, p->retransmits, initiator};
     /* a clock stepped back between the two lines: the pairing stands, the RTT does not */
@@ -409,24 +410,30 @@ static int put_exchange(struct pair_ctx *c, const struct pending *p, int64_t res
         x.rtt_us = response_us - p->last_us;
     c->stats->answered += response_id > 0;
     c->stats->exchanges++;
+    return x;
+}
+
+/* An exchange of its own (exchange_rows): one whose request row is stored already. */
+static int put_exchange_row(struct pair_ctx *c, const struct ikm_exchange *x)
+{
     if (c->log_sink)
-        return c->out->exchange(c->out->ctx, &x);
+        return c->out->exchange(c->out->ctx, x);
     if (c->emit)
-        return c->emit(c->emit_ctx, &x);
+        return c->emit(c->emit_ctx, x);
     sqlite3_stmt *st = c->ins_x;
     sqlite3_bind_text(st, 1, c->origin, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, x.request_id);
-    if (x.response_id)
-        sqlite3_bind_int64(st, 3, x.response_id);
+    sqlite3_bind_int64(st, 2, x->request_id);
+    if (x->response_id)
+        sqlite3_bind_int64(st, 3, x->response_id);
     else
         sqlite3_bind_null(st, 3);
-    if (x.rtt_us >= 0)
-        sqlite3_bind_int64(st, 4, x.rtt_us);
+    if (x->rtt_us >= 0)
+        sqlite3_bind_int64(st, 4, x->rtt_us);
     else
         sqlite3_bind_null(st, 4);
-    sqlite3_bind_int(st, 5, x.retransmits);
-    if (initiator)
-        sqlite3_bind_text(st, 6, initiator, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, x->retransmits);
+    if (x->initiator)
+        sqlite3_bind_text(st, 6, x->initiator, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 6);
     return step(st);
@@ -475,9 +482,10 @@ static int put_update(struct pair_ctx *c, int64_t id, int64_t msg_id, int exch_t
 }
 
 /* Log pairer: our request closed, with the response's id and type (-1: none) and
- * is_response (0). Its row takes them as the whole pass's COALESCE would, its copies take the
- * original's values (copy_log_originals), and all are stored. */
-static int release_out(struct pair_ctx *c, struct pending *p, int64_t msg_id, int exch_type, int is_response)
+ * is_response (0). Its row takes them as the whole pass's COALESCE would, and its exchange x;
+ * its copies take the original's values (copy_log_originals), and all are stored. */
+static int release_out(struct pair_ctx *c, struct pending *p, int64_t msg_id, int exch_type, int is_response,
+                       const struct ikm_exchange *x)
 {
     if (!p->nheld)
         return 0;
@@ -496,8 +504,11 @@ static int release_out(struct pair_ctx *c, struct pending *p, int64_t msg_id, in
             h->m.exch_type = o->exch_type;
             h->m.is_response = o->is_response;
         }
-        r = c->out->row(c->out->ctx, h->id, &h->m, h->retransmit_of);
+        r = c->out->row(c->out->ctx, h->id, &h->m, h->retransmit_of, i == 0 && x && x->request_id == h->id ? x : NULL);
     }
+    /* held[0] is the request itself (hold_cur holds copies only after it) */
+    if (r == 0 && x && x->request_id != p->held[0].id)
+        r = put_exchange_row(c, x);
     c->held_total -= p->nheld;
     p->nheld = 0;
     return r;
@@ -530,16 +541,25 @@ static int hold_cur(struct pair_ctx *c, struct pending *p)
     return 0;
 }
 
+/* Request p closed: its exchange is stored with its row when the log pairer holds that (our
+ * request), else as a row of its own. */
+static int put_exchange(struct pair_ctx *c, struct pending *p, int64_t response_id, int64_t response_us,
+                        const char *initiator, int64_t msg_id, int exch_type)
+{
+    struct ikm_exchange x = make_exchange(c, p, response_id, response_us, initiator);
+    if (p->ours && c->log_sink && p->nheld)
+        return release_out(c, p, msg_id, exch_type, 0, &x);
+    return put_exchange_row(c, &x);
+}
+
 static int close_pending(struct pair_ctx *c, struct pending *p, const char *initiator)
 {
     if (!p->active)
         return 0;
     p->active = 0;
-    if (p->ours && c->log_sink && release_out(c, p, -1, -1, 0) < 0)
-        return -1;
     if (p->ours && put_update(c, p->id, -1, -1, 0, 0, NULL) < 0)
         return -1;
-    return put_exchange(c, p, 0, 0, initiator);
+    return put_exchange(c, p, 0, 0, initiator, -1, -1);
 }
 
 static void open_pending(struct pair_ctx *c, struct pending *p, int64_t id, int64_t ts, int64_t length,
@@ -701,7 +721,7 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
         if (p->in.active) {
             p->in.active = 0;
             p->answered = p->in;
-            if (put_exchange(c, &p->in, m->id, m->ts, "peer") < 0 ||
+            if (put_exchange(c, &p->in, m->id, m->ts, "peer", -1, -1) < 0 ||
                 put_update(c, m->id, p->in.msg_id, p->in.exch_type, 1, 0, NULL) < 0)
                 return -1;
             return 0;
@@ -728,8 +748,7 @@ static int on_log_message(struct pair_ctx *c, const struct msg *m)
         if (m->expected >= 0 && m->msg_id >= 0 && m->expected != m->msg_id)
             return 0;
         p->out.active = 0;
-        if (put_exchange(c, &p->out, m->id, m->ts, "local") < 0 ||
-            (c->log_sink && release_out(c, &p->out, m->msg_id, m->exch, 0) < 0) ||
+        if (put_exchange(c, &p->out, m->id, m->ts, "local", m->msg_id, m->exch) < 0 ||
             put_update(c, p->out.id, m->msg_id, m->exch, 0, 0, NULL) < 0)
             return -1;
         return 0;
@@ -806,7 +825,7 @@ static int capture_step(struct pair_ctx *c, struct ike_sa *sa, const struct msg 
         if (!p || src != p->dst)
             return 0; /* a response whose request was not captured, or a duplicate */
         p->active = 0;
-        return put_exchange(c, p, m->id, m->ts, initiator_of(c, m->device, p));
+        return put_exchange(c, p, m->id, m->ts, initiator_of(c, m->device, p), -1, -1);
     }
     if (p && src == p->src && m->length == p->length && m->ts - p->last_us <= RETRANSMIT_GAP_US) {
         p->retransmits++;
@@ -988,18 +1007,6 @@ int ikm_pair_redo(sqlite3 *db, int64_t source_id, char *err, size_t errsz)
                         (long long)source_id);
 }
 
-static int exists(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *q;
-    int r = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
-        if (sqlite3_step(q) == SQLITE_ROW)
-            r = sqlite3_column_int(q, 0);
-        sqlite3_finalize(q);
-    }
-    return r;
-}
-
 static void pair_ctx_free(struct pair_ctx *c)
 {
     ikm_strmap_free(&c->keys);
@@ -1053,13 +1060,15 @@ out:
 
 /* Per-source statements of ikm_pair_exchanges (per_source binds :first, :last, :device). */
 static const char *const reset_log[] = {
-    "DELETE FROM exchanges WHERE origin = 'log' AND request_id BETWEEN :first AND :last",
-    "UPDATE ike_messages SET msg_id = NULL, exch_type = NULL, is_response = NULL, retransmit_of = NULL"
+    "DELETE FROM exchange_rows WHERE origin = 'log' AND request_id BETWEEN :first AND :last",
+    /* our requests' exchanges are columns of their rows (schema, exchanges) */
+    "UPDATE ike_messages SET msg_id = NULL, exch_type = NULL, is_response = NULL, retransmit_of = NULL,"
+    " xch_response_id = NULL, xch_rtt_us = NULL, xch_retransmits = NULL, xch_initiator = NULL"
     " WHERE id BETWEEN :first AND :last AND origin = 'log' AND dir = 'sent'",
     "UPDATE ike_messages SET retransmit_of = NULL WHERE id BETWEEN :first AND :last AND retransmit_of IS NOT NULL",
     NULL};
 static const char *const reset_capture[] = {
-    "DELETE FROM exchanges WHERE origin = 'pcap' AND request_id BETWEEN :first AND :last",
+    "DELETE FROM exchange_rows WHERE origin = 'pcap' AND request_id BETWEEN :first AND :last",
     "UPDATE ike_messages SET retransmit_of = NULL, dir = NULL"
     " WHERE id BETWEEN :first AND :last AND (retransmit_of IS NOT NULL OR dir IS NOT NULL)",
     NULL};
@@ -1070,7 +1079,7 @@ static const char *const reset_capture[] = {
 #define CAPTURE_INITIATOR_SQL                                                                      \
     "(SELECT CASE WHEN q.src_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'local'" \
     " WHEN q.dst_ip IN (SELECT ip FROM temp.pair_local WHERE device = :device) THEN 'peer' END"    \
-    " FROM ike_messages q WHERE q.id = exchanges.request_id)"
+    " FROM ike_messages q WHERE q.id = exchange_rows.request_id)"
 /* Only rows whose value differs are written: the capture pairer already set both from the
  * addresses known when the capture was read (logs and configs read before it), and rewriting
  * every row of a million-packet capture took seconds. */
@@ -1078,7 +1087,7 @@ static const char *const capture_ends[] = {
     "UPDATE ike_messages SET dir = " CAPTURE_DIR_SQL
     " WHERE id BETWEEN :first AND :last AND origin = 'pcap' AND ispi IS NOT NULL"
     " AND src_ip IS NOT NULL AND dst_ip IS NOT NULL AND msg_id IS NOT NULL AND dir IS NOT " CAPTURE_DIR_SQL,
-    "UPDATE exchanges SET initiator = " CAPTURE_INITIATOR_SQL
+    "UPDATE exchange_rows SET initiator = " CAPTURE_INITIATOR_SQL
     " WHERE origin = 'pcap' AND request_id BETWEEN :first AND :last AND initiator IS NOT " CAPTURE_INITIATOR_SQL,
     NULL};
 /* retransmitted log copies take their original's id and type */
@@ -1151,10 +1160,9 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
              " FROM cfg_gateways WHERE local_ip IS NOT NULL;",
              err, errsz) < 0)
         goto out;
-    /* derived values exist only where an earlier pairing wrote them: logs' come with log
-     * exchanges; a capture's retransmit_of and dir are reset when it is paired again */
-    if (exists(db, "SELECT EXISTS(SELECT 1 FROM exchanges WHERE origin = 'log')") &&
-        per_source(db, "origin = 'log' AND scan", reset_log, err, errsz) < 0)
+    /* what an earlier pairing derived for the sources paired again (every log was paired as
+     * it was stored; a capture's retransmit_of and dir) */
+    if (per_source(db, "origin = 'log' AND scan", reset_log, err, errsz) < 0)
         goto out;
     if (per_source(db, "origin = 'pcap' AND scan", reset_capture, err, errsz) < 0)
         goto out;
@@ -1165,7 +1173,7 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
              err, errsz) < 0)
         goto out;
     if (sqlite3_prepare_v2(db,
-                           "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
+                           "INSERT INTO exchange_rows(origin, request_id, response_id, rtt_us, retransmits, initiator) "
                            "VALUES(?, ?, ?, ?, ?, ?)",
                            -1, &c.ins_x, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
@@ -1176,7 +1184,7 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
                            "retransmit_of = COALESCE(excluded.retransmit_of, retransmit_of), "
                            "dir = COALESCE(excluded.dir, dir)",
                            -1, &c.ins_upd, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "UPDATE exchanges SET retransmits = retransmits + 1 WHERE request_id = ?", -1,
+        sqlite3_prepare_v2(db, "UPDATE exchange_rows SET retransmits = retransmits + 1 WHERE request_id = ?", -1,
                            &c.bump_x, NULL) != SQLITE_OK ||
         load_local_addrs(&c) < 0) {
         snprintf(err, errsz, "pairing: %s", sqlite3_errmsg(db));
@@ -1357,7 +1365,7 @@ int ikm_log_pairer_add(struct ikm_log_pairer *p, int64_t id, const struct ikm_ik
     c->cur = NULL;
     if (r < 0)
         return -1;
-    return c->cur_held ? 0 : p->out.row(p->out.ctx, id, &cur, c->cur_retransmit_of);
+    return c->cur_held ? 0 : p->out.row(p->out.ctx, id, &cur, c->cur_retransmit_of, NULL);
 }
 
 int ikm_log_pairer_finish(struct ikm_log_pairer *p, int *redo)

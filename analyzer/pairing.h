@@ -1,5 +1,5 @@
 /*
- * pairing.h — request/response pairing of IKE messages into the `exchanges` table: the
+ * pairing.h — request/response pairing of IKE messages into the `exchanges` (schema): the
  * whole-database pass after ingest (logs, and captures that need pairing across sources),
  * and the capture pairer the timeline sink runs while a capture is stored. One state
  * machine per origin serves both (pairing.c).
@@ -22,9 +22,9 @@ struct ikm_pair_stats {
 };
 
 /* Rebuilds the exchanges of the whole database (log and capture origin) in one transaction.
- * stats: the totals of the exchanges table after it, or NULL not to count them (a scan of
- * every exchange: a fifth of a second for a 1 GiB log's). Returns 0, or -1 with a message in
- * err (the database is left as it was). */
+ * stats: the totals of the exchanges view after it, or NULL not to count them (a scan of
+ * every message row and exchange row: half a second for a 1 GiB log's). Returns 0, or -1 with
+ * a message in err (the database is left as it was). */
 int ikm_pair_exchanges(struct sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz);
 
 /* Has ikm_pair_exchanges pair a source again, with the others of its device, although it was
@@ -65,13 +65,18 @@ void ikm_capture_pairer_free(struct ikm_capture_pairer *p);
  * pass pairs a device that has that one log: a message becomes a row (through `row`) once
  * what pairing derives for it is known — our request and its copies wait for the response,
  * which gives them its message id — so no row is updated afterwards. Row ids are assigned by
- * the caller and may reach `row` out of order; an exchange is named by its request's. */
+ * the caller and may reach `row` out of order; an exchange is named by its request's. Our
+ * request's exchange comes with its row (`row`'s x, stored in the row: schema, exchanges);
+ * the peer's, whose row is stored before we answer, comes through `exchange`. */
 struct ikm_log_pairer;
 struct ikm_log_pairer_out {
     void *ctx;
-    int (*row)(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of);
+    /* x: the exchange this row opens, or NULL */
+    int (*row)(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of,
+               const struct ikm_exchange *x);
     int (*exchange)(void *ctx, const struct ikm_exchange *x);
-    int (*bump)(void *ctx, int64_t request_id); /* one more retransmit of that exchange */
+    /* one more retransmit of that exchange (only ever the peer's: an exchange_rows row) */
+    int (*bump)(void *ctx, int64_t request_id);
 };
 struct ikm_log_pairer *ikm_log_pairer_new(const struct ikm_log_pairer_out *out);
 /* Each returns 0, or -1 when an out callback failed or on no memory. */

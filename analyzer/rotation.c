@@ -68,18 +68,20 @@ static int64_t drop_messages(sqlite3 *db, const struct src *a, const struct src 
     int64_t dropped = sqlite3_changes64(db);
     /* Their exchanges were paired as the rows were stored: one whose request went is a copy
      * of the kept source's and goes too (left, it would name a row id the next source is
-     * given); one that lost only its response is paired again, with the source (ikm_pair_redo). */
+     * given; our requests' go with their rows); one that lost only its response is paired
+     * again, with the source (ikm_pair_redo). Both ends of an exchange are rows of b. */
     if (dropped == 0)
         return 0;
     if (ikm_db_execf(db, "rotation overlap", err, errsz,
-                     "DELETE FROM exchanges WHERE request_id BETWEEN %lld AND %lld"
-                     " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchanges.request_id)",
+                     "DELETE FROM exchange_rows WHERE request_id BETWEEN %lld AND %lld"
+                     " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchange_rows.request_id)",
                      (long long)b->msg_first, (long long)b->msg_last) < 0)
         return -1;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT EXISTS (SELECT 1 FROM exchanges WHERE response_id BETWEEN ?1 AND ?2"
-                           " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = exchanges.response_id))",
+                           "SELECT EXISTS (SELECT 1 FROM exchanges x WHERE x.request_id BETWEEN ?1 AND ?2"
+                           " AND x.response_id BETWEEN ?1 AND ?2"
+                           " AND NOT EXISTS (SELECT 1 FROM ike_messages m WHERE m.id = x.response_id))",
                            -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errsz, "rotation overlap: %s", sqlite3_errmsg(db));
         return -1;

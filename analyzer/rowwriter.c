@@ -5,7 +5,9 @@
  * time of reading a capture. So the rows are stored by a writer thread while the parser
  * decodes the next packets, handed over in batches through a ring. Logs: a 1 GiB debug
  * ikemgr.log is ~4 M message rows, their inserts as much again as parsing the lines
- * (callgrind); they go through the same thread.
+ * (callgrind); they go through the same thread. Most of a debug log's exchanges are our own
+ * liveness requests, and those are columns of the request's row, not rows of exchange_rows
+ * (schema): a row of its own per exchange was a quarter of this thread's time.
  *
  * Per row, SQLite's own work bounds the thread, so what it is asked is kept small: only the
  * columns a row fills, consecutive rows of one insert 16 to a statement, and a parameter that
@@ -42,7 +44,7 @@ enum row_stmt {
     RS_COUNT
 };
 #define RUN_ROWS 16
-static const int row_params[RS_COUNT] = {29, 25, 5, 23, 22, 5, 35, 1};
+static const int row_params[RS_COUNT] = {29, 25, 5, 27, 26, 5, 39, 1};
 
 static const char *const row_sql[RS_COUNT] = {
         /* RS_CAP: a million a capture, so only the columns a capture fills, and the
@@ -60,33 +62,35 @@ static const char *const row_sql[RS_COUNT] = {
         "length,natt,next_payload,length_mismatch,ke_group,liveness,payloads) "
         "VALUES(?,'pcap',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         /* RS_XCH: keyed by its request (schema) */
-        "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
+        "INSERT INTO exchange_rows(origin, request_id, response_id, rtt_us, retransmits, initiator) "
         "VALUES('pcap',?,?,?,?,?)",
         /* RS_LMSG: 4 M rows for a 1 GiB debug log, and the writer thread that stores them
          * bounds its ingest, so only the columns such a line fills are bound; ids given by
-         * the log pairer (a request is stored once answered) */
+         * the log pairer (our request is stored once answered, with its exchange: xch_*,
+         * NULL on every other row, in the same insert so that runs of rows stay whole) */
         "INSERT INTO ike_messages(id,source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
         "src_ip,src_port,dst_ip,dst_port,version,exch_type,is_response,msg_id,expected_msg_id,length,natt,"
-        "copies,gw_id,tn_id,retransmit_of) "
-        "VALUES(?,?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "copies,gw_id,tn_id,retransmit_of,xch_response_id,xch_rtt_us,xch_retransmits,xch_initiator) "
+        "VALUES(?,?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         /* RS_LMSG_APP: the pairer's ids are the table's next for all but a few held
          * requests, and an explicit id costs a search of the table per row (a sixth of the
          * writer's time, callgrind); SQLite's next id is checked against the pairer's */
         "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
         "src_ip,src_port,dst_ip,dst_port,version,exch_type,is_response,msg_id,expected_msg_id,length,natt,"
-        "copies,gw_id,tn_id,retransmit_of) "
-        "VALUES(?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        /* RS_LXCH */
-        "INSERT INTO exchanges(origin, request_id, response_id, rtt_us, retransmits, initiator) "
+        "copies,gw_id,tn_id,retransmit_of,xch_response_id,xch_rtt_us,xch_retransmits,xch_initiator) "
+        "VALUES(?,'log',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        /* RS_LXCH: the peer's requests' (ours are columns of their RS_LMSG rows) */
+        "INSERT INTO exchange_rows(origin, request_id, response_id, rtt_us, retransmits, initiator) "
         "VALUES('log',?,?,?,?,?)",
         /* RS_LOG_WIDE: a logged message with what only a richer line gives */
         "INSERT INTO ike_messages(source_id,origin,frame_or_line,ts_us,ts_local_us,tz_state,device,dir,"
         "src_ip,src_port,dst_ip,dst_port,ispi,rspi,version,exch_type,flags,is_response,msg_id,"
         "expected_msg_id,length,natt,copies,gw_id,tn_id,next_payload,length_mismatch,notify_error,"
-        "ke_group,frag_num,frag_total,liveness,payloads,id,retransmit_of) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "ke_group,frag_num,frag_total,liveness,payloads,id,retransmit_of,"
+        "xch_response_id,xch_rtt_us,xch_retransmits,xch_initiator) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         /* RS_BUMP */
-        "UPDATE exchanges SET retransmits = retransmits + 1 WHERE request_id = ?",
+        "UPDATE exchange_rows SET retransmits = retransmits + 1 WHERE request_id = ?",
 };
 
 /* What a writer insert's parameter holds (see "binding" below). */
@@ -449,6 +453,21 @@ static void bind_exchange(struct binder *x, int at, const struct ikm_exchange *e
     put_static(x, at + 4, e->initiator);
 }
 
+/* The exchange a logged row opens (its xch_* columns, 4 parameters from `at`): set on our
+ * requests by the log pairer, NULL on every other row. */
+static void bind_opened_exchange(struct binder *x, int at, const struct rw_row *r)
+{
+    if (!r->x.request_id) {
+        for (int i = 0; i < 4; i++)
+            put_null(x, at + i);
+        return;
+    }
+    put_opt_int(x, at, r->x.response_id > 0 ? r->x.response_id : -1);
+    put_opt_int(x, at + 1, r->x.rtt_us);
+    put_int(x, at + 2, r->x.retransmits);
+    put_static(x, at + 3, r->x.initiator);
+}
+
 /* A message row's retransmit_of column (-1: NULL); an exchange row does not set the field. */
 static int64_t retransmit_col(const struct rw_row *r)
 {
@@ -479,6 +498,7 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
         put_opt_int(x, at + 19, m->gw_id);
         put_opt_int(x, at + 20, m->tn_id);
         put_opt_int(x, at + 21, retransmit_col(r));
+        bind_opened_exchange(x, at + 22, r);
         return;
     case RS_LOG_WIDE: /* never in a run */
         put_int(x, 1, rw->source_id);
@@ -500,6 +520,7 @@ static void bind_row(struct row_writer *rw, struct binder *x, int at, const stru
         put_payloads(x, 33, m, tb);
         put_int(x, 34, r->id);
         put_opt_int(x, 35, retransmit_col(r));
+        bind_opened_exchange(x, 36, r);
         return;
     case RS_XCH:
     case RS_LXCH:

@@ -21,9 +21,10 @@ struct sqlite3;
 
 enum rw_kind {
     CAP_MSG,  /* a captured message, with its predicted row id */
-    CAP_XCH,  /* a capture's exchange */
-    LOG_MSG,  /* a logged message, with its id and derived values (ikm_log_pairer) */
-    LOG_XCH,  /* a log's exchange */
+    CAP_XCH,  /* a capture's exchange (exchange_rows) */
+    LOG_MSG,  /* a logged message, with its id and derived values (ikm_log_pairer), and the
+               * exchange it opens when x.request_id is set */
+    LOG_XCH,  /* a log's exchange of its own (exchange_rows) */
     LOG_BUMP, /* one more retransmit on the exchange of request `id` */
 };
 

@@ -550,7 +550,8 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
 }
 
 /* The log pairer's output: rows for the writer thread (or stored in place without one). */
-static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of)
+static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int64_t retransmit_of,
+                         const struct ikm_exchange *x)
 {
     struct tl_db *t = ctx;
     struct rw_row local, *r = rw_slot(t->rw, &local);
@@ -559,6 +560,7 @@ static int log_store_row(void *ctx, int64_t id, const struct ikm_ike_msg *m, int
     r->kind = LOG_MSG;
     r->id = id;
     r->retransmit_of = retransmit_of;
+    r->x = x ? *x : (struct ikm_exchange){0};
     ikm_ike_msg_copy(&r->m, m);
     return rw_commit(t->rw, r);
 }

@@ -104,7 +104,14 @@ CREATE TABLE IF NOT EXISTS ike_messages (
     frag_num      INTEGER,            -- IKEv2 fragmentation (SKF)
     frag_total    INTEGER,
     liveness      INTEGER,            -- 0..100: empty INFORMATIONAL (liveness) by size
-    payloads      TEXT                -- readable payload chain
+    payloads      TEXT,               -- readable payload chain
+    -- a logged request of ours that opened an exchange: the exchange itself (the `exchanges`
+    -- view reads it from here). The log pairer holds our request back until it is answered,
+    -- so the row is written once, with these; xch_retransmits is set on every such row.
+    xch_response_id INTEGER,
+    xch_rtt_us      INTEGER,
+    xch_retransmits INTEGER,
+    xch_initiator   TEXT
 );
 
 -- ESP packets of captures per (src, dst, SPI, encapsulation) and 10-second bucket.
@@ -150,9 +157,15 @@ CREATE TABLE IF NOT EXISTS nat_keepalives (
 -- Requests paired with their responses (analyzer/pairing.c). rtt_us runs from the last
 -- copy of the request sent before the response; retransmits counts the extra copies.
 -- Keyed by the request (DESIGN.md's columns): a request is in one exchange, every lookup is by
--- it, and a key that is the table's own costs no index (a second B-tree the writer thread kept
--- up for every exchange: 8 % of its instructions for a debug log).
-CREATE TABLE IF NOT EXISTS exchanges (
+-- it, and a key that is the table's own costs no index.
+--
+-- DESIGN.md's `exchanges` is a view of two stores. Our own logged requests carry their
+-- exchange in their row (ike_messages.xch_*): a 1 GiB debug log has 1.9 M of them, and a row
+-- of their own was a quarter of the writer thread's work, which bounds reading such a log.
+-- Every other exchange is a row of exchange_rows: the peer's logged requests and a capture's
+-- (their request is stored before the answer comes, and rewriting a stored row costs several
+-- inserts), and all of a log paired again by the whole pass. An exchange is in one of the two.
+CREATE TABLE IF NOT EXISTS exchange_rows (
     request_id  INTEGER PRIMARY KEY REFERENCES ike_messages(id),
     origin      TEXT NOT NULL,
     response_id INTEGER REFERENCES ike_messages(id),
@@ -160,6 +173,14 @@ CREATE TABLE IF NOT EXISTS exchanges (
     retransmits INTEGER NOT NULL DEFAULT 0,
     initiator   TEXT CHECK (initiator IN ('local', 'peer')) -- NULL: a capture that does not say
 );
+
+-- SQLite flattens the union into a query that joins it by request_id (two lookups by rowid).
+CREATE VIEW IF NOT EXISTS exchanges AS
+    SELECT id AS request_id, origin, xch_response_id AS response_id, xch_rtt_us AS rtt_us,
+           xch_retransmits AS retransmits, xch_initiator AS initiator
+      FROM ike_messages WHERE xch_retransmits IS NOT NULL
+    UNION ALL
+    SELECT request_id, origin, response_id, rtt_us, retransmits, initiator FROM exchange_rows;
 
 -- Units that did not become typed rows: all are counted in sources.unparsed, the first
 -- 1000 per source are kept here.

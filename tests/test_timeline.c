@@ -215,12 +215,10 @@ static void add_peer_msg(struct ikm_sink *s, const char *local, const char *peer
     ck_assert_int_eq(s->ike_message(s->ctx, &m), 0);
 }
 
-START_TEST(pairing_log_messages)
+/* Four exchanges of ours (one retransmitted twice, two unanswered) and one of the peer's. */
+static void add_pairing_cases(struct ikm_sink *s_)
 {
-    const char *path = tu_path("pair.db");
-    struct tl_db *t = open_new(path);
-    ck_assert_int_eq(tl_source_begin(t, "p.log", "ikemgr-log", NULL, NULL), 0);
-    struct ikm_sink s = tl_source_sink(t);
+    struct ikm_sink s = *s_;
     /* 1: answered liveness pair */
     add_msg(&s, 1, 100.000, IKM_DIR_SENT, 76, -1, -1);
     add_msg(&s, 2, 100.002, IKM_DIR_RECV, 76, 1, 704);
@@ -236,6 +234,15 @@ START_TEST(pairing_log_messages)
     add_msg(&s, 9, 140.000, IKM_DIR_SENT, 76, -1, -1);
     add_msg(&s, 10, 145.000, IKM_DIR_SENT, 76, -1, -1);
     add_msg(&s, 11, 150.000, IKM_DIR_SENT, 500, -1, -1);
+}
+
+START_TEST(pairing_log_messages)
+{
+    const char *path = tu_path("pair.db");
+    struct tl_db *t = open_new(path);
+    ck_assert_int_eq(tl_source_begin(t, "p.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    add_pairing_cases(&s);
     struct ikm_source_stats st = stats_for(11, 0);
     char err[512];
     struct tl_source_result res;
@@ -263,6 +270,51 @@ START_TEST(pairing_log_messages)
     ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=9"), 1);
     ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=9 AND response_us IS NULL"), 1);
     ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=11 AND response_us IS NULL"), 1);
+}
+END_TEST
+
+/* A log whose lines carry their offset is paired only as it is stored: our requests' exchanges
+ * are written in their rows, the peer's as a row of its own (schema, exchanges). Paired again
+ * by the whole pass (a later rotation, a zone), each exchange is still there once. */
+START_TEST(log_requests_carry_their_exchange)
+{
+    const char *path = tu_path("pair_rows.db");
+    struct tl_db *t = open_new(path);
+    ck_assert_int_eq(tl_source_begin(t, "p.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
+    add_pairing_cases(&s);
+    struct ikm_source_stats st = stats_for(11, 0);
+    st.has_offset = 1;
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_int_eq(tl_source_end(t, &st, "pairhash", &res, err, sizeof err), TL_END_STORED);
+    struct ikm_pair_stats ps;
+    ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
+    sqlite3 *db = tl_sqlite(t);
+    ck_assert_int_eq(ps.exchanges, 5);
+    ck_assert_int_eq(ps.answered, 3);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM ike_messages WHERE xch_retransmits IS NOT NULL"), 4);
+    ck_assert_int_eq(tu_db_int(db, "SELECT xch_rtt_us FROM ike_messages WHERE frame_or_line=3"), 1000);
+    ck_assert_int_eq(tu_db_int(db, "SELECT xch_retransmits FROM ike_messages WHERE frame_or_line=3"), 2);
+    ck_assert_int_eq(tu_db_int(db, "SELECT xch_response_id FROM ike_messages WHERE frame_or_line=3"),
+                     tu_db_int(db, "SELECT id FROM ike_messages WHERE frame_or_line=6"));
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM ike_messages WHERE frame_or_line=9 AND xch_retransmits = 1"
+                                   " AND xch_response_id IS NULL AND xch_rtt_us IS NULL AND xch_initiator = 'local'"), 1);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM exchange_rows"), 1);
+    ck_assert_int_eq(tu_db_int(db, "SELECT request_id FROM exchange_rows WHERE initiator = 'peer'"),
+                     tu_db_int(db, "SELECT id FROM ike_messages WHERE frame_or_line=7"));
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM exchange_detail WHERE request_unit=1 AND rtt_us=2000"
+                                   " AND response_unit=2 AND initiator='local' AND retransmits=0"), 1);
+    /* the whole pass: the same five, all rows of their own now */
+    ck_assert_msg(ikm_pair_redo(db, 1, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(ikm_pair_exchanges(db, &ps, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(ps.exchanges, 5);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM exchanges"), 5);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM exchange_rows"), 5);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM ike_messages WHERE xch_retransmits IS NOT NULL"
+                                   " OR xch_initiator IS NOT NULL OR xch_rtt_us IS NOT NULL OR xch_response_id IS NOT NULL"), 0);
+    ck_assert_int_eq(tu_db_int(db, "SELECT retransmits FROM exchange_detail WHERE request_unit=3"), 2);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
 }
 END_TEST
 
@@ -396,6 +448,12 @@ START_TEST(pairing_across_rotations)
     ck_assert_int_eq(tu_sql_int(path, "SELECT retransmits FROM exchange_detail WHERE request_unit=7"), 1);
     ck_assert_int_eq(tu_sql_int(path, "SELECT rtt_us FROM exchange_detail WHERE request_unit=7"), 2000);
     ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_detail WHERE request_unit=2 AND response_unit IS NULL"), 1);
+    /* each log had paired its own as it was stored, in the requests' rows; the whole pass
+     * cleared those and wrote the device's exchanges as rows: each exchange once */
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchanges"), 2);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM exchange_rows"), 2);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM ike_messages WHERE xch_retransmits IS NOT NULL"
+                                      " OR xch_initiator IS NOT NULL OR xch_rtt_us IS NOT NULL OR xch_response_id IS NOT NULL"), 0);
 }
 END_TEST
 
@@ -749,6 +807,7 @@ Suite *timeline_suite(void)
     tcase_add_test(t, log_receiver_follows_the_local_address_last_used);
     tcase_add_test(t, row_writer_rebinds_a_device_name_at_the_same_address);
     tcase_add_test(t, pairing_across_rotations);
+    tcase_add_test(t, log_requests_carry_their_exchange);
     tcase_add_test(t, pairing_captures);
     tcase_add_test(t, capture_rows_of_every_shape);
     tcase_add_test(t, pairing_review_cases);

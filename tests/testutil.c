@@ -124,16 +124,28 @@ static sqlite3_stmt *query(sqlite3 **db, const char *path, const char *sql)
     return st;
 }
 
-int64_t tu_sql_int(const char *path, const char *sql)
+static int64_t first_int(sqlite3_stmt *st)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st = query(&db, path, sql);
     int64_t v = -1;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
+    return v;
+}
+
+int64_t tu_sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    int64_t v = first_int(query(&db, path, sql));
     sqlite3_close(db);
     return v;
+}
+
+int64_t tu_db_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    return first_int(st);
 }
 
 char *tu_sql_text(const char *path, const char *sql)

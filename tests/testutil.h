@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sqlite3;
+
 /* A fresh path under IKM_TMPDIR (default /tmp) unique to this test process. */
 const char *tu_path(const char *name);
 /* Writes bytes to a file; returns its path. */
@@ -19,6 +21,8 @@ const char *tu_src(const char *rel);
 int tu_run(char **out, char **err, const char *arg0, ...);
 /* The first column of the first row of sql on the database at path, as int64 (-1 on none). */
 int64_t tu_sql_int(const char *db, const char *sql);
+/* The same on an open connection (a test's own, while it still writes). */
+int64_t tu_db_int(struct sqlite3 *db, const char *sql);
 /* The same as text (malloc'd; NULL when none). */
 char *tu_sql_text(const char *db, const char *sql);
 /* Checks a JSON report against schema/report.schema.json (tests/validate_report.py); fails the

@@ -12,8 +12,8 @@ newer than them):
 The capture and the log come from the same seed and start, so the capture shows the first
 hours of the log's tunnels and the bundle's verdicts are the log's.
 
-Measured, BENCH_RUNS (default 3) runs each, median wall time (measured here around the child)
-and peak RSS (GNU time's %M of the child): ikemortem ingest and analyze on the log + system
+Measured, BENCH_RUNS (default 3) runs each, in turns (one run of every command per round),
+median wall time (measured here around the child) and peak RSS (GNU time's %M of the child): ikemortem ingest and analyze on the log + system
 log, on the capture, on the .tgz and on the unpacked folder; grep -c 'DPD down' and wc -l on
 the log; lnav loading the log headless with bench/lnav/ikemgr_log.json and answering one SQL
 count; tshark -T fields with the IKE header fields on the capture. Then the scaling run:
@@ -158,23 +158,36 @@ def load():
 FIG = {}  # name -> figure dict
 
 
-def measure(name, what, cmd, check, runs=RUNS, prepare=None, **kw):
-    """Runs cmd `runs` times; check(stdout) returns the answer (and raises Fail when wrong)."""
-    times, rss, answers, loads = [], [], [], []
+class Job:
+    """One command to measure: check(stdout) returns its answer (and raises Fail when wrong)."""
+
+    def __init__(self, name, what, cmd, check, prepare=None, **kw):
+        self.name, self.what, self.cmd, self.check, self.prepare, self.kw = name, what, cmd, check, prepare, kw
+        self.times, self.rss, self.answers, self.loads = [], [], [], []
+
+    def run(self):
+        if self.prepare:
+            self.prepare()
+        self.loads.append(load())
+        s, r, out = run_once(self.cmd, **self.kw)
+        self.answers.append(self.check(out))
+        self.times.append(s)
+        self.rss.append(r)
+
+
+def measure(jobs, runs=RUNS):
+    """Runs every job `runs` times, in turns: one run of each job per round, so that a slower
+    phase of the machine (this host's speed drifts by a third within minutes) weighs on the
+    commands compared alike instead of on whichever ran then."""
     for _ in range(runs):
-        if prepare:
-            prepare()
-        loads.append(load())
-        s, r, out = run_once(cmd, **kw)
-        answers.append(check(out))
-        times.append(s)
-        rss.append(r)
-    fig = {"what": what, "cmd": " ".join(cmd), "median_s": round(statistics.median(times), 3),
-           "runs_s": [round(t, 3) for t in times], "peak_rss_mib": round(max(rss) / 1024, 1),
-           "answer": answers[-1], "load_1min_before": loads}
-    FIG[name] = fig
-    say("%-28s %8.3f s  %7.1f MiB  %s" % (name, fig["median_s"], fig["peak_rss_mib"], fig["answer"]))
-    return fig
+        for j in jobs:
+            j.run()
+    for j in jobs:
+        fig = {"what": j.what, "cmd": " ".join(j.cmd), "median_s": round(statistics.median(j.times), 3),
+               "runs_s": [round(t, 3) for t in j.times], "peak_rss_mib": round(max(j.rss) / 1024, 1),
+               "answer": j.answers[-1], "load_1min_before": j.loads}
+        FIG[j.name] = fig
+        say("%-28s %8.3f s  %7.1f MiB  %s" % (j.name, fig["median_s"], fig["peak_rss_mib"], fig["answer"]))
 
 
 def db_path():
@@ -205,8 +218,8 @@ def check_ingest_log(want, lines):
         x = q("SELECT count(*) FROM exchanges WHERE origin = 'log'")[0][0]
         if dpd != len(want):
             raise Fail("ingest stored %d dpd-down events from the log, the generator wrote %d" % (dpd, len(want)))
-        if lines is not None and units[0] != lines:
-            raise Fail("ingest counted %d lines, wc -l %d" % (units[0], lines))
+        if (lines or {}).get("n") is not None and units[0] != lines["n"]:
+            raise Fail("ingest counted %d lines, wc -l %d" % (units[0], lines["n"]))
         return {"dpd_down": dpd, "lines": units[0], "unparsed": units[1], "log_exchanges": x}
     return check
 
@@ -229,16 +242,18 @@ def check_ingest_pcap(frames):
     def check(_):
         n = q("SELECT count(*) FROM ike_messages WHERE origin = 'pcap'")[0][0]
         x = q("SELECT count(*) FROM exchanges WHERE origin = 'pcap'")[0][0]
-        if frames is not None and n != frames:
-            raise Fail("ingest stored %d IKE messages of the capture, tshark decoded %d" % (n, frames))
+        if frames.get("n") is not None and n != frames["n"]:
+            raise Fail("ingest stored %d IKE messages of the capture, tshark decoded %d" % (n, frames["n"]))
         return {"ike_messages": n, "exchanges": x}
     return check
 
 
-def ikemortem_pair(tag, what, inputs, want, lines=None, frames=None, runs=RUNS, pcap=False):
+def ikemortem_pair(tag, what, inputs, want, lines=None, frames=None, pcap=False):
+    """The ingest and the analyze jobs of one input. frames: a dict whose "n" (tshark's count,
+    when it ran) the capture's rows are checked against."""
     ing_check = check_ingest_pcap(frames) if pcap else check_ingest_log(want, lines)
-    measure(tag + ".ingest", "ikemortem ingest " + what, [BIN, "ingest", "-q", "--db", db_path()] + inputs,
-            ing_check, runs=runs, prepare=rm_db)
+    jobs = [Job(tag + ".ingest", "ikemortem ingest " + what, [BIN, "ingest", "-q", "--db", db_path()] + inputs,
+                ing_check, prepare=rm_db)]
     rep = os.path.join(TMP, "report.json")
     if pcap:
         # a capture alone holds no anchor (DPD down is a log line): the report must say it read
@@ -247,13 +262,14 @@ def ikemortem_pair(tag, what, inputs, want, lines=None, frames=None, runs=RUNS, 
             with open(rep) as f:
                 r = json.load(f)
             units = sum(i.get("units", 0) for i in r["inputs"])
-            if frames is not None and units < frames:
-                raise Fail("analyze read %d units of the capture, tshark %d IKE packets" % (units, frames))
+            if frames.get("n") is not None and units < frames["n"]:
+                raise Fail("analyze read %d units of the capture, tshark %d IKE packets" % (units, frames["n"]))
             return {"units": units, "incidents": len(r["incidents"])}
     else:
         check = check_report(want)
-    measure(tag + ".analyze", "ikemortem analyze " + what, [BIN, "analyze", "-q", "-o", rep] + inputs,
-            check, runs=runs, ok_codes=(0, 1))
+    jobs.append(Job(tag + ".analyze", "ikemortem analyze " + what, [BIN, "analyze", "-q", "-o", rep] + inputs,
+                    check, ok_codes=(0, 1)))
+    return jobs
 
 
 # ---- the machine ----------------------------------------------------------------------------------
@@ -314,13 +330,13 @@ def main():
         if n != len(want):
             raise Fail("grep counted %d 'DPD down' lines, the generator planted %d incidents" % (n, len(want)))
         return {"count": n}
-    measure("grep", "grep -c 'DPD down' on the log", ["grep", "-c", "DPD down", log], grep_check)
+    jobs = [Job("grep", "grep -c 'DPD down' on the log", ["grep", "-c", "DPD down", log], grep_check)]
     lines = {}
 
     def wc_check(out):
         lines["n"] = int(out.split()[0])
         return {"lines": lines["n"]}
-    measure("wc", "wc -l on the log", ["wc", "-l", log], wc_check)
+    jobs.append(Job("wc", "wc -l on the log", ["wc", "-l", log], wc_check))
 
     # lnav: its own config dir (the shipped format) and HOME, so that nothing of the user's
     # lnav setup is read or written
@@ -338,34 +354,34 @@ def main():
             if n != len(want):
                 raise Fail("lnav answered %r, the generator planted %d DPD down lines" % (rows[-3:], len(want)))
             return {"count": n}
-        measure("lnav", "lnav -n: load the log, one SQL count",
-                ["lnav", "-N", "-n", "-I", cfg, "-c",
-                 ';SELECT count(*) AS n FROM ikemgr_log WHERE log_body LIKE "%DPD down%"', log],
-                lnav_check, env=env)
+        jobs.append(Job("lnav", "lnav -n: load the log, one SQL count",
+                        ["lnav", "-N", "-n", "-I", cfg, "-c",
+                         ';SELECT count(*) AS n FROM ikemgr_log WHERE log_body LIKE "%DPD down%"', log],
+                        lnav_check, env=env))
     else:
         skipped["lnav"] = "not installed (bench.sh installs it when run as root: apt-get install -y lnav)"
         say("lnav: skipped, " + skipped["lnav"])
 
-    frames = None
+    frames = {}  # "n": tshark's count of IKE packets, set by its first run
     if shutil.which("tshark"):
         def tshark_check(out):
-            nonlocal frames
-            ike = sum(1 for line in out.split(b"\n") if line.count(b"\t") >= 6 and line.split(b"\t")[6])
-            frames = ike
-            return {"ike_packets": ike}
+            frames["n"] = sum(1 for line in out.split(b"\n") if line.count(b"\t") >= 6 and line.split(b"\t")[6])
+            return {"ike_packets": frames["n"]}
         # as bench/run_pcap.sh measured it before: IKE packets only, their header fields
         args = ["tshark", "-n", "-r", pcap, "-Y", "isakmp", "-T", "fields"]
         for fld in TSHARK_FIELDS:
             args += ["-e", fld]
-        measure("tshark", "tshark -T fields (IKE header) on the capture", args, tshark_check)
+        jobs.append(Job("tshark", "tshark -T fields (IKE header) on the capture", args, tshark_check))
     else:
         skipped["tshark"] = "not installed"
         say("tshark: skipped, not installed")
 
-    ikemortem_pair("log", "on the log + system log", log_inputs(ld), want, lines=lines["n"])
-    ikemortem_pair("pcap", "on the capture", [pcap], [], frames=frames, pcap=True)
-    ikemortem_pair("tgz", "on the bundle (.tgz)", [tgz], want, lines=lines["n"])
-    ikemortem_pair("dir", "on the same files unpacked", [bdir], want, lines=lines["n"])
+    # wc and tshark run before the jobs whose answers are checked against theirs
+    jobs += ikemortem_pair("log", "on the log + system log", log_inputs(ld), want, lines=lines)
+    jobs += ikemortem_pair("pcap", "on the capture", [pcap], [], frames=frames, pcap=True)
+    jobs += ikemortem_pair("tgz", "on the bundle (.tgz)", [tgz], want, lines=lines)
+    jobs += ikemortem_pair("dir", "on the same files unpacked", [bdir], want, lines=lines)
+    measure(jobs)
 
     # scaling: the log + system log at each size
     scaling = []
@@ -376,7 +392,8 @@ def main():
         with open(lg, "rb") as fh:
             while fh.read(1 << 24):
                 pass
-        ikemortem_pair("scale%d" % mb, "on the %d MiB log + system log" % mb, log_inputs(d), w, runs=SCALE_RUNS)
+        measure(ikemortem_pair("scale%d" % mb, "on the %d MiB log + system log" % mb, log_inputs(d), w),
+                runs=SCALE_RUNS)
         b = os.path.getsize(lg)
         row = {"mib": mb, "log_bytes": b, "incidents": len(w)}
         for k in ("ingest", "analyze"):
@@ -392,7 +409,7 @@ def main():
              "pcap_ingest_pkt_per_s": round(pkt / FIG["pcap.ingest"]["median_s"]),
              "pcap_analyze_pkt_per_s": round(pkt / FIG["pcap.analyze"]["median_s"])}
     if "tshark" in FIG:
-        rates["tshark_pkt_per_s"] = round(frames / FIG["tshark"]["median_s"])
+        rates["tshark_pkt_per_s"] = round(frames["n"] / FIG["tshark"]["median_s"])
     ratios = {
         "analyze_log_over_lnav": ratio("log.analyze", "lnav"),
         "ingest_log_over_lnav": ratio("log.ingest", "lnav"),
@@ -419,7 +436,7 @@ def main():
 
     # ---- the table
     print()
-    print("ikemortem benchmark — %s, %d CPUs, %s, %d MiB RAM; median of %d runs; 1-min load before runs %s..%s"
+    print("ikemortem benchmark — %s, %d CPUs, %s, %d MiB RAM; median of %d runs in turns; 1-min load before runs %s..%s"
           % (mach["date"], mach["nproc"], mach["cpu"], mach["ram_mib"], RUNS,
              min(min(f["load_1min_before"]) for f in FIG.values()), max(max(f["load_1min_before"]) for f in FIG.values())))
     print("log: %d MiB, %d lines, %d incidents; capture: %d IKE packets" % (log_bytes >> 20, lines["n"], len(want), pkt))
@@ -431,7 +448,7 @@ def main():
             continue
         f = FIG[k]
         if k in ("tshark", "pcap.ingest", "pcap.analyze"):
-            n = frames if k == "tshark" else pkt
+            n = frames["n"] if k == "tshark" else pkt
             rate = "%.0fk pkt/s" % (n / f["median_s"] / 1000)
         else:
             rate = "%.0f MiB/s" % (log_bytes / 1048576 / f["median_s"])

@@ -1097,10 +1097,16 @@ static const char *const copy_log_originals[] = {
     " AND ike_messages.retransmit_of = o.id AND ike_messages.origin = 'log'",
     NULL};
 
+/* From each source's counts: a count over the exchanges view reads every message row (our
+ * logged requests carry theirs), half a second for a 1 GiB log. */
 static int count_exchanges(sqlite3 *db, struct ikm_pair_stats *stats)
 {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT count(*), count(response_id), COALESCE(sum(origin = 'log'), 0) FROM exchanges",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT COALESCE(sum(exchanges), 0), COALESCE(sum(answered), 0),"
+                           " COALESCE(sum(CASE WHEN (SELECT origin FROM ike_messages WHERE id BETWEEN s.msg_first"
+                           " AND s.msg_last ORDER BY id LIMIT 1) = 'log' THEN exchanges END), 0)"
+                           " FROM sources s WHERE exchanges > 0",
                            -1, &q, NULL) != SQLITE_OK)
         return -1;
     if (sqlite3_step(q) == SQLITE_ROW) {
@@ -1221,7 +1227,13 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
              " AND ike_messages.id BETWEEN (SELECT min(id) FROM temp.pair_update) AND (SELECT max(id) FROM temp.pair_update);",
              err, errsz) < 0 ||
         per_source(db, "origin = 'log' AND scan", copy_log_originals, err, errsz) < 0 ||
-        exec(db, "DROP TABLE temp.pair_update; DROP TABLE temp.pair_local; DROP TABLE temp.pair_src;", err, errsz) < 0)
+        /* the sources paired again: all their exchanges are rows of exchange_rows now */
+        exec(db,
+             "UPDATE sources SET (exchanges, answered) = (SELECT count(*), count(x.response_id) FROM exchange_rows x"
+             " WHERE x.request_id BETWEEN sources.msg_first AND sources.msg_last)"
+             " WHERE id IN (SELECT id FROM temp.pair_src WHERE scan);"
+             "DROP TABLE temp.pair_update; DROP TABLE temp.pair_local; DROP TABLE temp.pair_src;",
+             err, errsz) < 0)
         goto out;
     if (totals && count_exchanges(db, stats) < 0)
         goto dberr_if_unset;
@@ -1305,6 +1317,12 @@ int ikm_capture_pairer_finish(struct ikm_capture_pairer *p, int *overflow)
     return close_all(&p->c, 0);
 }
 
+void ikm_capture_pairer_totals(const struct ikm_capture_pairer *p, int64_t *exchanges, int64_t *answered)
+{
+    *exchanges = p->stats.exchanges;
+    *answered = p->stats.answered;
+}
+
 void ikm_capture_pairer_free(struct ikm_capture_pairer *p)
 {
     if (!p)
@@ -1373,6 +1391,12 @@ int ikm_log_pairer_finish(struct ikm_log_pairer *p, int *redo)
     int r = close_all(&p->c, 1);
     *redo = p->c.redo || p->c.overflow;
     return r;
+}
+
+void ikm_log_pairer_totals(const struct ikm_log_pairer *p, int64_t *exchanges, int64_t *answered)
+{
+    *exchanges = p->stats.exchanges;
+    *answered = p->stats.answered;
 }
 
 void ikm_log_pairer_free(struct ikm_log_pairer *p)

@@ -21,10 +21,10 @@ struct ikm_pair_stats {
     int keys_overflow; /* more peers or IKE SAs than the pairing tables hold */
 };
 
-/* Rebuilds the exchanges of the whole database (log and capture origin) in one transaction.
- * stats: the totals of the exchanges view after it, or NULL not to count them (a scan of
- * every message row and exchange row: half a second for a 1 GiB log's). Returns 0, or -1 with
- * a message in err (the database is left as it was). */
+/* Rebuilds the exchanges of the whole database (log and capture origin) in one transaction,
+ * and the per-source counts of those it paired again (sources.exchanges, .answered). stats:
+ * the totals after it (from those counts), or NULL. Returns 0, or -1 with a message in err
+ * (the database is left as it was). */
 int ikm_pair_exchanges(struct sqlite3 *db, struct ikm_pair_stats *stats, char *err, size_t errsz);
 
 /* Has ikm_pair_exchanges pair a source again, with the others of its device, although it was
@@ -59,6 +59,8 @@ int ikm_capture_pairer_add(struct ikm_capture_pairer *p, int64_t id, const struc
 /* Closes the requests still waiting (unanswered). *overflow: more IKE SAs were waiting at
  * once than the pairer holds, and the messages of the rest were not paired. 0 or -1. */
 int ikm_capture_pairer_finish(struct ikm_capture_pairer *p, int *overflow);
+/* The exchanges paired so far (after finish: all of the capture's), and how many answered. */
+void ikm_capture_pairer_totals(const struct ikm_capture_pairer *p, int64_t *exchanges, int64_t *answered);
 void ikm_capture_pairer_free(struct ikm_capture_pairer *p);
 
 /* Pairs one log source's messages as they are stored, in line order, as the whole-database
@@ -84,6 +86,8 @@ int ikm_log_pairer_add(struct ikm_log_pairer *p, int64_t id, const struct ikm_ik
 /* Closes what is still waiting and stores the rows held. *redo: the source must be paired by
  * ikm_pair_exchanges after all (times not final, more peers or held rows than the bounds). */
 int ikm_log_pairer_finish(struct ikm_log_pairer *p, int *redo);
+/* As ikm_capture_pairer_totals, for the log. */
+void ikm_log_pairer_totals(const struct ikm_log_pairer *p, int64_t *exchanges, int64_t *answered);
 void ikm_log_pairer_free(struct ikm_log_pairer *p);
 
 #endif

@@ -1132,9 +1132,11 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     memset(res, 0, sizeof *res);
     res->source_id = t->source_id;
     /* a log's requests still waiting are closed and stored */
+    int64_t xch = -1, answered = 0; /* -1: no messages were paired */
     if (t->lpairer) {
         int redo = 0;
         int r = ikm_log_pairer_finish(t->lpairer, &redo);
+        ikm_log_pairer_totals(t->lpairer, &xch, &answered);
         if (r == 0)
             r = tl_sync(t);
         rows_end(t); /* the writer has stored all; the pairer is freed */
@@ -1149,6 +1151,7 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     if (t->pairer) {
         int overflow = 0;
         int r = ikm_capture_pairer_finish(t->pairer, &overflow);
+        ikm_capture_pairer_totals(t->pairer, &xch, &answered);
         if (r == 0)
             r = tl_sync(t);
         rows_end(t);
@@ -1201,8 +1204,8 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     if (sqlite3_prepare_v2(t->db,
                            "UPDATE sources SET sha256=?, bytes=?, units=?, parsed=?, unparsed=?, errors=?, "
                            "warnings=?, tz=?, tz_source=?, tz_assumed=?, first_local_us=?, last_local_us=?, "
-                           "ev_first=?, ev_last=?, msg_first=?, msg_last=?, own_addrs=?, addrs_listed=?, msg_rows=? "
-                           "WHERE id=?",
+                           "ev_first=?, ev_last=?, msg_first=?, msg_last=?, own_addrs=?, addrs_listed=?, msg_rows=?, "
+                           "exchanges=?, answered=? WHERE id=?",
                            -1, &u, NULL) != SQLITE_OK)
         goto dberr;
     sqlite3_bind_text(u, 1, sha256, -1, SQLITE_STATIC);
@@ -1229,7 +1232,11 @@ enum tl_end_result tl_source_end(struct tl_db *t, const struct ikm_source_stats 
     sqlite3_bind_int(u, 18, !t->src_addrs_full);
     if (t->msg_first && t->rw)
         sqlite3_bind_int64(u, 19, rw_source_messages(t->rw));
-    sqlite3_bind_int64(u, 20, t->source_id);
+    if (xch >= 0) {
+        sqlite3_bind_int64(u, 20, xch);
+        sqlite3_bind_int64(u, 21, answered);
+    }
+    sqlite3_bind_int64(u, 22, t->source_id);
     int r = sqlite3_step(u);
     sqlite3_finalize(u);
     if (r != SQLITE_DONE || store_source_addrs(t) < 0)

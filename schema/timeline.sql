@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS sources (
     msg_rows      INTEGER,            -- its ike_messages rows, as stored less what rotation
                                       -- overlaps dropped (the checklist reads no message)
     dup_rows      INTEGER,            -- rows dropped as already held by an overlapping source
+    exchanges     INTEGER,            -- its requests paired into exchanges, as the last pairing
+    answered      INTEGER,            -- left them, and how many of those were answered (the
+                                      -- totals without a scan of the exchanges view)
     own_addrs     INTEGER,            -- a capture: how many of its device's own addresses were known
                                       -- (and gave its messages' dir) when it was read
     addrs_listed  INTEGER,            -- 1: device_addrs holds every own address its rows show

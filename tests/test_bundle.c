@@ -384,6 +384,8 @@ static void assert_tsf_ingested(const char *db, const char *bundle, const char *
     /* what the checklist counts: the rotated log's rows less those dropped */
     ck_assert_int_eq(q_int(db, "SELECT msg_rows FROM sources WHERE member = %Q", M_GZ), 0);
     ck_assert_int_eq(q_int(db, "SELECT sum(msg_rows) FROM sources"), q_int(db, "SELECT count(*) FROM ike_messages"));
+    ck_assert_int_eq(q_int(db, "SELECT sum(exchanges) FROM sources"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT exchanges FROM sources WHERE member = %Q", M_GZ), 0);
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM exchanges x WHERE NOT EXISTS (SELECT 1 FROM ike_messages m"
                                " WHERE m.id = x.request_id) OR (x.response_id IS NOT NULL AND NOT EXISTS"
                                " (SELECT 1 FROM ike_messages m WHERE m.id = x.response_id))"),

@@ -524,6 +524,13 @@ START_TEST(every_scenario)
     ck_assert_int_eq(q_int(&s, "SELECT count(*) FROM sources s WHERE COALESCE(s.msg_rows, 0) <>"
                                " (SELECT count(*) FROM ike_messages m WHERE m.source_id = s.id)"),
                      0);
+    /* the exchange totals ingest prints come from each source's counts (sources.exchanges) */
+    ck_assert_int_eq(q_int(&s, "SELECT COALESCE(sum(exchanges), 0) FROM sources"), q_int(&s, "SELECT count(*) FROM exchanges"));
+    ck_assert_int_eq(q_int(&s, "SELECT COALESCE(sum(answered), 0) FROM sources"),
+                     q_int(&s, "SELECT count(*) FROM exchanges WHERE response_id IS NOT NULL"));
+    ck_assert_int_eq(q_int(&s, "SELECT count(*) FROM sources s WHERE COALESCE(s.exchanges, 0) <> (SELECT count(*)"
+                               " FROM exchanges x JOIN ike_messages m ON m.id = x.request_id WHERE m.source_id = s.id)"),
+                     0);
     scen_free(&s);
 }
 END_TEST

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define TL_SCHEMA_VERSION 5
+#define TL_SCHEMA_VERSION 6
 #define TL_APPLICATION_ID 0x494b4d54 /* "IKMT" */
 #define TL_UNPARSED_SAMPLE_MAX 1000  /* unparsed units stored per source (all are counted) */
 #define TL_UNPARSED_TEXT_MAX 4096    /* bytes of an unparsed unit stored */

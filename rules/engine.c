@@ -324,8 +324,9 @@ int ikm_rule_applies(const struct ikm_rule *r, const char *kind)
     return 0;
 }
 
-/* The deadline of the rule running now (one analysis runs one rule at a time). */
-static double rule_deadline;
+/* The deadline of the rule running now on this thread (each analysis thread runs one rule at
+ * a time, on its own connection). */
+static _Thread_local double rule_deadline;
 
 static double now_s(void)
 {
@@ -507,6 +508,33 @@ void ikm_rule_result_free(struct ikm_rule_result *res)
     free(res->summary);
     json_decref(res->evidence);
     memset(res, 0, sizeof *res);
+}
+
+int ikm_rules_share(const struct ikm_ruleset *src, struct ikm_ruleset *dst, sqlite3 *db, char *err, size_t errsz)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!(dst->rules = calloc(src->n ? src->n : 1, sizeof *dst->rules))) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    dst->n = src->n;
+    for (size_t i = 0; i < src->n; i++) {
+        dst->rules[i] = src->rules[i];
+        dst->rules[i].stmt = NULL;
+    }
+    if (ikm_rules_prepare(dst, db, err, errsz) < 0) {
+        ikm_rules_unshare(dst);
+        return -1;
+    }
+    return 0;
+}
+
+void ikm_rules_unshare(struct ikm_ruleset *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        sqlite3_finalize(rs->rules[i].stmt);
+    free(rs->rules);
+    memset(rs, 0, sizeof *rs);
 }
 
 void ikm_rules_free(struct ikm_ruleset *rs)

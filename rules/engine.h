@@ -70,5 +70,10 @@ int ikm_rule_run(const struct ikm_rule *r, struct sqlite3 *db, const struct ikm_
 void ikm_rule_result_free(struct ikm_rule_result *res);
 void ikm_rule_free(struct ikm_rule *r);
 void ikm_rules_free(struct ikm_ruleset *rs);
+/* The rules of src prepared on another connection (an analysis thread's): dst shares src's
+ * texts, which must outlive it, and owns only its statements. 0, or -1 with err. */
+int ikm_rules_share(const struct ikm_ruleset *src, struct ikm_ruleset *dst, struct sqlite3 *db, char *err,
+                    size_t errsz);
+void ikm_rules_unshare(struct ikm_ruleset *rs);
 
 #endif

@@ -409,6 +409,60 @@ START_TEST(dropped_response_answers_nothing)
 }
 END_TEST
 
+/* The incidents are analyzed on several connections side by side (analyze.c) and reported
+ * in incident order: one thread and three give the same report and the same findings, over
+ * more incidents than results are held ahead (RESULTS_AHEAD, 4) and than are analyzed between
+ * two commits (COMMIT_EVERY, 8: the threads are paused for it, while incidents are left). */
+START_TEST(analysis_threads_give_one_report)
+{
+    const char *gen = getenv("IKM_GEN");
+    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
+    const char *dir = tu_path("threads");
+    const char *db = tu_path("threads.db");
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' && '%s' peer-unreachable '%s' --scale 128M >/dev/null", dir, db, gen, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    char *out, *err;
+    ck_assert_int_eq(tu_run(&out, &err, "ingest", "-q", "--db", db, dir, NULL), 0);
+    free(out);
+    free(err);
+    char *report[2], *findings[2];
+    const char *threads[2] = {"1", "3"};
+    for (int i = 0; i < 2; i++) {
+        setenv("IKM_ANALYSIS_THREADS", threads[i], 1);
+        int rc = tu_run(&report[i], &err, "analyze", "--json", db, NULL);
+        ck_assert_msg(rc == 0, "analyze with %s thread(s): exit %d: %s", threads[i], rc, err);
+        free(err);
+        findings[i] = tu_sql_text(db, "SELECT group_concat(x, char(10)) FROM (SELECT incident_id || '|' || cause_id"
+                                      " || '|' || rank || '|' || score || '|' || summary || '|' || evidence_json AS x"
+                                      " FROM findings ORDER BY incident_id, rank)");
+        ck_assert_ptr_nonnull(findings[i]);
+    }
+    unsetenv("IKM_ANALYSIS_THREADS");
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM incidents"), 14);
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM findings WHERE rank = 1 AND cause_id = 'peer-unreachable'"), 14);
+    ck_assert_str_eq(report[0], report[1]);
+    ck_assert_str_eq(findings[0], findings[1]);
+    json_error_t je;
+    json_t *j = json_loads(report[1], 0, &je);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_array_size(json_object_get(j, "incidents")), 14);
+    json_t *prev = NULL, *inc;
+    size_t k;
+    json_array_foreach(json_object_get(j, "incidents"), k, inc) {
+        if (prev) /* in time order */
+            ck_assert_int_lt(strcmp(json_string_value(json_object_get(prev, "time")),
+                                    json_string_value(json_object_get(inc, "time"))), 0);
+        prev = inc;
+    }
+    json_decref(j);
+    for (int i = 0; i < 2; i++) {
+        free(report[i]);
+        free(findings[i]);
+    }
+}
+END_TEST
+
 /* Both ends' bundles: an incident's evidence says where our messages stopped arriving at the
  * other end, from that end's own data. */
 START_TEST(peer_side_evidence)
@@ -452,6 +506,7 @@ Suite *analyze_suite(void)
     tcase_add_test(e, invalid_utf8_stays_valid_json);
     tcase_add_test(e, dropped_response_answers_nothing);
     tcase_add_test(e, peer_side_evidence);
+    tcase_add_test(e, analysis_threads_give_one_report);
     suite_add_tcase(s, e);
     return s;
 }

@@ -12,7 +12,8 @@ newer than them):
 The capture and the log come from the same seed and start, so the capture shows the first
 hours of the log's tunnels and the bundle's verdicts are the log's.
 
-Measured, BENCH_RUNS (default 3) runs each, in turns (one run of every command per round),
+Measured, BENCH_RUNS (default 3) runs each, in turns (one run of every command per round, its
+inputs read once untimed just before, so each reads from the page cache),
 median wall time (measured here around the child) and peak RSS (GNU time's %M of the child): ikemortem ingest and analyze on the log + system
 log, on the capture, on the .tgz and on the unpacked folder; grep -c 'DPD down' and wc -l on
 the log; lnav loading the log headless with bench/lnav/ikemgr_log.json and answering one SQL
@@ -158,14 +159,29 @@ def load():
 FIG = {}  # name -> figure dict
 
 
-class Job:
-    """One command to measure: check(stdout) returns its answer (and raises Fail when wrong)."""
+def warm(paths):
+    """Reads the files (under the folders) once, untimed: this host's kernel pages out file
+    pages not touched for about a minute (DAMON pageout), and in turns a command's input may
+    sit unread that long, so its run would read from the disk instead of the page cache."""
+    for p in paths:
+        files = [os.path.join(r, f) for r, _, fs in os.walk(p) for f in fs] if os.path.isdir(p) else [p]
+        for fn in files:
+            with open(fn, "rb") as fh:
+                while fh.read(1 << 24):
+                    pass
 
-    def __init__(self, name, what, cmd, check, prepare=None, **kw):
+
+class Job:
+    """One command to measure: check(stdout) returns its answer (and raises Fail when wrong);
+    inputs are warmed in the page cache before each run."""
+
+    def __init__(self, name, what, cmd, check, inputs=(), prepare=None, **kw):
         self.name, self.what, self.cmd, self.check, self.prepare, self.kw = name, what, cmd, check, prepare, kw
+        self.inputs = list(inputs)
         self.times, self.rss, self.answers, self.loads = [], [], [], []
 
     def run(self):
+        warm(self.inputs)
         if self.prepare:
             self.prepare()
         self.loads.append(load())
@@ -253,7 +269,7 @@ def ikemortem_pair(tag, what, inputs, want, lines=None, frames=None, pcap=False)
     when it ran) the capture's rows are checked against."""
     ing_check = check_ingest_pcap(frames) if pcap else check_ingest_log(want, lines)
     jobs = [Job(tag + ".ingest", "ikemortem ingest " + what, [BIN, "ingest", "-q", "--db", db_path()] + inputs,
-                ing_check, prepare=rm_db)]
+                ing_check, inputs=inputs, prepare=rm_db)]
     rep = os.path.join(TMP, "report.json")
     if pcap:
         # a capture alone holds no anchor (DPD down is a log line): the report must say it read
@@ -268,7 +284,7 @@ def ikemortem_pair(tag, what, inputs, want, lines=None, frames=None, pcap=False)
     else:
         check = check_report(want)
     jobs.append(Job(tag + ".analyze", "ikemortem analyze " + what, [BIN, "analyze", "-q", "-o", rep] + inputs,
-                    check, ok_codes=(0, 1)))
+                    check, inputs=inputs, ok_codes=(0, 1)))
     return jobs
 
 
@@ -330,13 +346,13 @@ def main():
         if n != len(want):
             raise Fail("grep counted %d 'DPD down' lines, the generator planted %d incidents" % (n, len(want)))
         return {"count": n}
-    jobs = [Job("grep", "grep -c 'DPD down' on the log", ["grep", "-c", "DPD down", log], grep_check)]
+    jobs = [Job("grep", "grep -c 'DPD down' on the log", ["grep", "-c", "DPD down", log], grep_check, inputs=[log])]
     lines = {}
 
     def wc_check(out):
         lines["n"] = int(out.split()[0])
         return {"lines": lines["n"]}
-    jobs.append(Job("wc", "wc -l on the log", ["wc", "-l", log], wc_check))
+    jobs.append(Job("wc", "wc -l on the log", ["wc", "-l", log], wc_check, inputs=[log]))
 
     # lnav: its own config dir (the shipped format) and HOME, so that nothing of the user's
     # lnav setup is read or written
@@ -357,7 +373,7 @@ def main():
         jobs.append(Job("lnav", "lnav -n: load the log, one SQL count",
                         ["lnav", "-N", "-n", "-I", cfg, "-c",
                          ';SELECT count(*) AS n FROM ikemgr_log WHERE log_body LIKE "%DPD down%"', log],
-                        lnav_check, env=env))
+                        lnav_check, inputs=[log], env=env))
     else:
         skipped["lnav"] = "not installed (bench.sh installs it when run as root: apt-get install -y lnav)"
         say("lnav: skipped, " + skipped["lnav"])
@@ -371,7 +387,7 @@ def main():
         args = ["tshark", "-n", "-r", pcap, "-Y", "isakmp", "-T", "fields"]
         for fld in TSHARK_FIELDS:
             args += ["-e", fld]
-        jobs.append(Job("tshark", "tshark -T fields (IKE header) on the capture", args, tshark_check))
+        jobs.append(Job("tshark", "tshark -T fields (IKE header) on the capture", args, tshark_check, inputs=[pcap]))
     else:
         skipped["tshark"] = "not installed"
         say("tshark: skipped, not installed")

@@ -215,10 +215,14 @@ static void add_peer_msg(struct ikm_sink *s, const char *local, const char *peer
     ck_assert_int_eq(s->ike_message(s->ctx, &m), 0);
 }
 
-/* Four exchanges of ours (one retransmitted twice, two unanswered) and one of the peer's. */
-static void add_pairing_cases(struct ikm_sink *s_)
+/* A timeline at path holding one log of five exchanges: four of ours (one retransmitted
+ * twice, two unanswered) and one of the peer's. has_offset: its lines carried their offset
+ * (then the sink's pairing stands; without, the whole pass pairs it again). */
+static struct tl_db *pairing_log_db(const char *path, int has_offset)
 {
-    struct ikm_sink s = *s_;
+    struct tl_db *t = open_new(path);
+    ck_assert_int_eq(tl_source_begin(t, "p.log", "ikemgr-log", NULL, NULL), 0);
+    struct ikm_sink s = tl_source_sink(t);
     /* 1: answered liveness pair */
     add_msg(&s, 1, 100.000, IKM_DIR_SENT, 76, -1, -1);
     add_msg(&s, 2, 100.002, IKM_DIR_RECV, 76, 1, 704);
@@ -234,19 +238,19 @@ static void add_pairing_cases(struct ikm_sink *s_)
     add_msg(&s, 9, 140.000, IKM_DIR_SENT, 76, -1, -1);
     add_msg(&s, 10, 145.000, IKM_DIR_SENT, 76, -1, -1);
     add_msg(&s, 11, 150.000, IKM_DIR_SENT, 500, -1, -1);
+    struct ikm_source_stats st = stats_for(11, 0);
+    st.has_offset = has_offset;
+    char err[512];
+    struct tl_source_result res;
+    ck_assert_msg(tl_source_end(t, &st, "pairhash", &res, err, sizeof err) == TL_END_STORED, "%s", err);
+    return t;
 }
 
 START_TEST(pairing_log_messages)
 {
     const char *path = tu_path("pair.db");
-    struct tl_db *t = open_new(path);
-    ck_assert_int_eq(tl_source_begin(t, "p.log", "ikemgr-log", NULL, NULL), 0);
-    struct ikm_sink s = tl_source_sink(t);
-    add_pairing_cases(&s);
-    struct ikm_source_stats st = stats_for(11, 0);
+    struct tl_db *t = pairing_log_db(path, 0);
     char err[512];
-    struct tl_source_result res;
-    ck_assert_int_eq(tl_source_end(t, &st, "pairhash", &res, err, sizeof err), TL_END_STORED);
     struct ikm_pair_stats ps;
     ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
     /* idempotent: a second run rebuilds the same table */
@@ -278,16 +282,8 @@ END_TEST
  * by the whole pass (a later rotation, a zone), each exchange is still there once. */
 START_TEST(log_requests_carry_their_exchange)
 {
-    const char *path = tu_path("pair_rows.db");
-    struct tl_db *t = open_new(path);
-    ck_assert_int_eq(tl_source_begin(t, "p.log", "ikemgr-log", NULL, NULL), 0);
-    struct ikm_sink s = tl_source_sink(t);
-    add_pairing_cases(&s);
-    struct ikm_source_stats st = stats_for(11, 0);
-    st.has_offset = 1;
+    struct tl_db *t = pairing_log_db(tu_path("pair_rows.db"), 1);
     char err[512];
-    struct tl_source_result res;
-    ck_assert_int_eq(tl_source_end(t, &st, "pairhash", &res, err, sizeof err), TL_END_STORED);
     struct ikm_pair_stats ps;
     ck_assert_msg(ikm_pair_exchanges(tl_sqlite(t), &ps, err, sizeof err) == 0, "%s", err);
     sqlite3 *db = tl_sqlite(t);

@@ -1097,6 +1097,9 @@ static const char *const copy_log_originals[] = {
     " AND ike_messages.retransmit_of = o.id AND ike_messages.origin = 'log'",
     NULL};
 
+/* The origin of source s's messages (each source's are of one): its first row's. */
+#define SOURCE_ORIGIN_SQL "(SELECT origin FROM ike_messages WHERE id BETWEEN s.msg_first AND s.msg_last ORDER BY id LIMIT 1)"
+
 /* From each source's counts: a count over the exchanges view reads every message row (our
  * logged requests carry theirs), half a second for a 1 GiB log. */
 static int count_exchanges(sqlite3 *db, struct ikm_pair_stats *stats)
@@ -1104,8 +1107,7 @@ static int count_exchanges(sqlite3 *db, struct ikm_pair_stats *stats)
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(db,
                            "SELECT COALESCE(sum(exchanges), 0), COALESCE(sum(answered), 0),"
-                           " COALESCE(sum(CASE WHEN (SELECT origin FROM ike_messages WHERE id BETWEEN s.msg_first"
-                           " AND s.msg_last ORDER BY id LIMIT 1) = 'log' THEN exchanges END), 0)"
+                           " COALESCE(sum(CASE WHEN " SOURCE_ORIGIN_SQL " = 'log' THEN exchanges END), 0)"
                            " FROM sources s WHERE exchanges > 0",
                            -1, &q, NULL) != SQLITE_OK)
         return -1;
@@ -1136,7 +1138,7 @@ int ikm_pair_exchanges(sqlite3 *db, struct ikm_pair_stats *stats, char *err, siz
     if (exec(db,
              "DROP TABLE IF EXISTS temp.pair_src;"
              "CREATE TEMP TABLE pair_src AS SELECT id, COALESCE(device, '') AS device, msg_first, msg_last,"
-             " (SELECT origin FROM ike_messages WHERE id BETWEEN s.msg_first AND s.msg_last ORDER BY id LIMIT 1)"
+             " " SOURCE_ORIGIN_SQL
              " AS origin, 1 AS scan, s.own_addrs AS own FROM sources s WHERE msg_first IS NOT NULL;"
              "UPDATE temp.pair_src SET scan = 0 WHERE origin = 'pcap' AND device NOT IN"
              " (SELECT device FROM temp.pair_src WHERE origin = 'pcap' GROUP BY device HAVING count(*) > 1);"

@@ -62,14 +62,20 @@ static const char *root_id(const json_t *inc)
     return s;
 }
 
-static int has_finding(const json_t *inc, const char *id)
+/* The finding `id` of an incident (its root cause or a hypothesis), or NULL. */
+static const json_t *finding(const json_t *inc, const char *id)
 {
     if (strcmp(root_id(inc), id) == 0)
-        return 1;
+        return json_object_get(inc, "root_cause");
     size_t i;
     json_t *h;
-    json_array_foreach(json_object_get(inc, "hypotheses"), i, h) if (strcmp(json_string_value(json_object_get(h, "id")), id) == 0) return 1;
-    return 0;
+    json_array_foreach(json_object_get(inc, "hypotheses"), i, h) if (strcmp(json_string_value(json_object_get(h, "id")), id) == 0) return h;
+    return NULL;
+}
+
+static int has_finding(const json_t *inc, const char *id)
+{
+    return finding(inc, id) != NULL;
 }
 
 /* An ike-sa-down whose liveness had one unanswered request early and answered ones up to the
@@ -99,17 +105,10 @@ START_TEST(peer_unreachable_needs_an_unanswered_run)
 }
 END_TEST
 
-/* The summary of finding `id` (root cause or hypothesis), or NULL. */
+/* The summary of finding `id`, or NULL. */
 static const char *finding_summary(const json_t *inc, const char *id)
 {
-    const json_t *rc = json_object_get(inc, "root_cause");
-    if (strcmp(json_string_value(json_object_get(rc, "id")), id) == 0)
-        return json_string_value(json_object_get(rc, "summary"));
-    size_t i;
-    json_t *h;
-    json_array_foreach(json_object_get(inc, "hypotheses"), i, h) if (strcmp(json_string_value(json_object_get(h, "id")), id) == 0)
-        return json_string_value(json_object_get(h, "summary"));
-    return NULL;
+    return json_string_value(json_object_get(finding(inc, id), "summary"));
 }
 
 /* An exchange is stored in one of two places (schema, the exchanges view): our logged

@@ -438,6 +438,7 @@ struct pool {
     int busy;   /* threads analyzing an incident now */
     const char *path;
     const struct ikm_ruleset *rules;
+    ikm_stmt_trace trace;
 };
 
 static void *analysis_thread(void *arg)
@@ -450,6 +451,8 @@ static void *analysis_thread(void *arg)
         snprintf(setup_err, sizeof setup_err, "analysis: %s: %s", p->path, db ? sqlite3_errmsg(db) : "cannot open");
     } else {
         sqlite3_busy_timeout(db, 5000);
+        if (p->trace)
+            sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, p->trace, NULL);
         if (ikm_evidence_init(db, setup_err, sizeof setup_err) == 0) /* else setup_err says why */
             ikm_rules_share(p->rules, &rules, db, setup_err, sizeof setup_err);
     }
@@ -489,9 +492,10 @@ static int analysis_threads(void)
 }
 
 static int analyze_in_threads(struct report_feed *f, const char *path, const struct ikm_ruleset *rules,
-                              const int64_t *ids, size_t n, int nthreads, char *err, size_t errsz)
+                              ikm_stmt_trace trace, const int64_t *ids, size_t n, int nthreads, char *err,
+                              size_t errsz)
 {
-    struct pool p = {.ids = ids, .n = n, .path = path, .rules = rules};
+    struct pool p = {.ids = ids, .n = n, .path = path, .rules = rules, .trace = trace};
     pthread_t th[ANALYSIS_THREADS_MAX];
     int started = 0, rc = 0;
     pthread_mutex_init(&p.mu, NULL);
@@ -585,7 +589,7 @@ static int64_t *incident_ids(sqlite3 *db, size_t *n, char *err, size_t errsz)
 }
 
 int ikm_analyze(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_report_sink *sinks, size_t nsinks,
-                struct ikm_analysis_stats *st, char *err, size_t errsz)
+                ikm_stmt_trace trace, struct ikm_analysis_stats *st, char *err, size_t errsz)
 {
     memset(st, 0, sizeof *st);
     if (ikm_evidence_init(db, err, errsz) < 0 || ikm_rules_prepare(rules, db, err, errsz) < 0)
@@ -624,7 +628,7 @@ int ikm_analyze(sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_report_
                     (nthreads > 1 && ikm_db_execf(db, "analysis", err, errsz, "PRAGMA cache_spill = OFF") < 0)))
         rc = -1;
     if (rc == 0 && nthreads > 1) {
-        rc = analyze_in_threads(&f, path, rules, ids, n, nthreads, err, errsz);
+        rc = analyze_in_threads(&f, path, rules, trace, ids, n, nthreads, err, errsz);
     } else {
         for (size_t k = 0; k < n && rc == 0; k++) {
             struct incident_result r;

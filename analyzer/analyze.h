@@ -29,9 +29,13 @@ struct ikm_report_sink {
     int (*end)(void *ctx, const json_t *tail);
 };
 
+/* A statement trace (sqlite3_trace_v2 with SQLITE_TRACE_PROFILE). */
+typedef int (*ikm_stmt_trace)(unsigned type, void *ctx, void *stmt, void *x);
+
 /* Runs the analysis and feeds the report to every sink. Returns 0, or -1 with err set. The
- * rules are prepared on db. */
+ * rules are prepared on db. trace (NULL: none) is installed on the connections the analysis
+ * opens for its threads, so that they are traced like db. */
 int ikm_analyze(struct sqlite3 *db, struct ikm_ruleset *rules, const struct ikm_report_sink *sinks, size_t nsinks,
-                struct ikm_analysis_stats *st, char *err, size_t errsz);
+                ikm_stmt_trace trace, struct ikm_analysis_stats *st, char *err, size_t errsz);
 
 #endif

@@ -11,6 +11,7 @@
  * statement that walks its time index (no sorter), and the two streams are merged row by row.
  */
 #include "cli.h"
+#include "dbexec.h"
 #include "redact.h"
 #include "textsafe.h"
 #include "timeline.h"
@@ -539,18 +540,6 @@ static int bind_filters(sqlite3_stmt *st, const struct filters *f)
 
 /* ---- the database -------------------------------------------------------------------------- */
 
-static int pragma_int(sqlite3 *db, const char *sql, int64_t *v)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
 /* Opens path read-only as a timeline of this schema version; NULL with a message on stderr. */
 static sqlite3 *open_timeline(const char *path)
 {
@@ -572,7 +561,7 @@ static sqlite3 *open_timeline(const char *path)
     }
     sqlite3_busy_timeout(db, 5000); /* an ingest may be committing a source */
     int64_t app = -1, ver = -1;
-    if (pragma_int(db, "PRAGMA application_id", &app) < 0 || pragma_int(db, "PRAGMA user_version", &ver) < 0) {
+    if (ikm_db_int(db, "PRAGMA application_id", &app) < 0 || ikm_db_int(db, "PRAGMA user_version", &ver) < 0) {
         fprintf(stderr, "ikemortem timeline: %s: not an ikemortem timeline (not a readable SQLite database: %s)\n", path,
                 sqlite3_errmsg(db));
         sqlite3_close(db);
@@ -646,7 +635,7 @@ static int load_incident(sqlite3 *db, int64_t id, struct filters *f, int subject
 static int several_devices(sqlite3 *db)
 {
     int64_t n = 0;
-    if (pragma_int(db, "SELECT count(DISTINCT device) FROM sources WHERE device IS NOT NULL", &n) < 0)
+    if (ikm_db_int(db, "SELECT count(DISTINCT device) FROM sources WHERE device IS NOT NULL", &n) < 0)
         return 0;
     return n > 1;
 }

@@ -30,6 +30,20 @@ int ikm_db_execf(sqlite3 *db, const char *what, char *err, size_t errsz, const c
     return 0;
 }
 
+int ikm_db_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int r = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        r = 0;
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
 void ikm_db_bind_text(sqlite3_stmt *st, int i, const char *s, size_t n, struct ikm_textbuf *tb)
 {
     if (!s) {

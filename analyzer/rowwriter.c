@@ -201,18 +201,6 @@ struct row_writer *rw_open(sqlite3 *db, char *err, size_t errsz)
     return w;
 }
 
-static int64_t max_id(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1; /* unknown: no row is taken for the table's next */
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return v;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
 void rw_source(struct row_writer *w, int64_t source_id, const char *device, FILE *diag_out)
 {
     w->source_id = source_id;
@@ -226,7 +214,8 @@ void rw_source(struct row_writer *w, int64_t source_id, const char *device, FILE
         memset(x->b, 0, ((size_t)sqlite3_bind_parameter_count(x->st) + 1) * sizeof *x->b); /* BOUND_UNKNOWN */
     }
     /* no thread runs between sources: the connection is this thread's */
-    w->msg_max = max_id(w->db, "SELECT COALESCE(max(id), 0) FROM ike_messages");
+    if (ikm_db_int(w->db, "SELECT COALESCE(max(id), 0) FROM ike_messages", &w->msg_max) < 0)
+        w->msg_max = -1; /* unknown: no row is taken for the table's next */
     w->msg_rows = 0;
 }
 

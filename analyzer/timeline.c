@@ -112,20 +112,6 @@ static int create_tables(struct tl_db *t, char *err, size_t errsz)
     return r;
 }
 
-static int pragma_int(struct tl_db *t, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(t->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int r = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
-        r = 0;
-    }
-    sqlite3_finalize(st);
-    return r;
-}
-
 #define N_STMTS 9
 static void stmt_slots(struct tl_db *t, sqlite3_stmt **out[N_STMTS])
 {
@@ -235,8 +221,8 @@ struct tl_db *tl_open(const char *path, int *created, char *err, size_t errsz)
     sqlite3_busy_timeout(t->db, 5000);
     if (exists) {
         int64_t ver = -1, app = -1, ntables = -1;
-        if (pragma_int(t, "PRAGMA user_version", &ver) < 0 || pragma_int(t, "PRAGMA application_id", &app) < 0 ||
-            pragma_int(t, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
+        if (ikm_db_int(t->db, "PRAGMA user_version", &ver) < 0 || ikm_db_int(t->db, "PRAGMA application_id", &app) < 0 ||
+            ikm_db_int(t->db, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
             snprintf(err, errsz, "%s: not a readable SQLite database: %s", path, sqlite3_errmsg(t->db));
             goto fail;
         }
@@ -511,7 +497,7 @@ static int sink_capture_message(struct tl_db *t, const struct ikm_ike_msg *m)
 {
     if (!t->pairer) {
         int64_t next = 0;
-        if (pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
+        if (ikm_db_int(t->db, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
             !(t->pairer = ikm_capture_pairer_new(cap_emit_exchange, t))) {
             if (t->diag_out)
                 fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));
@@ -598,7 +584,7 @@ static int sink_log_message(struct tl_db *t, const struct ikm_ike_msg *m)
         static const struct ikm_log_pairer_out out0 = {NULL, log_store_row, log_store_exchange, log_bump_exchange};
         struct ikm_log_pairer_out out = out0;
         out.ctx = t;
-        if (pragma_int(t, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
+        if (ikm_db_int(t->db, "SELECT COALESCE(max(id), 0) + 1 FROM ike_messages", &next) < 0 ||
             !(t->lpairer = ikm_log_pairer_new(&out))) {
             if (t->diag_out)
                 fprintf(t->diag_out, "ikemortem: database: %s\n", sqlite3_errmsg(t->db));

@@ -463,6 +463,52 @@ START_TEST(analysis_threads_give_one_report)
 }
 END_TEST
 
+/* -v names the statements that took long on every connection that analyzes incidents, the
+ * analysis threads' included: a slow rule shows once per incident whether one connection or
+ * two analyze them. */
+START_TEST(verbose_traces_slow_rules_in_every_thread)
+{
+    const char *db = tu_path("trace.db");
+    unlink(db);
+    char *out, *err;
+    ck_assert_int_eq(
+            tu_run(&out, &err, "ingest", "-q", "--db", db, tu_src("testdata/sample"), tu_src("testdata/seed"), NULL), 0);
+    free(out);
+    free(err);
+    const char *dir = tu_path("rules-slow");
+    mkdir(dir, 0755);
+    char path[512];
+    snprintf(path, sizeof path, "%s/link-down.sql", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("-- id: link-down\n-- title: Slow\n-- applies-to: *\n-- severity: low\n-- remedy: none\n"
+          "WITH RECURSIVE slow_probe(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM slow_probe WHERE x < 3000000)\n"
+          "SELECT 0 AS score, 'counted ' || count(*) AS summary FROM slow_probe\n",
+          f);
+    fclose(f);
+    const char *threads[2] = {"1", "2"};
+    for (int i = 0; i < 2; i++) {
+        setenv("IKM_ANALYSIS_THREADS", threads[i], 1);
+        int rc = tu_run(&out, &err, "analyze", "-v", "--rules", dir, db, NULL);
+        ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+        int traced = 0;
+        for (const char *q = err; (q = strstr(q, "WITH RECURSIVE slow_probe")); q++) {
+            const char *bol = q;
+            while (bol > err && bol[-1] != '\n')
+                bol--;
+            traced += strncmp(bol, "time: ", 6) == 0;
+        }
+        int64_t incidents = tu_sql_int(db, "SELECT count(*) FROM incidents");
+        ck_assert_int_ge(incidents, 2); /* more than one: the threads analyze them */
+        ck_assert_msg(traced == incidents, "%s thread(s): %d slow rules traced for %lld incidents:\n%s", threads[i],
+                      traced, (long long)incidents, err);
+        free(out);
+        free(err);
+    }
+    unsetenv("IKM_ANALYSIS_THREADS");
+}
+END_TEST
+
 /* Both ends' bundles: an incident's evidence says where our messages stopped arriving at the
  * other end, from that end's own data. */
 START_TEST(peer_side_evidence)
@@ -501,6 +547,7 @@ Suite *analyze_suite(void)
     tcase_add_test(e, sample_peer_unreachable_with_evidence);
     tcase_add_test(e, text_summary_and_json_file);
     tcase_add_test(e, existing_db_and_rule_override);
+    tcase_add_test(e, verbose_traces_slow_rules_in_every_thread);
     tcase_add_test(e, rules_command);
     tcase_add_test(e, analyze_usage_errors);
     tcase_add_test(e, invalid_utf8_stays_valid_json);

@@ -3,6 +3,7 @@
  * interface: fresh-DB rename, duplicate sources, schema-version refusal, time-zone
  * resolution, text escaping, and request/response pairing with retransmits.
  */
+#include "../analyzer/dbexec.h"
 #include "../analyzer/pairing.h"
 #include "../analyzer/rowwriter.h"
 #include "../analyzer/timeline.h"
@@ -788,12 +789,35 @@ START_TEST(duplicate_capture_keeps_one_set_of_exchanges)
 }
 END_TEST
 
+/* ikm_db_int: the first row's first column; no row and bad SQL are errors that leave the
+ * value alone. */
+START_TEST(db_int_reads_one_value)
+{
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t(v); INSERT INTO t VALUES (7), (-3000000000)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    int64_t v = 42;
+    ck_assert_int_eq(ikm_db_int(db, "SELECT v FROM t ORDER BY v", &v), 0);
+    ck_assert_int_eq(v, -3000000000LL);
+    ck_assert_int_eq(ikm_db_int(db, "PRAGMA user_version", &v), 0);
+    ck_assert_int_eq(v, 0);
+    v = 42;
+    ck_assert_int_eq(ikm_db_int(db, "SELECT v FROM t WHERE v > 100", &v), -1);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(ikm_db_int(db, "SELECT nosuch FROM t", &v), -1);
+    ck_assert_int_eq(v, 42);
+    sqlite3_close(db);
+}
+END_TEST
+
 Suite *timeline_suite(void);
 Suite *timeline_suite(void)
 {
     Suite *s = suite_create("timeline");
     TCase *t = tcase_create("writer");
     tcase_add_test(t, fresh_db_renamed_into_place);
+    tcase_add_test(t, db_int_reads_one_value);
     tcase_add_test(t, discarded_db_leaves_nothing);
     tcase_add_test(t, duplicate_source_rolled_back);
     tcase_add_test(t, refuses_other_versions_and_foreign_dbs);

@@ -355,6 +355,33 @@ static int incident_add_anchor(struct incident *in, const struct anchor *a)
     return 0;
 }
 
+/* Incident `later` (opened after `in`) becomes a part of `in`: its anchors, names and kind. */
+static int incident_absorb(struct incident *in, struct incident *later)
+{
+    int64_t *p = realloc(in->anchor_ids, (in->nanchors + later->nanchors + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    in->anchor_ids = p;
+    memcpy(in->anchor_ids + in->nanchors, later->anchor_ids, later->nanchors * sizeof *p);
+    in->nanchors += later->nanchors;
+    if (later->last_us > in->last_us)
+        in->last_us = later->last_us;
+    if (later->first_us < in->first_us)
+        in->first_us = later->first_us;
+    if (later->top_rank < in->top_rank ||
+        (later->top_rank == in->top_rank && later->top_first_us < in->top_first_us)) {
+        in->top_rank = later->top_rank;
+        in->top_event_id = later->top_event_id;
+        in->top_first_us = later->top_first_us;
+        snprintf(in->kind, sizeof in->kind, "%s", later->kind);
+    }
+    merge_name(&in->gateway, later->gateway);
+    merge_name(&in->tunnel, later->tunnel);
+    if (!in->peer && later->peer)
+        set_name(&in->peer, later->peer);
+    return 0;
+}
+
 static void anchor_free(struct anchor *a)
 {
     free(a->device);
@@ -400,6 +427,44 @@ static int open_incident(struct build *b, const struct anchor *a)
 }
 
 static char *peer_of_spi(sqlite3 *db, const char *device, const char *ispi);
+
+static void incident_free(struct incident *in);
+
+/* Anchors join incidents in time order, so the anchor that links two names (an abort line
+ * naming the gateway and the peer) may come after anchors that each carry one of them (the
+ * system log's line names the gateway, ikemgr's "DPD down" the tunnel and the peer): each
+ * opened an incident of its own. Once every anchor is placed, an incident that can join an
+ * earlier one (can_join, taken as the anchor it would be) becomes a part of it, until none
+ * can. Incidents are in the order of their first anchor. */
+static int coalesce(struct build *b)
+{
+    size_t kept = 0;
+    for (size_t j = 0; j < b->ninc; j++) {
+        struct incident *y = &b->inc[j];
+        struct anchor as = {.ts_us = y->first_us, .kind_rank = y->top_rank, .device = y->device,
+                            .gateway = y->gateway, .tunnel = y->tunnel, .peer = y->peer};
+        struct incident *target = NULL;
+        for (size_t k = kept; k-- > 0;) {
+            if (y->first_us - b->inc[k].last_us > IKM_MERGE_STREAK_S * US)
+                continue; /* an earlier one may have been extended later: all are looked at */
+            if (can_join(&b->inc[k], &as)) {
+                target = &b->inc[k];
+                break;
+            }
+        }
+        if (target) {
+            if (incident_absorb(target, y) < 0)
+                return -1;
+            incident_free(y);
+            continue;
+        }
+        if (kept != j)
+            b->inc[kept] = *y;
+        kept++;
+    }
+    b->ninc = kept;
+    return 0;
+}
 
 static int read_anchors(struct build *b, int64_t *nanchors)
 {
@@ -749,6 +814,10 @@ int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, s
         return -1;
     }
     int rc = read_anchors(&b, &st->anchors);
+    if (rc == 0 && coalesce(&b) < 0) {
+        snprintf(err, errsz, "incidents: out of memory");
+        rc = -1;
+    }
     if (rc == 0)
         rc = esp_one_way(&b, &st->no_traffic);
     if (rc == 0)

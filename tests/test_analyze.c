@@ -509,6 +509,43 @@ START_TEST(verbose_traces_slow_rules_in_every_thread)
 }
 END_TEST
 
+/* Loose files, no configuration: the system log's line names the gateway, ikemgr's "DPD down"
+ * the tunnel and the peer, and only ikemgr's abort line that follows links the gateway to
+ * the peer. The three sources' anchors of the one outage are one incident. */
+START_TEST(loose_logs_one_incident_per_outage)
+{
+    const char *gen = getenv("IKM_GEN");
+    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
+    const char *dir = tu_path("loose-pu");
+    char cmd[2200], syslog[1100], ikemgr[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' peer-unreachable '%s' --seed 1 >/dev/null", dir, gen, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(syslog, sizeof syslog, "%s/tmp/cli/logs/show_log_system.txt", dir);
+    snprintf(ikemgr, sizeof ikemgr, "%s/var/log/pan/ikemgr.log", dir);
+    char *out, *err;
+    int rc = tu_run(&out, &err, "analyze", "--json", "--tz", "America/Los_Angeles", syslog, ikemgr, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    json_t *j = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    json_t *incs = json_object_get(j, "incidents");
+    ck_assert_int_eq(json_array_size(incs), 1);
+    json_t *a = json_array_get(incs, 0);
+    ck_assert_str_eq(jstr(a, "root_cause.id"), "peer-unreachable");
+    ck_assert_str_eq(jstr(a, "time"), "2024-03-07T01:27:11Z");
+    ck_assert_str_eq(jstr(a, "gateway"), "gw-aws");
+    ck_assert_str_eq(jstr(a, "tunnel"), "tun-aws");
+    ck_assert_str_eq(jstr(a, "peer"), "203.0.113.5");
+    json_t *anchors = json_object_get(a, "anchors");
+    ck_assert_int_eq(json_array_size(anchors), 4);
+    ck_assert_str_eq(jstr(json_array_get(anchors, 0), "source"), syslog);
+    ck_assert_str_eq(jstr(json_array_get(anchors, 0), "kind"), "dpd-down");
+    ck_assert_str_eq(jstr(json_array_get(anchors, 1), "source"), ikemgr);
+    json_decref(j);
+    free(out);
+    free(err);
+}
+END_TEST
+
 /* Both ends' bundles: an incident's evidence says where our messages stopped arriving at the
  * other end, from that end's own data. */
 START_TEST(peer_side_evidence)
@@ -548,6 +585,7 @@ Suite *analyze_suite(void)
     tcase_add_test(e, text_summary_and_json_file);
     tcase_add_test(e, existing_db_and_rule_override);
     tcase_add_test(e, verbose_traces_slow_rules_in_every_thread);
+    tcase_add_test(e, loose_logs_one_incident_per_outage);
     tcase_add_test(e, rules_command);
     tcase_add_test(e, analyze_usage_errors);
     tcase_add_test(e, invalid_utf8_stays_valid_json);

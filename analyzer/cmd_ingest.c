@@ -76,6 +76,7 @@ static const char *tz_source_text(const char *src)
         {"config", "the device's configured zone"},
         {"clock", "the zone show clock printed (one fixed offset)"},
         {"cli", "from --tz"},
+        {"logs", "the one offset the device's other logs carry"},
         {"assumed", "ASSUMED: no offset, no device zone; give --tz"},
     };
     for (size_t i = 0; src && i < sizeof m / sizeof m[0]; i++)

@@ -3,7 +3,13 @@
  *
  * Order of trust (DESIGN.md "Time is UTC microseconds", issue 3):
  *   line offset  >  running-config zone (IANA, DST-correct per timestamp)
- *                >  `show clock` abbreviation (one fixed offset)  >  --tz  >  UTC assumed.
+ *                >  `show clock` abbreviation (one fixed offset)  >  --tz
+ *                >  the one offset the device's other logs' lines carry  >  UTC assumed.
+ * The last but one is for loose files without a bundle: every log of a device is written in
+ * its zone (formats.md §5), so ikemgr.log's "-0800" is also the zone of a `show log system`
+ * export of the same device, whose lines have none. It is taken only when every offset seen
+ * agrees (a daylight-saving change inside the logs, or loose files of several devices, give
+ * several), and it is said in a warning.
  * Rows keep their device-local time (ts_local_us), so a zone learned from a later input
  * re-resolves earlier sources. Sources whose lines carry offsets keep them; when the device
  * zone disagrees with those offsets a located warning says so.
@@ -20,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum rank { R_NONE = 0, R_ASSUMED, R_CLI, R_CLOCK, R_CONFIG, R_LINE };
+enum rank { R_NONE = 0, R_ASSUMED, R_LOGS, R_CLI, R_CLOCK, R_CONFIG, R_LINE };
 
 struct src_row {
     int64_t id;
@@ -35,7 +41,7 @@ static enum rank rank_of(const char *tz_source)
     static const struct {
         const char *name;
         enum rank r;
-    } m[] = {{"assumed", R_ASSUMED}, {"cli", R_CLI}, {"clock", R_CLOCK}, {"config", R_CONFIG}, {"line", R_LINE},
+    } m[] = {{"assumed", R_ASSUMED}, {"logs", R_LOGS}, {"cli", R_CLI}, {"clock", R_CLOCK}, {"config", R_CONFIG}, {"line", R_LINE},
              {"pending", R_NONE}};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         if (strcmp(tz_source, m[i].name) == 0)
@@ -219,6 +225,45 @@ static int check_agreement(sqlite3 *db, const struct src_row *src, const struct 
     return 0;
 }
 
+/* The offsets (minutes) the first and last rows of the device's logs with offset-bearing lines
+ * carry: 1 with *offset_min when they are all one, 0 when there is none, -1 when they differ
+ * (*other_min is another one seen). */
+static int logs_offset(sqlite3 *db, const struct src_row *srcs, size_t n, int *offset_min, int *other_min,
+                       const char **from)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT ts_local_us - ts_us FROM events WHERE id IN (?1, ?2) AND tz_state = 'line' "
+                           "UNION ALL SELECT ts_local_us - ts_us FROM ike_messages WHERE id IN (?3, ?4) "
+                           "AND tz_state = 'line'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int seen = 0;
+    for (size_t i = 0; i < n && seen >= 0; i++) {
+        const struct src_row *s = &srcs[i];
+        if (rank_of(s->tz_source) != R_LINE || strcmp(s->kind, "pcap") == 0)
+            continue; /* a capture's clock is UTC, not the device's zone */
+        const int64_t ids[4] = {s->ev_first, s->ev_last, s->msg_first, s->msg_last};
+        sqlite3_reset(st);
+        for (int k = 0; k < 4; k++)
+            sqlite3_bind_int64(st, k + 1, ids[k]);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int off = (int)(sqlite3_column_int64(st, 0) / 60000000);
+            if (!seen) {
+                *offset_min = off;
+                *from = s->path;
+                seen = 1;
+            } else if (off != *offset_min) {
+                *other_min = off;
+                seen = -1;
+                break;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    return seen;
+}
+
 /* The sources of one device, read before any of them is updated. */
 static struct src_row *device_sources(sqlite3 *db, const char *device, size_t *n)
 {
@@ -297,6 +342,18 @@ static int resolve_device(sqlite3 *db, const char *device, const struct ikm_tz *
     }
     size_t n;
     struct src_row *srcs = device_sources(db, device, &n);
+    /* without a device zone or --tz: the offset the device's own logs carry, if only one */
+    struct ikm_tz logs_zone = {0};
+    const char *logs_from = NULL;
+    int logs_got = 0, logs_off = 0, logs_other = 0; /* logs_offset's answer */
+    if (zr == R_NONE && !(cli_tz && cli_tz->kind != IKM_TZK_NONE))
+        logs_got = logs_offset(db, srcs, n, &logs_off, &logs_other, &logs_from);
+    if (logs_got > 0) {
+        char b[16];
+        logs_zone.kind = IKM_TZK_FIXED;
+        logs_zone.offset_min = logs_off;
+        snprintf(logs_zone.name, sizeof logs_zone.name, "UTC%s", ikm_tz_format_offset(logs_off, b, sizeof b));
+    }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct src_row *s = &srcs[i];
@@ -316,6 +373,10 @@ static int resolve_device(sqlite3 *db, const char *device, const struct ikm_tz *
         } else if (cli_tz && cli_tz->kind != IKM_TZK_NONE && R_CLI > cur) {
             *active = *cli_tz;
             row_state = src_name = "cli";
+        } else if (logs_zone.kind == IKM_TZK_FIXED && R_LOGS > cur) {
+            *active = logs_zone;
+            row_state = "zone";
+            src_name = "logs";
         } else if (cur == R_NONE) {
             memset(active, 0, sizeof *active);
             active->kind = IKM_TZK_FIXED;
@@ -329,6 +390,25 @@ static int resolve_device(sqlite3 *db, const char *device, const struct ikm_tz *
         rc = apply_zone(db, s, row_state, active->name, src_name, ts_index_sql, err, errsz);
         if (rc == 0)
             zs->sources_resolved++;
+        if (rc == 0 && (strcmp(src_name, "logs") == 0 || (strcmp(src_name, "assumed") == 0 && logs_got < 0))) {
+            char msg[600], a[16], b[16];
+            if (logs_got < 0)
+                snprintf(msg, sizeof msg,
+                         "lines without an offset taken as UTC: the device's logs carry several offsets (UTC%s, "
+                         "UTC%s); give --tz or the running config",
+                         ikm_tz_format_offset(logs_off, a, sizeof a), ikm_tz_format_offset(logs_other, b, sizeof b));
+            else
+                snprintf(msg, sizeof msg,
+                         "lines without an offset taken as %s, the offset of %s's lines (no running config, "
+                         "show clock or --tz gives the zone)",
+                         logs_zone.name, logs_from ? logs_from : "the device's logs");
+            rc = add_diag(db, s->id, s->path, msg) < 0 ? -1 : 0;
+            if (rc < 0)
+                snprintf(err, errsz, "time zone: %s", sqlite3_errmsg(db));
+            if (out)
+                fprintf(out, "%s: warning: %s\n", s->path, msg);
+            zs->warnings++;
+        }
     }
     free(srcs);
     return rc;

@@ -8,7 +8,8 @@
 -- --tz) can re-resolve rows; tz_state says how ts_us was obtained:
 --   line     the line carried its own UTC offset
 --   file     the offset came from another line of the same file
---   zone     the device's zone (running-config, else show clock; sources.tz_source says which)
+--   zone     the device's zone (running-config, else show clock, else the one offset its other
+--            logs' lines carry; sources.tz_source says which)
 --   cli      the zone given with --tz
 --   pending  not resolved yet (between a source's commit and the zone pass of the same run)
 --   assumed  nothing was known; local time taken as UTC (the report flags it)
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS sources (
     errors        INTEGER,            -- diagnostics of severity error
     warnings      INTEGER,
     tz            TEXT,               -- e.g. "-07:00", "Europe/Berlin"
-    tz_source     TEXT,               -- line | config | clock | cli | assumed | pending (zone.c)
+    tz_source     TEXT,               -- line | config | clock | cli | logs | assumed | pending (zone.c)
     tz_assumed    INTEGER NOT NULL DEFAULT 0,
     first_local_us INTEGER,           -- device-local time range of the source
     last_local_us  INTEGER,

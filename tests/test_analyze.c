@@ -511,7 +511,8 @@ END_TEST
 
 /* Loose files, no configuration: the system log's line names the gateway, ikemgr's "DPD down"
  * the tunnel and the peer, and only ikemgr's abort line that follows links the gateway to
- * the peer. The three sources' anchors of the one outage are one incident. */
+ * the peer. The three sources' anchors of the one outage are one incident, whether --tz gives
+ * the zone of the system log's lines or ikemgr's offsets do (said in a warning). */
 START_TEST(loose_logs_one_incident_per_outage)
 {
     const char *gen = getenv("IKM_GEN");
@@ -522,27 +523,41 @@ START_TEST(loose_logs_one_incident_per_outage)
     ck_assert_int_eq(system(cmd), 0);
     snprintf(syslog, sizeof syslog, "%s/tmp/cli/logs/show_log_system.txt", dir);
     snprintf(ikemgr, sizeof ikemgr, "%s/var/log/pan/ikemgr.log", dir);
-    char *out, *err;
-    int rc = tu_run(&out, &err, "analyze", "--json", "--tz", "America/Los_Angeles", syslog, ikemgr, NULL);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
-    json_t *j = json_loads(out, 0, NULL);
-    ck_assert_ptr_nonnull(j);
-    json_t *incs = json_object_get(j, "incidents");
-    ck_assert_int_eq(json_array_size(incs), 1);
-    json_t *a = json_array_get(incs, 0);
-    ck_assert_str_eq(jstr(a, "root_cause.id"), "peer-unreachable");
-    ck_assert_str_eq(jstr(a, "time"), "2024-03-07T01:27:11Z");
-    ck_assert_str_eq(jstr(a, "gateway"), "gw-aws");
-    ck_assert_str_eq(jstr(a, "tunnel"), "tun-aws");
-    ck_assert_str_eq(jstr(a, "peer"), "203.0.113.5");
-    json_t *anchors = json_object_get(a, "anchors");
-    ck_assert_int_eq(json_array_size(anchors), 4);
-    ck_assert_str_eq(jstr(json_array_get(anchors, 0), "source"), syslog);
-    ck_assert_str_eq(jstr(json_array_get(anchors, 0), "kind"), "dpd-down");
-    ck_assert_str_eq(jstr(json_array_get(anchors, 1), "source"), ikemgr);
-    json_decref(j);
-    free(out);
-    free(err);
+    for (int with_tz = 1; with_tz >= 0; with_tz--) {
+        char *out, *err;
+        int rc = with_tz ? tu_run(&out, &err, "analyze", "--json", "--tz", "America/Los_Angeles", syslog, ikemgr, NULL)
+                         : tu_run(&out, &err, "analyze", "--json", syslog, ikemgr, NULL);
+        ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+        json_t *j = json_loads(out, 0, NULL);
+        ck_assert_ptr_nonnull(j);
+        json_t *incs = json_object_get(j, "incidents");
+        ck_assert_msg(json_array_size(incs) == 1, "--tz %s: %zu incidents", with_tz ? "given" : "not given",
+                      json_array_size(incs));
+        json_t *a = json_array_get(incs, 0);
+        ck_assert_str_eq(jstr(a, "root_cause.id"), "peer-unreachable");
+        ck_assert_str_eq(jstr(a, "time"), "2024-03-07T01:27:11Z");
+        ck_assert_str_eq(jstr(a, "gateway"), "gw-aws");
+        ck_assert_str_eq(jstr(a, "tunnel"), "tun-aws");
+        ck_assert_str_eq(jstr(a, "peer"), "203.0.113.5");
+        json_t *anchors = json_object_get(a, "anchors");
+        ck_assert_int_eq(json_array_size(anchors), 4);
+        ck_assert_str_eq(jstr(json_array_get(anchors, 0), "source"), syslog);
+        ck_assert_str_eq(jstr(json_array_get(anchors, 0), "kind"), "dpd-down");
+        ck_assert_str_eq(jstr(json_array_get(anchors, 1), "source"), ikemgr);
+        json_t *in = json_array_get(json_object_get(j, "inputs"), 0);
+        ck_assert_str_eq(jstr(in, "path"), syslog);
+        ck_assert_str_eq(jstr(in, "tz_source"), with_tz ? "cli" : "logs");
+        ck_assert(json_is_false(json_object_get(in, "tz_assumed")));
+        int warned = 0;
+        size_t k;
+        json_t *w;
+        json_array_foreach(json_object_get(j, "warnings"), k, w) warned +=
+                strstr(json_string_value(w), "lines without an offset taken as UTC-08:00, the offset of") != NULL;
+        ck_assert_int_eq(warned, with_tz ? 0 : 1);
+        json_decref(j);
+        free(out);
+        free(err);
+    }
 }
 END_TEST
 

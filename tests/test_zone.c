@@ -177,6 +177,70 @@ START_TEST(line_offsets_win_and_disagreement_warns)
 }
 END_TEST
 
+/* Loose files without a device zone: the offset the device's other logs carry is its zone
+ * (formats.md: a device's logs are all in its zone), weaker than --tz and a device zone;
+ * several offsets give none. Each use is a warning. */
+START_TEST(offset_of_the_device_logs_when_no_zone)
+{
+    const char *path = tu_path("zone6.db");
+    struct tl_db *t = open_new(path);
+    const int64_t local[] = {1551893187000000LL}; /* 2019-03-06 17:26:27 local */
+    add_source(t, "ikemgr.log", local, 1, -480);
+    add_source(t, "show_log_system.txt", local, 1, -9999);
+    struct ikm_zone_stats zs;
+    resolve(t, &zs);
+    ck_assert_int_eq(zs.sources_resolved, 1);
+    ck_assert_int_eq(zs.warnings, 1);
+    char err[256];
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    const char *syslog_ts = "SELECT ts_us FROM events e JOIN sources s ON s.id = e.source_id WHERE s.path = 'show_log_system.txt'";
+    ck_assert_int_eq(tu_sql_int(path, syslog_ts), 1551893187000000LL + 8LL * 3600 * 1000000);
+    const char *src = "SELECT tz || ' ' || tz_source || ' ' || tz_assumed FROM sources WHERE path = 'show_log_system.txt'";
+    char *v = tu_sql_text(path, src);
+    ck_assert_str_eq(v, "UTC-08:00 logs 0");
+    free(v);
+    v = tu_sql_text(path, "SELECT path || ': ' || message FROM diagnostics WHERE check_name = 'timezone'");
+    ck_assert_str_eq(v, "show_log_system.txt: lines without an offset taken as UTC-08:00, the offset of ikemgr.log's "
+                        "lines (no running config, show clock or --tz gives the zone)");
+    free(v);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM events WHERE tz_state = 'zone'"), 1);
+
+    /* --tz is trusted more, and a device zone more still */
+    int created;
+    t = tl_open(path, &created, err, sizeof err);
+    ck_assert_ptr_nonnull(t);
+    struct ikm_tz cli;
+    ck_assert_int_eq(ikm_tz_parse("+09:00", &cli, err, sizeof err), 0);
+    resolve_cli(t, &cli, &zs);
+    ck_assert_int_eq(zs.sources_resolved, 1);
+    add_fact(t, "techsupport.txt", "clock-zone", "PST");
+    resolve_cli(t, &cli, &zs);
+    ck_assert_int_eq(zs.sources_resolved, 1);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    v = tu_sql_text(path, src);
+    ck_assert_str_eq(v, "PST clock 0");
+    free(v);
+
+    /* offsets that differ (a daylight-saving change inside the logs): UTC, said why */
+    path = tu_path("zone7.db");
+    t = open_new(path);
+    add_source(t, "ikemgr.log.1", local, 1, -480);
+    add_source(t, "ikemgr.log", local, 1, -420);
+    add_source(t, "show_log_system.txt", local, 1, -9999);
+    resolve(t, &zs);
+    ck_assert_int_eq(zs.warnings, 1);
+    ck_assert_int_eq(tl_close(t, 1, err, sizeof err), 0);
+    ck_assert_int_eq(tu_sql_int(path, syslog_ts), 1551893187000000LL);
+    v = tu_sql_text(path, src);
+    ck_assert_str_eq(v, "UTC assumed 1");
+    free(v);
+    v = tu_sql_text(path, "SELECT message FROM diagnostics WHERE check_name = 'timezone'");
+    ck_assert_str_eq(v, "lines without an offset taken as UTC: the device's logs carry several offsets (UTC-08:00, "
+                        "UTC-07:00); give --tz or the running config");
+    free(v);
+}
+END_TEST
+
 /* A log without offsets whose n messages are one second apart from `local0` on. */
 static void add_pending_messages(struct tl_db *t, const char *name, int64_t local0, int n)
 {
@@ -278,6 +342,7 @@ Suite *zone_suite(void)
     tcase_add_test(t, clock_abbreviation_and_trust_order);
     tcase_add_test(t, ambiguous_and_unknown_clock_zones_warn);
     tcase_add_test(t, line_offsets_win_and_disagreement_warns);
+    tcase_add_test(t, offset_of_the_device_logs_when_no_zone);
     tcase_add_test(t, zone_moves_messages_and_their_time_index);
     suite_add_tcase(s, t);
     return s;

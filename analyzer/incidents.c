@@ -435,34 +435,44 @@ static void incident_free(struct incident *in);
  * system log's line names the gateway, ikemgr's "DPD down" the tunnel and the peer): each
  * opened an incident of its own. Once every anchor is placed, an incident that can join an
  * earlier one (can_join, taken as the anchor it would be) becomes a part of it, until none
- * can. Incidents are in the order of their first anchor. */
+ * can. Incidents are in the order of their first anchor; b->active is reused for those kept
+ * that a later one may still join (as in read_anchors), so the pass stays linear. */
 static int coalesce(struct build *b)
 {
     size_t kept = 0;
+    b->nactive = 0;
     for (size_t j = 0; j < b->ninc; j++) {
         struct incident *y = &b->inc[j];
+        size_t keep = 0;
+        for (size_t k = 0; k < b->nactive; k++)
+            if (y->first_us - b->inc[b->active[k]].last_us <= IKM_MERGE_STREAK_S * US)
+                b->active[keep++] = b->active[k];
+        b->nactive = keep;
         struct anchor as = {.ts_us = y->first_us, .kind_rank = y->top_rank, .device = y->device,
                             .gateway = y->gateway, .tunnel = y->tunnel, .peer = y->peer};
         struct incident *target = NULL;
-        for (size_t k = kept; k-- > 0;) {
-            if (y->first_us - b->inc[k].last_us > IKM_MERGE_STREAK_S * US)
-                continue; /* an earlier one may have been extended later: all are looked at */
-            if (can_join(&b->inc[k], &as)) {
-                target = &b->inc[k];
+        for (size_t k = b->nactive; k-- > 0;)
+            if (can_join(&b->inc[b->active[k]], &as)) {
+                target = &b->inc[b->active[k]];
                 break;
             }
-        }
+        /* an incident taken or moved is left zeroed: a failure part way frees each once */
         if (target) {
             if (incident_absorb(target, y) < 0)
                 return -1;
             incident_free(y);
+            memset(y, 0, sizeof *y);
             continue;
         }
-        if (kept != j)
+        if (kept != j) {
             b->inc[kept] = *y;
-        kept++;
+            memset(y, 0, sizeof *y);
+        }
+        if (grow((void **)&b->active, b->nactive, &b->active_cap, sizeof *b->active) < 0)
+            return -1;
+        b->active[b->nactive++] = kept++;
     }
-    b->ninc = kept;
+    b->ninc = kept; /* past it: zeroed */
     return 0;
 }
 

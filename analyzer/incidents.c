@@ -476,6 +476,72 @@ static int coalesce(struct build *b)
     return 0;
 }
 
+/* Without a running config nothing may link the names the sources give one outage: the
+ * system log's line names the gateway, ikemgr's "DPD down" only the tunnel, and when no line
+ * names two of them they stay incidents of their own, one of them without evidence. Down
+ * incidents of one device that follow one another within IKM_MERGE_DOWN_S are one outage when
+ * nothing any two of them name contradicts; when two do (several tunnels down at once), all
+ * stay apart, since which goes with which is not known. Runs after coalesce, on incidents in
+ * first-anchor order. */
+static int merge_split_outages(struct build *b)
+{
+    unsigned char *done = calloc(b->ninc ? b->ninc : 1, 1);
+    size_t *member = malloc((b->ninc ? b->ninc : 1) * sizeof *member);
+    if (!done || !member) {
+        free(done);
+        free(member);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < b->ninc && rc == 0; i++) {
+        struct incident *x = &b->inc[i];
+        if (done[i] || !is_down_rank(x->top_rank))
+            continue;
+        size_t n = 0;
+        member[n++] = i;
+        int64_t last = x->last_us;
+        for (size_t j = i + 1; j < b->ninc; j++) {
+            const struct incident *y = &b->inc[j];
+            if (y->first_us - last > IKM_MERGE_DOWN_S * US)
+                break;
+            if (done[j] || !is_down_rank(y->top_rank) || !same_device(x->device, y->device) ||
+                (x->device == NULL) != (y->device == NULL))
+                continue;
+            member[n++] = j;
+            if (y->last_us > last)
+                last = y->last_us;
+        }
+        int ok = n > 1;
+        for (size_t p = 0; ok && p < n; p++)
+            for (size_t q = p + 1; ok && q < n; q++) {
+                const struct incident *u = &b->inc[member[p]], *v = &b->inc[member[q]];
+                ok = ikm_names_compatible(u->gateway, v->gateway) && ikm_names_compatible(u->tunnel, v->tunnel) &&
+                     !(u->peer && v->peer && strcmp(u->peer, v->peer) != 0);
+            }
+        for (size_t p = 0; p < n; p++)
+            done[member[p]] = 1;
+        for (size_t p = 1; ok && p < n && rc == 0; p++) {
+            struct incident *y = &b->inc[member[p]];
+            rc = incident_absorb(x, y);
+            incident_free(y);
+            memset(y, 0, sizeof *y);
+            y->top_rank = -1; /* merged: dropped below */
+        }
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < b->ninc; i++) {
+        if (b->inc[i].top_rank == -1)
+            continue;
+        if (kept != i)
+            b->inc[kept] = b->inc[i];
+        kept++;
+    }
+    b->ninc = kept;
+    free(done);
+    free(member);
+    return rc;
+}
+
 static int read_anchors(struct build *b, int64_t *nanchors)
 {
     sqlite3_stmt *st;
@@ -824,7 +890,7 @@ int ikm_incidents_build(sqlite3 *db, struct ikm_incident_stats *st, char *err, s
         return -1;
     }
     int rc = read_anchors(&b, &st->anchors);
-    if (rc == 0 && coalesce(&b) < 0) {
+    if (rc == 0 && (coalesce(&b) < 0 || merge_split_outages(&b) < 0)) {
         snprintf(err, errsz, "incidents: out of memory");
         rc = -1;
     }

@@ -561,6 +561,68 @@ START_TEST(loose_logs_one_incident_per_outage)
 }
 END_TEST
 
+/* Loose files, no configuration, and no line that names two of gateway, tunnel and peer: the
+ * system log's DPD line (gateway) and ikemgr's (tunnel) a fraction of a second apart are one
+ * outage; with two tunnels down at once, which goes with which is not known, so all four stay
+ * apart. */
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static json_t *analyze_files(const char *a, const char *b)
+{
+    char *out, *err;
+    int rc = tu_run(&out, &err, "analyze", "--json", a, b, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    json_t *j = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    free(out);
+    free(err);
+    return j;
+}
+
+START_TEST(split_outage_names_without_config)
+{
+    const char *dir = tu_path("split-names");
+    mkdir(dir, 0755);
+    char syslog[512], ikemgr[512];
+    snprintf(syslog, sizeof syslog, "%s/show_log_system.txt", dir);
+    snprintf(ikemgr, sizeof ikemgr, "%s/ikemgr.log", dir);
+    write_text(syslog, "> show log system direction equal backward\n"
+                       "2024/07/10 06:19:10 low      vpn     gw-aws ikev2-n 0  IKEv2 IKE SA is down determined by DPD.\n");
+    write_text(ikemgr, "2024-07-10 06:19:10.215 +1200 [INFO]: {    1:    1}: DPD down, rekey vpn tunnel <tun-aws>, SA "
+                       "state ESTABLISHED\n");
+    json_t *j = analyze_files(syslog, ikemgr);
+    json_t *incs = json_object_get(j, "incidents");
+    ck_assert_int_eq(json_array_size(incs), 1);
+    json_t *a = json_array_get(incs, 0);
+    ck_assert_str_eq(jstr(a, "time"), "2024-07-09T18:19:10Z");
+    ck_assert_str_eq(jstr(a, "gateway"), "gw-aws");
+    ck_assert_str_eq(jstr(a, "tunnel"), "tun-aws");
+    ck_assert_int_eq(json_array_size(json_object_get(a, "anchors")), 2);
+    json_decref(j);
+
+    write_text(syslog, "> show log system direction equal backward\n"
+                       "2024/07/10 06:19:10 low      vpn     gw-azure ikev2-n 0  IKEv2 IKE SA is down determined by DPD.\n"
+                       "2024/07/10 06:19:10 low      vpn     gw-aws ikev2-n 0  IKEv2 IKE SA is down determined by DPD.\n");
+    write_text(ikemgr, "2024-07-10 06:19:10.215 +1200 [INFO]: {    1:    1}: DPD down, rekey vpn tunnel <tun-aws>, SA "
+                       "state ESTABLISHED\n"
+                       "2024-07-10 06:19:10.316 +1200 [INFO]: {    2:    2}: DPD down, rekey vpn tunnel <tun-azure>, SA "
+                       "state ESTABLISHED\n");
+    j = analyze_files(syslog, ikemgr);
+    incs = json_object_get(j, "incidents");
+    ck_assert_int_eq(json_array_size(incs), 4);
+    size_t k;
+    json_t *inc;
+    json_array_foreach(incs, k, inc) ck_assert_int_eq(json_array_size(json_object_get(inc, "anchors")), 1);
+    json_decref(j);
+}
+END_TEST
+
 /* Both ends' bundles: an incident's evidence says where our messages stopped arriving at the
  * other end, from that end's own data. */
 START_TEST(peer_side_evidence)
@@ -601,6 +663,7 @@ Suite *analyze_suite(void)
     tcase_add_test(e, existing_db_and_rule_override);
     tcase_add_test(e, verbose_traces_slow_rules_in_every_thread);
     tcase_add_test(e, loose_logs_one_incident_per_outage);
+    tcase_add_test(e, split_outage_names_without_config);
     tcase_add_test(e, rules_command);
     tcase_add_test(e, analyze_usage_errors);
     tcase_add_test(e, invalid_utf8_stays_valid_json);

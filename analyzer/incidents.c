@@ -333,53 +333,48 @@ static void merge_name(char **slot, const char *v)
         set_name(slot, v);
 }
 
-static int incident_add_anchor(struct incident *in, const struct anchor *a)
+/* What an incident takes from a part that joins it (an anchor, or another incident): n anchor
+ * ids, the time span, its kind when of a higher rank (or as high and earlier), and its names. */
+static int incident_take(struct incident *in, const int64_t *ids, size_t n, int64_t first_us, int64_t last_us,
+                         int rank, int64_t top_event_id, int64_t top_first_us, const char *kind, const char *gateway,
+                         const char *tunnel, const char *peer)
 {
-    int64_t *p = realloc(in->anchor_ids, (in->nanchors + 1) * sizeof *p);
+    int64_t *p = realloc(in->anchor_ids, (in->nanchors + n + 1) * sizeof *p);
     if (!p)
         return -1;
     in->anchor_ids = p;
-    in->anchor_ids[in->nanchors++] = a->event_id;
-    if (a->ts_us > in->last_us)
-        in->last_us = a->ts_us;
-    if (a->kind_rank < in->top_rank) {
-        in->top_rank = a->kind_rank;
-        in->top_event_id = a->event_id;
-        in->top_first_us = a->ts_us;
-        snprintf(in->kind, sizeof in->kind, "%s", a->kind);
+    if (n)
+        memcpy(in->anchor_ids + in->nanchors, ids, n * sizeof *p);
+    in->nanchors += n;
+    if (last_us > in->last_us)
+        in->last_us = last_us;
+    if (first_us < in->first_us)
+        in->first_us = first_us;
+    if (rank < in->top_rank || (rank == in->top_rank && top_first_us < in->top_first_us)) {
+        in->top_rank = rank;
+        in->top_event_id = top_event_id;
+        in->top_first_us = top_first_us;
+        snprintf(in->kind, sizeof in->kind, "%s", kind);
     }
-    merge_name(&in->gateway, a->gateway);
-    merge_name(&in->tunnel, a->tunnel);
-    if (!in->peer && a->peer)
-        set_name(&in->peer, a->peer);
+    merge_name(&in->gateway, gateway);
+    merge_name(&in->tunnel, tunnel);
+    if (!in->peer && peer)
+        set_name(&in->peer, peer);
     return 0;
 }
 
-/* Incident `later` (opened after `in`) becomes a part of `in`: its anchors, names and kind. */
-static int incident_absorb(struct incident *in, struct incident *later)
+static int incident_add_anchor(struct incident *in, const struct anchor *a)
 {
-    int64_t *p = realloc(in->anchor_ids, (in->nanchors + later->nanchors + 1) * sizeof *p);
-    if (!p)
-        return -1;
-    in->anchor_ids = p;
-    memcpy(in->anchor_ids + in->nanchors, later->anchor_ids, later->nanchors * sizeof *p);
-    in->nanchors += later->nanchors;
-    if (later->last_us > in->last_us)
-        in->last_us = later->last_us;
-    if (later->first_us < in->first_us)
-        in->first_us = later->first_us;
-    if (later->top_rank < in->top_rank ||
-        (later->top_rank == in->top_rank && later->top_first_us < in->top_first_us)) {
-        in->top_rank = later->top_rank;
-        in->top_event_id = later->top_event_id;
-        in->top_first_us = later->top_first_us;
-        snprintf(in->kind, sizeof in->kind, "%s", later->kind);
-    }
-    merge_name(&in->gateway, later->gateway);
-    merge_name(&in->tunnel, later->tunnel);
-    if (!in->peer && later->peer)
-        set_name(&in->peer, later->peer);
-    return 0;
+    return incident_take(in, &a->event_id, 1, a->ts_us, a->ts_us, a->kind_rank, a->event_id, a->ts_us, a->kind,
+                         a->gateway, a->tunnel, a->peer);
+}
+
+/* Incident `later` (opened after `in`) becomes a part of `in`. */
+static int incident_absorb(struct incident *in, const struct incident *later)
+{
+    return incident_take(in, later->anchor_ids, later->nanchors, later->first_us, later->last_us, later->top_rank,
+                         later->top_event_id, later->top_first_us, later->kind, later->gateway, later->tunnel,
+                         later->peer);
 }
 
 static void anchor_free(struct anchor *a)

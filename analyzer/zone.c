@@ -188,10 +188,9 @@ static int apply_zone(sqlite3 *db, const struct src_row *src, const char *row_st
                     tz_name, tz_source, strcmp(tz_source, "assumed") == 0, (long long)src->id);
 }
 
-/* For a source whose lines carry offsets: do its first and last rows' offsets agree with the
- * device zone at those instants? */
-static int check_agreement(sqlite3 *db, const struct src_row *src, const struct ikm_tz *tz, FILE *out,
-                           struct ikm_zone_stats *zs)
+/* The UTC and local times of a source's first and last rows whose lines carry an offset: what
+ * its offsets are, for the checks below. Bound to src by edge_rows_of. */
+static sqlite3_stmt *edge_rows(sqlite3 *db)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -199,10 +198,27 @@ static int check_agreement(sqlite3 *db, const struct src_row *src, const struct 
                            "UNION ALL SELECT ts_us, ts_local_us FROM ike_messages WHERE id IN (?3, ?4) "
                            "AND tz_state = 'line'",
                            -1, &st, NULL) != SQLITE_OK)
-        return -1;
+        return NULL;
+    return st;
+}
+
+static void edge_rows_of(sqlite3_stmt *st, const struct src_row *src)
+{
     const int64_t ids[4] = {src->ev_first, src->ev_last, src->msg_first, src->msg_last};
+    sqlite3_reset(st);
     for (int i = 0; i < 4; i++)
         sqlite3_bind_int64(st, i + 1, ids[i]);
+}
+
+/* For a source whose lines carry offsets: do its first and last rows' offsets agree with the
+ * device zone at those instants? */
+static int check_agreement(sqlite3 *db, const struct src_row *src, const struct ikm_tz *tz, FILE *out,
+                           struct ikm_zone_stats *zs)
+{
+    sqlite3_stmt *st = edge_rows(db);
+    if (!st)
+        return -1;
+    edge_rows_of(st, src);
     int warned = 0;
     while (!warned && sqlite3_step(st) == SQLITE_ROW) {
         int64_t utc = sqlite3_column_int64(st, 0), local = sqlite3_column_int64(st, 1);
@@ -231,24 +247,17 @@ static int check_agreement(sqlite3 *db, const struct src_row *src, const struct 
 static int logs_offset(sqlite3 *db, const struct src_row *srcs, size_t n, int *offset_min, int *other_min,
                        const char **from)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT ts_local_us - ts_us FROM events WHERE id IN (?1, ?2) AND tz_state = 'line' "
-                           "UNION ALL SELECT ts_local_us - ts_us FROM ike_messages WHERE id IN (?3, ?4) "
-                           "AND tz_state = 'line'",
-                           -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = edge_rows(db);
+    if (!st)
         return 0;
     int seen = 0;
     for (size_t i = 0; i < n && seen >= 0; i++) {
         const struct src_row *s = &srcs[i];
         if (rank_of(s->tz_source) != R_LINE || strcmp(s->kind, "pcap") == 0)
             continue; /* a capture's clock is UTC, not the device's zone */
-        const int64_t ids[4] = {s->ev_first, s->ev_last, s->msg_first, s->msg_last};
-        sqlite3_reset(st);
-        for (int k = 0; k < 4; k++)
-            sqlite3_bind_int64(st, k + 1, ids[k]);
+        edge_rows_of(st, s);
         while (sqlite3_step(st) == SQLITE_ROW) {
-            int off = (int)(sqlite3_column_int64(st, 0) / 60000000);
+            int off = (int)((sqlite3_column_int64(st, 1) - sqlite3_column_int64(st, 0)) / 60000000);
             if (!seen) {
                 *offset_min = off;
                 *from = s->path;

@@ -24,6 +24,27 @@ static void assert_contains(const char *hay, const char *needle)
     ck_assert_msg(strstr(hay, needle) != NULL, "expected \"%s\" in:\n%s", needle, hay);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The generator's scenario written afresh into the test folder `leaf` (extra: more of its
+ * options); returns the folder. */
+static const char *generate(const char *scenario, const char *leaf, const char *extra)
+{
+    const char *gen = getenv("IKM_GEN");
+    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
+    const char *dir = tu_path(leaf);
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' '%s' '%s' %s >/dev/null", dir, gen, scenario, dir, extra);
+    ck_assert_int_eq(system(cmd), 0);
+    return dir;
+}
+
 START_TEST(names_compatible_cut_names)
 {
     ck_assert_int_eq(ikm_names_compatible("seapa-to-azeapa", "seapa-to-azeapa"), 1);
@@ -255,12 +276,9 @@ START_TEST(existing_db_and_rule_override)
     mkdir(dir, 0755);
     char path[512];
     snprintf(path, sizeof path, "%s/link-down.sql", dir);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("-- id: link-down\n-- title: Always\n-- applies-to: dpd-down\n-- severity: low\n-- remedy: none\n"
-          "SELECT 0.99 AS score, 'overridden' AS summary, 'x.log' AS source, 7 AS line, :anchor AS ts_us, 'why' AS text\n",
-          f);
-    fclose(f);
+    write_text(path, "-- id: link-down\n-- title: Always\n-- applies-to: dpd-down\n-- severity: low\n-- remedy: none\n"
+                     "SELECT 0.99 AS score, 'overridden' AS summary, 'x.log' AS source, 7 AS line, :anchor AS ts_us, "
+                     "'why' AS text\n");
     int rc = tu_run(&out, &err, "analyze", "--json", "--rules", dir, db, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     json_t *j = json_loads(out, 0, NULL);
@@ -275,21 +293,16 @@ START_TEST(existing_db_and_rule_override)
     /* the findings are in the database too */
     ck_assert_int_eq(tu_sql_int(db, "SELECT COUNT(*) FROM findings WHERE rank = 1 AND cause_id = 'link-down'"), 1);
     /* a rule that writes is refused, naming the file */
-    snprintf(path, sizeof path, "%s/link-down.sql", dir);
-    f = fopen(path, "w");
-    fputs("-- id: link-down\n-- title: t\n-- applies-to: *\n-- severity: low\n-- remedy: r\n"
-          "DELETE FROM events RETURNING 1 AS score\n", f);
-    fclose(f);
+    write_text(path, "-- id: link-down\n-- title: t\n-- applies-to: *\n-- severity: low\n-- remedy: r\n"
+                     "DELETE FROM events RETURNING 1 AS score\n");
     rc = tu_run(&out, &err, "analyze", "--rules", dir, db, NULL);
     ck_assert_int_eq(rc, 2);
     assert_contains(err, "rule link-down (");
     assert_contains(err, "link-down.sql): a rule may only read (SELECT)");
     free(out);
     free(err);
-    f = fopen(path, "w");
-    fputs("-- id: link-down\n-- title: t\n-- applies-to: *\n-- severity: low\n-- remedy: r\n"
-          "SELECT 1 AS score WHERE :nope\n", f);
-    fclose(f);
+    write_text(path, "-- id: link-down\n-- title: t\n-- applies-to: *\n-- severity: low\n-- remedy: r\n"
+                     "SELECT 1 AS score WHERE :nope\n");
     rc = tu_run(&out, &err, "analyze", "--rules", dir, db, NULL);
     ck_assert_int_eq(rc, 2);
     assert_contains(err, "unknown parameter :nope");
@@ -386,12 +399,7 @@ END_TEST
  * agree (they did not while such a response closed the request). */
 START_TEST(dropped_response_answers_nothing)
 {
-    const char *gen = getenv("IKM_GEN");
-    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
-    const char *dir = tu_path("desync");
-    char cmd[2200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' message-id-desync '%s' --seed 1 >/dev/null", dir, gen, dir);
-    ck_assert_int_eq(system(cmd), 0);
+    const char *dir = generate("message-id-desync", "desync", "--seed 1");
     json_t *j = analyze_json(dir);
     json_t *a = json_array_get(json_object_get(j, "incidents"), 0);
     ck_assert_str_eq(jstr(a, "root_cause.id"), "message-id-desync");
@@ -415,13 +423,9 @@ END_TEST
  * two commits (COMMIT_EVERY, 8: the threads are paused for it, while incidents are left). */
 START_TEST(analysis_threads_give_one_report)
 {
-    const char *gen = getenv("IKM_GEN");
-    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
-    const char *dir = tu_path("threads");
+    const char *dir = generate("peer-unreachable", "threads", "--scale 128M");
     const char *db = tu_path("threads.db");
-    char cmd[2200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' && '%s' peer-unreachable '%s' --scale 128M >/dev/null", dir, db, gen, dir);
-    ck_assert_int_eq(system(cmd), 0);
+    unlink(db);
     char *out, *err;
     ck_assert_int_eq(tu_run(&out, &err, "ingest", "-q", "--db", db, dir, NULL), 0);
     free(out);
@@ -479,13 +483,9 @@ START_TEST(verbose_traces_slow_rules_in_every_thread)
     mkdir(dir, 0755);
     char path[512];
     snprintf(path, sizeof path, "%s/link-down.sql", dir);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("-- id: link-down\n-- title: Slow\n-- applies-to: *\n-- severity: low\n-- remedy: none\n"
-          "WITH RECURSIVE slow_probe(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM slow_probe WHERE x < 3000000)\n"
-          "SELECT 0 AS score, 'counted ' || count(*) AS summary FROM slow_probe\n",
-          f);
-    fclose(f);
+    write_text(path, "-- id: link-down\n-- title: Slow\n-- applies-to: *\n-- severity: low\n-- remedy: none\n"
+                     "WITH RECURSIVE slow_probe(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM slow_probe WHERE x < 3000000)\n"
+                     "SELECT 0 AS score, 'counted ' || count(*) AS summary FROM slow_probe\n");
     const char *threads[2] = {"1", "2"};
     for (int i = 0; i < 2; i++) {
         setenv("IKM_ANALYSIS_THREADS", threads[i], 1);
@@ -515,12 +515,8 @@ END_TEST
  * the zone of the system log's lines or ikemgr's offsets do (said in a warning). */
 START_TEST(loose_logs_one_incident_per_outage)
 {
-    const char *gen = getenv("IKM_GEN");
-    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
-    const char *dir = tu_path("loose-pu");
-    char cmd[2200], syslog[1100], ikemgr[1100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' peer-unreachable '%s' --seed 1 >/dev/null", dir, gen, dir);
-    ck_assert_int_eq(system(cmd), 0);
+    const char *dir = generate("peer-unreachable", "loose-pu", "--seed 1");
+    char syslog[1100], ikemgr[1100];
     snprintf(syslog, sizeof syslog, "%s/tmp/cli/logs/show_log_system.txt", dir);
     snprintf(ikemgr, sizeof ikemgr, "%s/var/log/pan/ikemgr.log", dir);
     for (int with_tz = 1; with_tz >= 0; with_tz--) {
@@ -565,14 +561,6 @@ END_TEST
  * system log's DPD line (gateway) and ikemgr's (tunnel) a fraction of a second apart are one
  * outage; with two tunnels down at once, which goes with which is not known, so all four stay
  * apart. */
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static json_t *analyze_files(const char *a, const char *b)
 {
     char *out, *err;
@@ -627,12 +615,8 @@ END_TEST
  * other end, from that end's own data. */
 START_TEST(peer_side_evidence)
 {
-    const char *gen = getenv("IKM_GEN");
-    ck_assert_msg(gen && *gen, "IKM_GEN is not set (run through make check)");
-    const char *dir = tu_path("two-peers");
-    char cmd[2200], a[1100], b[1100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' two-peers '%s' --seed 1 >/dev/null", dir, gen, dir);
-    ck_assert_int_eq(system(cmd), 0);
+    const char *dir = generate("two-peers", "two-peers", "--seed 1");
+    char a[1100], b[1100];
     snprintf(a, sizeof a, "%s/fw-hq", dir);
     snprintf(b, sizeof b, "%s/fw-cloud", dir);
     char *out, *err;

@@ -216,7 +216,8 @@ static int run_analysis(const char *db_path, const struct analyze_opts *ao, int 
             nuse = 1;
         }
     }
-    if (rc != IKM_EXIT_NOTHING && ikm_analyze(db, &rules, use, nuse, ao->verbose ? trace_slow : NULL, &st, err, sizeof err) < 0) {
+    if (rc != IKM_EXIT_NOTHING &&
+        ikm_analyze(db, &rules, use, nuse, ao->verbose ? trace_slow : NULL, &st, err, sizeof err) < 0) {
         fprintf(stderr, "ikemortem analyze: %s\n", err);
         rc = strncmp(err, "rule ", 5) == 0 && ao->rules_dir ? IKM_EXIT_USAGE : IKM_EXIT_NOTHING;
     }
